@@ -1,0 +1,163 @@
+"""Rules a schema cannot express: field combinations and references across documents."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+
+from kb.loader import Document
+from kb.models import PM_ID, PRE_ID, RISK_REF, Postmortem, Premortem, Timeline
+from kb.problems import Problem
+from kb.taxonomy import did_you_mean
+
+
+def _empty(value: object) -> bool:
+    return value is None or value == "" or value == []
+
+
+def check_postmortem(doc: Document, pm: Postmortem, today: date) -> Iterator[Problem]:
+    """Per-document rules for a postmortem."""
+    match = PM_ID.match(pm.id)
+    if match and int(match.group(1)) != pm.date.year:
+        yield doc.problem(
+            ("id",),
+            f"the id's year {match.group(1)} differs from the incident date {pm.date}",
+            "warning",
+        )
+    if pm.status != "draft":
+        for name in Postmortem.REQUIRED_WHEN_FINAL:
+            if _empty(getattr(pm, name)):
+                yield doc.problem(
+                    (name,) if doc.locator.has((name,)) else ("status",),
+                    f"'{name}' is required once status is '{pm.status}' "
+                    "(only drafts may leave it empty)",
+                )
+    if pm.timeline is not None:
+        yield from _timeline_order(doc, pm.timeline)
+    for i, item in enumerate(pm.action_items):
+        if item.status == "done" and item.closed is None:
+            yield doc.problem(("action_items", i, "status"), "a done item needs a 'closed' date")
+        if item.closed is not None and item.status not in ("done", "wont-do"):
+            yield doc.problem(
+                ("action_items", i, "closed"),
+                f"'closed' is set but status is '{item.status}'; use done or wont-do",
+            )
+        if pm.status != "draft":
+            for key in ("owner", "due"):
+                if item.is_open and _empty(getattr(item, key)):
+                    yield doc.problem(
+                        ("action_items", i, key),
+                        f"an open action item needs '{key}' once the postmortem leaves draft",
+                    )
+        if item.is_overdue(today):
+            yield doc.problem(
+                ("action_items", i, "due"),
+                f"action item '{item.title}' is overdue (due {item.due}, {item.status})",
+                "warning",
+            )
+    if pm.status == "published" and not pm.action_items and not pm.near_miss:
+        yield doc.problem(("status",), "published with no action items", "warning")
+    if pm.id in pm.related:
+        yield doc.problem(("related",), "a document cannot be related to itself")
+
+
+def _timeline_order(doc: Document, timeline: Timeline) -> Iterator[Problem]:
+    previous: tuple[str, datetime] | None = None
+    for name in Timeline.ORDER:
+        value: datetime | None = getattr(timeline, name)
+        if value is None:
+            continue
+        if previous is not None and value < previous[1]:
+            yield doc.problem(
+                ("timeline", name),
+                f"{name} ({value.isoformat()}) is before {previous[0]} "
+                f"({previous[1].isoformat()}); the order is {', '.join(Timeline.ORDER)}",
+            )
+        previous = (name, value)
+
+
+def check_premortem(doc: Document, pre: Premortem, today: date) -> Iterator[Problem]:
+    """Per-document rules for a pre-mortem."""
+    match = PRE_ID.match(pre.id)
+    if match and int(match.group(1)) != pre.date.year:
+        yield doc.problem(
+            ("id",), f"the id's year {match.group(1)} differs from the date {pre.date}", "warning"
+        )
+    if pre.launch_date and pre.launch_date < pre.date:
+        yield doc.problem(
+            ("launch_date",), f"launch_date {pre.launch_date} is before date {pre.date}"
+        )
+    seen: set[str] = set()
+    for i, risk in enumerate(pre.risks):
+        if risk.id in seen:
+            yield doc.problem(("risks", i, "id"), f"risk id '{risk.id}' is used twice")
+        seen.add(risk.id)
+        if pre.status != "open" and not risk.categories:
+            yield doc.problem(("risks", i), "a risk needs at least one category once reviewed")
+
+
+def check_corpus(documents: Iterable[Document], today: date) -> list[Problem]:
+    """All per-document rules plus duplicate ids and references that do not resolve."""
+    docs = list(documents)
+    problems: list[Problem] = []
+    by_id: dict[str, list[Document]] = defaultdict(list)
+    for doc in docs:
+        by_id[doc.id].append(doc)
+        if isinstance(doc.meta, Postmortem):
+            problems.extend(check_postmortem(doc, doc.meta, today))
+        else:
+            problems.extend(check_premortem(doc, doc.meta, today))
+    for doc_id, same in by_id.items():
+        if len(same) > 1:
+            for doc in same:
+                others = ", ".join(o.shown for o in same if o is not doc)
+                problems.append(
+                    doc.problem(("id",), f"duplicate id '{doc_id}', also used by {others}")
+                )
+    known = sorted(by_id)
+    for doc in docs:
+        if not isinstance(doc.meta, Postmortem):
+            continue
+        for i, ref in enumerate(doc.meta.related):
+            if ref not in by_id:
+                problems.append(doc.problem(("related", i), _unresolved(ref, known)))
+        for i, ref in enumerate(doc.meta.premortem_risks):
+            problems.extend(_risk_ref(doc, i, ref, by_id, known))
+    return problems
+
+
+def _unresolved(ref: str, known: list[str]) -> str:
+    hint = did_you_mean(ref, known)
+    return f"no document has id '{ref}'" + (f" ({hint})" if hint else "")
+
+
+def _risk_ref(
+    doc: Document, i: int, ref: str, by_id: dict[str, list[Document]], known: list[str]
+) -> Iterator[Problem]:
+    match = RISK_REF.match(ref)
+    if match is None:
+        return
+    pre_id, risk_id = match.groups()
+    targets = by_id.get(pre_id)
+    if not targets:
+        yield doc.problem(("premortem_risks", i), _unresolved(pre_id, known))
+        return
+    pre = targets[0].meta
+    if not isinstance(pre, Premortem):
+        yield doc.problem(("premortem_risks", i), f"'{pre_id}' is not a pre-mortem")
+        return
+    if pre.risk(risk_id) is None:
+        ids = [r.id for r in pre.risks]
+        hint = did_you_mean(risk_id, ids)
+        yield doc.problem(
+            ("premortem_risks", i),
+            f"{pre_id} has no risk '{risk_id}' (it has {', '.join(ids) or 'none'})"
+            + (f"; {hint}" if hint else ""),
+        )
+    elif isinstance(doc.meta, Postmortem) and pre.date > doc.meta.date:
+        yield doc.problem(
+            ("premortem_risks", i),
+            f"{pre_id} ({pre.date}) is dated after this incident ({doc.meta.date})",
+            "warning",
+        )

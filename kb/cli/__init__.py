@@ -1,0 +1,11 @@
+"""The `kb` command line: parse options, call one library function, format, exit.
+
+Each feature's commands live in their own module and register on the one
+`cli` group. Heavy modules (whoosh, mkdocs, matplotlib) are imported inside
+the commands that need them, so `kb --help` and `kb validate` start fast.
+"""
+
+from kb.cli import core  # noqa: F401  (registers validate, new, schema)
+from kb.cli.base import cli, main
+
+__all__ = ["cli", "main"]

@@ -1,0 +1,144 @@
+"""Authoring and checking commands: validate, new, schema."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kb.cli.base import EXIT_OK, EXIT_PROBLEMS, Context, cli, pass_ctx
+from kb.errors import UsageError
+
+# ---------------------------------------------------------------- validate
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), hidden=True)
+@pass_ctx
+def validate(ctx: Context, paths: tuple[Path, ...], strict: bool, fmt: str, today: Any) -> int:
+    """Check every document (or only PATHS) and report each problem as path:line:col.
+
+    Exit code 0 when clean, 1 when there are errors (or warnings with --strict).
+    """
+    from kb.knowledge import load_knowledge_base
+
+    kb = load_knowledge_base(
+        ctx.settings, only=paths or None, today=today.date() if today else None
+    )
+    if fmt == "json":
+        click.echo(json.dumps([p.as_dict() for p in kb.problems], indent=2))
+    else:
+        for problem in kb.problems:
+            click.echo(str(problem))
+        errors, warnings = len(kb.errors), len(kb.warnings)
+        click.echo(
+            f"{len(kb.documents)} documents checked: {errors} error(s), {warnings} warning(s)",
+            err=True,
+        )
+    failed = bool(kb.errors) or (strict and bool(kb.warnings))
+    return EXIT_PROBLEMS if failed else EXIT_OK
+
+
+# ---------------------------------------------------------------- new
+
+
+def _ask(value: str | None, prompt: str, option: str, **kwargs: Any) -> Any:
+    if value is not None:
+        return value
+    if sys.stdin.isatty():
+        return click.prompt(prompt, **kwargs)
+    raise UsageError(f"missing {option} (not running in a terminal, so kb cannot ask for it)")
+
+
+@cli.command()
+@click.argument("doc_type", metavar="TYPE", type=click.Choice(["postmortem", "premortem"]))
+@click.option("--title", help="Title of the document.")
+@click.option("--severity", help="Severity from the taxonomy, e.g. SEV2 (postmortems).")
+@click.option(
+    "--date",
+    "when",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Incident date (postmortem) or session date (pre-mortem). Default: today.",
+)
+@click.option("--service", "services", multiple=True, help="Affected service (repeatable).")
+@click.option("--team", "teams", multiple=True, help="Team involved (repeatable).")
+@click.option("--author", "authors", multiple=True, help="Author / facilitator (repeatable).")
+@click.option("--project", help="Project name (pre-mortems). Default: the title.")
+@click.option("--launch-date", type=click.DateTime(["%Y-%m-%d"]), help="Launch date (pre-mortems).")
+@click.option(
+    "--path",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (inside the content folder) instead of the default location.",
+)
+@pass_ctx
+def new(
+    ctx: Context,
+    doc_type: str,
+    title: str | None,
+    severity: str | None,
+    when: Any,
+    services: tuple[str, ...],
+    teams: tuple[str, ...],
+    authors: tuple[str, ...],
+    project: str | None,
+    launch_date: Any,
+    out: Path | None,
+) -> int:
+    """Write a new postmortem or pre-mortem from the template and print its path.
+
+    The next free id for the year is allocated; an existing file is never overwritten.
+    """
+    from kb.authoring import NewDocument, create
+    from kb.taxonomy import load_taxonomy
+
+    settings = ctx.settings
+    taxonomy = load_taxonomy(settings.taxonomy_path)
+    title = _ask(title, "Title", "--title")
+    if doc_type == "postmortem":
+        severity = _ask(
+            severity,
+            "Severity",
+            "--severity",
+            type=click.Choice(list(taxonomy.values("severities"))),
+        )
+    request = NewDocument(
+        type=doc_type,  # type: ignore[arg-type]
+        title=str(title).strip(),
+        date=when.date() if when else date.today(),
+        severity=severity,
+        services=list(services),
+        teams=list(teams),
+        authors=list(authors),
+        project=project,
+        launch_date=launch_date.date() if launch_date else None,
+    )
+    path, doc_id = create(settings.content_dir, request, taxonomy, path=out)
+    click.echo(f"{doc_id}: {settings.relative(path)}", err=True)
+    click.echo(settings.relative(path))
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- schema
+
+
+@cli.command()
+@click.option("--type", "doc_type", type=click.Choice(["postmortem", "premortem"]))
+@pass_ctx
+def schema(ctx: Context, doc_type: str | None) -> int:
+    """Print the JSON Schema of the front-matter (taxonomy values as enums)."""
+    from kb.schema import json_schema
+    from kb.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy(ctx.settings.taxonomy_path)
+    click.echo(json.dumps(json_schema(taxonomy, doc_type), indent=2))
+    return EXIT_OK

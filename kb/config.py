@@ -1,0 +1,117 @@
+"""Where a knowledge base lives: its root, content folder, taxonomy, index and site folders.
+
+The root is the nearest folder (from the working directory up) holding an
+`mkdocs.yml`. `docs_dir` and `site_dir` come from that file, and the `kb`
+plugin's options there (`taxonomy`, `index_dir`) are the one place settings
+live, shared by the CLI and the site.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kb.errors import ConfigError
+
+MKDOCS_FILE = "mkdocs.yml"
+DEFAULTS = {
+    "docs_dir": "content",
+    "site_dir": "site",
+    "taxonomy": "taxonomy.yml",
+    "index_dir": ".kb/index",
+}
+
+
+class _TolerantLoader(yaml.SafeLoader):
+    """Safe loader that reads mkdocs.yml's custom tags (!ENV, !!python/name ...) as None."""
+
+
+def _ignore_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> None:
+    return None
+
+
+_TolerantLoader.add_multi_constructor("!", _ignore_tag)
+_TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", _ignore_tag)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved, absolute locations of one knowledge base."""
+
+    root: Path
+    content_dir: Path
+    taxonomy_path: Path | None  # None: use kb's shipped default
+    index_dir: Path
+    site_dir: Path
+    mkdocs_file: Path | None
+
+    def relative(self, path: Path) -> str:
+        """A path as people should see it: relative to the working directory when possible."""
+        try:
+            return str(path.resolve().relative_to(Path.cwd().resolve()))
+        except ValueError:
+            return str(path)
+
+
+def find_root(start: Path) -> Path | None:
+    """The nearest folder at or above `start` holding mkdocs.yml."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / MKDOCS_FILE).is_file():
+            return folder
+    return None
+
+
+def kb_plugin_options(mkdocs: dict[str, Any]) -> dict[str, Any]:
+    """The options given to the `kb` plugin in a parsed mkdocs.yml (empty when none)."""
+    plugins = mkdocs.get("plugins") or []
+    if isinstance(plugins, dict):
+        plugins = [{k: v} for k, v in plugins.items()]
+    for entry in plugins:
+        if isinstance(entry, dict) and "kb" in entry:
+            return dict(entry["kb"] or {})
+    return {}
+
+
+def read_mkdocs(path: Path) -> dict[str, Any]:
+    """Parse mkdocs.yml leniently (custom tags become None)."""
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TolerantLoader)
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read: {err.strerror}") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise ConfigError(f"{where}: invalid YAML: {getattr(err, 'problem', err)}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}:1:1: mkdocs.yml must be a mapping")
+    return data
+
+
+def load_settings(root: Path | None = None, *, start: Path | None = None) -> Settings:
+    """Settings for the knowledge base at `root`, or the one found from `start` (the cwd)."""
+    if root is None:
+        root = find_root(start or Path.cwd()) or (start or Path.cwd()).resolve()
+    root = root.resolve()
+    mkdocs_file = root / MKDOCS_FILE
+    options: dict[str, Any] = {}
+    docs_dir, site_dir = DEFAULTS["docs_dir"], DEFAULTS["site_dir"]
+    if mkdocs_file.is_file():
+        data = read_mkdocs(mkdocs_file)
+        docs_dir = str(data.get("docs_dir") or docs_dir)
+        site_dir = str(data.get("site_dir") or site_dir)
+        options = kb_plugin_options(data)
+    else:
+        mkdocs_file = None  # type: ignore[assignment]
+    taxonomy = root / str(options.get("taxonomy") or DEFAULTS["taxonomy"])
+    return Settings(
+        root=root,
+        content_dir=root / docs_dir,
+        taxonomy_path=taxonomy if taxonomy.is_file() else None,
+        index_dir=root / str(options.get("index_dir") or DEFAULTS["index_dir"]),
+        site_dir=root / site_dir,
+        mkdocs_file=mkdocs_file,
+    )

@@ -1,0 +1,122 @@
+"""The knowledge base as a whole: settings, taxonomy, validated documents and their links."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+
+from kb.checks import check_corpus
+from kb.config import Settings
+from kb.errors import ContentError
+from kb.loader import Document, display_path, iter_markdown, load_documents
+from kb.models import Postmortem, Premortem
+from kb.problems import Problem
+from kb.taxonomy import Taxonomy, load_taxonomy
+
+
+@dataclass
+class KnowledgeBase:
+    """Every document of one knowledge base, with the problems found while loading it."""
+
+    settings: Settings
+    taxonomy: Taxonomy
+    documents: list[Document]
+    problems: list[Problem] = field(default_factory=list)
+    today: date = field(default_factory=date.today)
+
+    @property
+    def errors(self) -> list[Problem]:
+        """Problems that fail validation."""
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Problems that fail only with --strict."""
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @cached_property
+    def by_id(self) -> dict[str, Document]:
+        """Documents by id (the first one when an id is duplicated)."""
+        out: dict[str, Document] = {}
+        for doc in self.documents:
+            out.setdefault(doc.id, doc)
+        return out
+
+    @property
+    def postmortems(self) -> list[Document]:
+        """Postmortem documents, in load order."""
+        return [d for d in self.documents if isinstance(d.meta, Postmortem)]
+
+    @property
+    def premortems(self) -> list[Document]:
+        """Pre-mortem documents, in load order."""
+        return [d for d in self.documents if isinstance(d.meta, Premortem)]
+
+    @cached_property
+    def realised_by(self) -> dict[str, list[Document]]:
+        """'PRE-2025-001#R2' -> the postmortems that say they realised that risk."""
+        out: dict[str, list[Document]] = defaultdict(list)
+        for doc in self.postmortems:
+            assert isinstance(doc.meta, Postmortem)
+            for ref in doc.meta.premortem_risks:
+                out[ref].append(doc)
+        return dict(out)
+
+    @cached_property
+    def linked_from(self) -> dict[str, list[Document]]:
+        """id -> documents whose `related` lists it (the backlinks)."""
+        out: dict[str, list[Document]] = defaultdict(list)
+        for doc in self.postmortems:
+            assert isinstance(doc.meta, Postmortem)
+            for ref in doc.meta.related:
+                out[ref].append(doc)
+        return dict(out)
+
+
+def _under(path: Path, roots: list[Path]) -> bool:
+    return any(path == r or r in path.parents for r in roots)
+
+
+def load_knowledge_base(
+    settings: Settings,
+    *,
+    only: Iterable[Path] | None = None,
+    today: date | None = None,
+) -> KnowledgeBase:
+    """Load and check every document; `only` limits which files' problems are reported.
+
+    References are always resolved against the whole knowledge base, so checking
+    one file still knows every id.
+    """
+    taxonomy = load_taxonomy(settings.taxonomy_path)
+    files = list(iter_markdown(settings.content_dir)) if settings.content_dir.is_dir() else []
+    selected = [p.resolve() for p in only] if only else None
+    if selected:
+        # Files named on the command line may live outside the content folder.
+        known = {f.resolve() for f in files}
+        for path in selected:
+            if path.is_file() and path not in known:
+                files.append(path)
+            elif path.is_dir():
+                files.extend(f for f in iter_markdown(path) if f.resolve() not in known)
+    result = load_documents(files, taxonomy=taxonomy, content_dir=settings.content_dir)
+    day = today or date.today()
+    problems = result.problems + check_corpus(result.documents, day)
+    if selected:
+        cwd = Path.cwd().resolve()
+        keep = {display_path(f, cwd) for f in files if _under(f.resolve(), selected)}
+        problems = [p for p in problems if p.path in keep]
+    problems.sort(key=lambda p: (p.path, p.line, p.column))
+    return KnowledgeBase(settings, taxonomy, result.documents, problems, day)
+
+
+def require_valid(kb: KnowledgeBase, *, strict: bool = False) -> KnowledgeBase:
+    """Raise ContentError when the knowledge base has errors (or warnings, when strict)."""
+    bad = kb.problems if strict else kb.errors
+    if bad:
+        raise ContentError(bad)
+    return kb

@@ -1,0 +1,198 @@
+"""Files to documents: read, split front-matter, parse YAML, validate the model.
+
+Every problem is collected (never raised) with the file line of the offending
+key, so one run reports the whole knowledge base. Files without front-matter,
+or whose front-matter has no `type:`, are ordinary pages and are left alone.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from kb.models import DOC_ID, MODELS, ActionItem, Impact, Meta, Risk, Source, Timeline
+from kb.problems import Problem, Severity, format_field
+from kb.source import KeyLocator, Loc, YamlProblem, parse_yaml, split
+from kb.taxonomy import Taxonomy, did_you_mean
+
+
+@dataclass(eq=False)
+class Document:
+    """A validated postmortem or pre-mortem and where it came from."""
+
+    path: Path  # absolute
+    shown: str  # the path as people see it in messages
+    src_uri: str  # relative to the content folder, POSIX separators
+    meta: Meta
+    body: str
+    body_first_line: int
+    locator: KeyLocator = field(repr=False)
+
+    @property
+    def id(self) -> str:
+        """The document's id, e.g. PM-2025-007."""
+        return self.meta.id
+
+    @property
+    def type(self) -> str:
+        """'postmortem' or 'premortem'."""
+        return self.meta.type
+
+    def problem(self, loc: Loc, message: str, severity: Severity = "error") -> Problem:
+        """A problem pointing at the line of `loc` in this document."""
+        line, column = self.locator.locate(loc)
+        return Problem(self.shown, line, column, format_field(loc), message, severity)
+
+
+@dataclass
+class LoadResult:
+    """Documents that loaded, and every problem met on the way."""
+
+    documents: list[Document] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    skipped: int = 0  # Markdown pages that are not kb documents
+
+
+# Nested models by field path (indices dropped), for did-you-mean on unknown keys.
+_NESTED: dict[tuple[str, ...], type[BaseModel]] = {
+    ("timeline",): Timeline,
+    ("impact",): Impact,
+    ("action_items",): ActionItem,
+    ("risks",): Risk,
+    ("source",): Source,
+}
+
+
+def _fields_at(model: type[BaseModel], parent: Loc) -> list[str]:
+    key = tuple(p for p in parent if isinstance(p, str))
+    target = _NESTED.get(key, model) if key else model
+    return list(target.model_fields)
+
+
+def _message(err: Any, model: type[BaseModel]) -> str:
+    kind, loc, msg = err["type"], tuple(err["loc"]), err["msg"]
+    value = err.get("input")
+    if kind == "extra_forbidden":
+        hint = did_you_mean(str(loc[-1]), _fields_at(model, loc[:-1]))
+        return f"unknown key '{loc[-1]}'" + (f" ({hint})" if hint else "")
+    if kind == "missing":
+        return f"missing required key '{loc[-1]}'"
+    if kind == "literal_error":
+        allowed = [a.strip("'") for a in err["ctx"]["expected"].replace(" or ", ", ").split(", ")]
+        hint = did_you_mean(str(value), allowed)
+        text = f"'{value}' is not one of {', '.join(allowed)}"
+        return f"{text} ({hint})" if hint else text
+    if kind in ("taxonomy", "id_format", "naive_datetime"):
+        return str(msg)
+    if isinstance(value, str | int | float | bool) or value is None:
+        return f"{msg}, got {value!r}"
+    return str(msg)
+
+
+def _relative(path: Path, base: Path) -> str:
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        return path.name
+
+
+def load_text(
+    text: str, path: Path, *, shown: str, src_uri: str, taxonomy: Taxonomy
+) -> tuple[Document | None, list[Problem], bool]:
+    """Parse one file's text; returns (document or None, problems, is_kb_document)."""
+    parts = split(text)
+    if parts.front_matter is None:
+        return None, [], False
+    try:
+        data = parse_yaml(parts.front_matter, parts.fm_first_line)
+    except YamlProblem as err:
+        return None, [Problem(shown, err.line, err.column, "", err.message)], True
+    locator = KeyLocator(parts.front_matter, parts.fm_first_line)
+
+    def problem(loc: Loc, message: str) -> Problem:
+        line, column = locator.locate(loc)
+        return Problem(shown, line, column, format_field(loc), message)
+
+    if not isinstance(data, dict):
+        if data is None:
+            return None, [], False
+        return None, [problem((), "front-matter must be a mapping of keys to values")], True
+    doc_type = data.get("type")
+    if doc_type is None:
+        if isinstance(data.get("id"), str) and DOC_ID.match(data["id"]):
+            return (
+                None,
+                [problem(("id",), "missing required key 'type' (postmortem or premortem)")],
+                True,
+            )
+        return None, [], False
+    model = MODELS.get(str(doc_type))
+    if model is None:
+        hint = did_you_mean(str(doc_type), list(MODELS))
+        msg = f"'{doc_type}' is not a document type: use postmortem or premortem"
+        return None, [problem(("type",), msg + (f" ({hint})" if hint else ""))], True
+    try:
+        meta = model.model_validate(data, context={"taxonomy": taxonomy})
+    except ValidationError as err:
+        problems = [problem(tuple(e["loc"]), _message(e, model)) for e in err.errors()]
+        return None, problems, True
+    doc = Document(path, shown, src_uri, meta, parts.body, parts.body_first_line, locator)
+    return doc, [], True
+
+
+def load_file(
+    path: Path, *, taxonomy: Taxonomy, content_dir: Path, shown: str | None = None
+) -> tuple[Document | None, list[Problem], bool]:
+    """Read and parse one file; unreadable or non-UTF-8 files become problems."""
+    shown = shown or str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        return None, [Problem(shown, 1, 1, "", f"cannot read file: {err.strerror}")], True
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        return None, [Problem(shown, line, 1, "", "file is not valid UTF-8")], True
+    src_uri = _relative(path, content_dir)
+    return load_text(text, path, shown=shown, src_uri=src_uri, taxonomy=taxonomy)
+
+
+def iter_markdown(folder: Path) -> Iterator[Path]:
+    """Every *.md file under `folder`, skipping hidden folders, in a stable order."""
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.endswith(".md") and not name.startswith("."):
+                yield Path(dirpath) / name
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    """`path` relative to the working directory when it is inside it."""
+    try:
+        return str(path.relative_to(cwd))
+    except ValueError:
+        return str(path)
+
+
+def load_documents(paths: Iterable[Path], *, taxonomy: Taxonomy, content_dir: Path) -> LoadResult:
+    """Load every file in `paths`; collect documents and all problems."""
+    result = LoadResult()
+    cwd = Path.cwd().resolve()
+    content_dir = content_dir.resolve()
+    for path in paths:
+        path = path if path.is_absolute() else (cwd / path)
+        doc, problems, is_doc = load_file(
+            path, taxonomy=taxonomy, content_dir=content_dir, shown=display_path(path, cwd)
+        )
+        result.problems.extend(problems)
+        if doc is not None:
+            result.documents.append(doc)
+        elif not is_doc:
+            result.skipped += 1
+    return result

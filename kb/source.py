@@ -1,0 +1,145 @@
+"""Reading Markdown files: split front-matter from body, parse YAML safely, find key lines.
+
+Parsing is the hot path of every command, so the YAML is loaded once with
+libyaml's C loader when present; the node tree that knows line numbers is only
+composed again for files that turn out to have problems.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from frontmatter.default_handlers import YAMLHandler
+
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_HANDLER = YAMLHandler()
+
+Loc = tuple[str | int, ...]
+
+
+class YamlProblem(Exception):
+    """The front-matter is not valid YAML (or uses a refused tag); line is 1-based in the file."""
+
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    """A Markdown file cut into its YAML front-matter and its body."""
+
+    front_matter: str | None  # None when the file has no front-matter
+    body: str
+    fm_first_line: int  # 1-based file line of the first front-matter line
+    body_first_line: int  # 1-based file line where the body starts
+
+
+def split(text: str) -> Split:
+    """Cut a file's text into front-matter and body (python-frontmatter's YAML boundaries)."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.startswith("---") or not _HANDLER.detect(text):
+        return Split(None, text, 1, 1)
+    try:
+        fm, body = _HANDLER.split(text)
+    except ValueError:
+        # An opening '---' with no closing one: report it as YAML trouble on line 1.
+        return Split(text[3:], "", 2, text.count("\n") + 1)
+    offset = text.find(fm)
+    fm_first_line = text.count("\n", 0, offset) + 1
+    body_offset = text.find(body, offset + len(fm)) if body else len(text)
+    body_first_line = text.count("\n", 0, body_offset) + 1
+    return Split(fm, body, fm_first_line, body_first_line)
+
+
+def _refused_tag(err: yaml.YAMLError) -> str | None:
+    text = str(err)
+    if "could not determine a constructor for the tag" in text:
+        tag = text.split("tag", 2)[-1].strip().split()[0].strip("'")
+        tag = tag.replace("tag:yaml.org,2002:", "!!")
+        return (
+            f"the tag {tag} is not allowed: front-matter is loaded safely and "
+            "may hold only plain values (strings, numbers, dates, lists, mappings)"
+        )
+    return None
+
+
+def parse_yaml(text: str, first_line: int = 1) -> Any:
+    """Load YAML safely; raise YamlProblem with the file line of any error."""
+    try:
+        return yaml.load(text, Loader=_SafeLoader)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+        line = first_line + (mark.line if mark else 0)
+        column = (mark.column + 1) if mark else 1
+        message = _refused_tag(err) or _describe(err)
+        raise YamlProblem(message, line, column) from None
+
+
+def _describe(err: yaml.YAMLError) -> str:
+    problem = getattr(err, "problem", None)
+    context = getattr(err, "context", None)
+    if problem:
+        return f"invalid YAML: {context + ', ' if context else ''}{problem}"
+    return f"invalid YAML: {err}"
+
+
+class KeyLocator:
+    """Finds the file line and column of a field path in a YAML text (composed on demand)."""
+
+    def __init__(self, text: str, first_line: int) -> None:
+        self._text = text
+        self._first_line = first_line
+        self._root: yaml.Node | None = None
+        self._composed = False
+
+    def _node(self) -> yaml.Node | None:
+        if not self._composed:
+            self._composed = True
+            try:
+                self._root = yaml.compose(self._text, Loader=_SafeLoader)
+            except yaml.YAMLError:
+                self._root = None
+        return self._root
+
+    def has(self, loc: Loc) -> bool:
+        """Whether the author wrote the key at `loc`."""
+        return self._find(loc)[1]
+
+    def locate(self, loc: Loc) -> tuple[int, int]:
+        """(line, column) of the deepest part of `loc` present; the key itself for mappings."""
+        best = self._find(loc)[0]
+        if best is None:
+            return self._first_line - 1 if self._first_line > 1 else 1, 1
+        mark = best.start_mark
+        return self._first_line + mark.line, mark.column + 1
+
+    def _find(self, loc: Loc) -> tuple[yaml.Node | None, bool]:
+        node = self._node()
+        depth = 0
+        best: yaml.Node | None = None
+        for part in loc:
+            if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+                for key, value in node.value:
+                    if key.value == part:
+                        best = key
+                        node = value
+                        depth += 1
+                        break
+                else:
+                    break
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+                if 0 <= part < len(node.value):
+                    node = node.value[part]
+                    best = node
+                    depth += 1
+                else:
+                    break
+            else:
+                break
+        return best, depth == len(loc)

@@ -1,0 +1,164 @@
+"""The user-editable vocabulary: severities, categories, triggers, detection methods, impacts."""
+
+from __future__ import annotations
+
+import difflib
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from kb.errors import TaxonomyError
+from kb.problems import format_field
+from kb.source import KeyLocator, YamlProblem, parse_yaml
+
+Group = Literal["technical", "human", "process", "external"]
+GROUPS: tuple[Group, ...] = ("technical", "human", "process", "external")
+Kind = Literal["severities", "categories", "triggers", "detection", "impacts"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SeverityLevel(_Strict):
+    """One severity level, most severe first in the file."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+    title: str
+    description: str = ""
+
+
+class Term(_Strict):
+    """A trigger, detection method or impact category."""
+
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str
+    description: str = ""
+    keywords: tuple[str, ...] = ()
+
+
+class Category(Term):
+    """A contributing-factor category with its group."""
+
+    group: Group
+
+
+class Taxonomy(_Strict):
+    """Every controlled value a document may use; one file is the single source of truth."""
+
+    severities: tuple[SeverityLevel, ...] = Field(min_length=1)
+    categories: tuple[Category, ...] = Field(min_length=1)
+    triggers: tuple[Term, ...] = Field(min_length=1)
+    detection: tuple[Term, ...] = Field(min_length=1)
+    impacts: tuple[Term, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Taxonomy:
+        for kind in ("severities", "categories", "triggers", "detection", "impacts"):
+            seen: set[str] = set()
+            for value in self.values(kind):
+                if value in seen:
+                    raise ValueError(f"{kind}: '{value}' is listed twice")
+                seen.add(value)
+        return self
+
+    def values(self, kind: Kind) -> tuple[str, ...]:
+        """The allowed values of one vocabulary, in file order."""
+        return self._values[kind]
+
+    @cached_property
+    def _values(self) -> dict[str, tuple[str, ...]]:
+        return {
+            "severities": tuple(s.id for s in self.severities),
+            "categories": tuple(c.slug for c in self.categories),
+            "triggers": tuple(t.slug for t in self.triggers),
+            "detection": tuple(t.slug for t in self.detection),
+            "impacts": tuple(t.slug for t in self.impacts),
+        }
+
+    @cached_property
+    def _sets(self) -> dict[str, frozenset[str]]:
+        return {kind: frozenset(v) for kind, v in self._values.items()}
+
+    def is_valid(self, kind: Kind, value: str) -> bool:
+        """Whether `value` belongs to the vocabulary `kind`."""
+        return value in self._sets[kind]
+
+    def explain(self, kind: Kind, value: object) -> str:
+        """Why `value` is not allowed, with a did-you-mean when one is close."""
+        allowed = self._values[kind]
+        text = f"'{value}' is not one of {', '.join(allowed)}"
+        hint = did_you_mean(str(value), allowed)
+        return f"{text} ({hint})" if hint else text
+
+    def category(self, slug: str) -> Category | None:
+        """The category with this slug, if any."""
+        return self._categories.get(slug)
+
+    @cached_property
+    def _categories(self) -> dict[str, Category]:
+        return {c.slug: c for c in self.categories}
+
+    def severity_rank(self, sev: str) -> int:
+        """0 for the most severe level; unknown values sort last."""
+        try:
+            return self._values["severities"].index(sev)
+        except ValueError:
+            return len(self.severities)
+
+    def term(self, kind: Kind, slug: str) -> Term | SeverityLevel | None:
+        """The entry of vocabulary `kind` with this slug or id."""
+        for entry in getattr(self, kind):
+            if getattr(entry, "slug", None) == slug or getattr(entry, "id", None) == slug:
+                return entry  # type: ignore[no-any-return]
+        return None
+
+    def title(self, kind: Kind, slug: str) -> str:
+        """Human title of a vocabulary entry (the slug when unknown)."""
+        entry = self.term(kind, slug)
+        return entry.title if entry else slug
+
+
+def did_you_mean(value: str, choices: tuple[str, ...] | list[str]) -> str:
+    """'did you mean X?' for the closest choice, or '' when nothing is close."""
+    lowered = {c.lower(): c for c in choices}
+    if value.lower() in lowered:
+        return f"did you mean '{lowered[value.lower()]}'?"
+    close = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.6)
+    return f"did you mean '{lowered[close[0]]}'?" if close else ""
+
+
+DEFAULT_TAXONOMY = "taxonomy.yml"
+
+
+def default_taxonomy_text() -> str:
+    """The taxonomy shipped with kb (the starting point `kb new` copies)."""
+    return resources.files("kb").joinpath("data", DEFAULT_TAXONOMY).read_text(encoding="utf-8")
+
+
+def load_taxonomy(path: Path | None = None) -> Taxonomy:
+    """Read a taxonomy file (the shipped default when `path` is None)."""
+    label = str(path) if path else "kb default taxonomy"
+    try:
+        text = path.read_text(encoding="utf-8") if path else default_taxonomy_text()
+    except OSError as err:
+        raise TaxonomyError(f"{label}: cannot read taxonomy: {err.strerror}") from None
+    try:
+        data = parse_yaml(text)
+    except YamlProblem as err:
+        raise TaxonomyError(f"{label}:{err.line}:{err.column}: {err.message}") from None
+    if not isinstance(data, dict):
+        raise TaxonomyError(f"{label}:1:1: the taxonomy must be a mapping of vocabularies")
+    try:
+        return Taxonomy.model_validate(data)
+    except ValidationError as err:
+        locator = KeyLocator(text, 1)
+        lines = []
+        for e in err.errors():
+            loc = tuple(e["loc"])
+            line, col = locator.locate(loc)
+            lines.append(f"{label}:{line}:{col}: {format_field(loc) or 'taxonomy'}: {e['msg']}")
+        raise TaxonomyError("\n".join(lines)) from None
