@@ -41,7 +41,7 @@ def validate(ctx: Context, paths: tuple[Path, ...], strict: bool, fmt: str, toda
             click.echo(str(problem))
         errors, warnings = len(kb.errors), len(kb.warnings)
         click.echo(
-            f"{len(kb.documents)} documents checked: {errors} error(s), {warnings} warning(s)",
+            f"{kb.checked} documents checked: {errors} error(s), {warnings} warning(s)",
             err=True,
         )
     failed = bool(kb.errors) or (strict and bool(kb.warnings))
