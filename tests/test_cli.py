@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import postmortem
 
 
@@ -124,3 +125,20 @@ def test_every_command_has_help_and_is_documented() -> None:
     for name, command in cli.commands.items():
         assert command.help, name
         assert f"kb {name}" in readme, f"`kb {name}` is not documented in README.md"
+
+
+def test_new_asks_for_missing_values_in_a_terminal(
+    kb_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from kb.cli import cli
+
+    monkeypatch.setattr("kb.cli.core._interactive", lambda: True)
+    result = CliRunner().invoke(
+        cli, ["new", "postmortem", "--date", "2025-02-03"], input="Queue backlog\nSEV3\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "content/postmortems/2025/2025-02-03-queue-backlog.md" in result.output
+    text = (kb_root / "content/postmortems/2025/2025-02-03-queue-backlog.md").read_text()
+    assert "severity: SEV3" in text and 'title: "Queue backlog"' in text
