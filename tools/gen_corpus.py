@@ -40,7 +40,7 @@ from typing import Any
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import corpus_words as W  # noqa: E402
+import corpus_words as W
 
 REPO = Path(__file__).resolve().parents[1]
 VERSION = 1  # bump when the output changes, so cached corpora are regenerated
@@ -223,18 +223,20 @@ class Writer:
         }
 
     def paragraph(self, templates: Sequence[str], ctx: dict[str, Any], words: int) -> str:
-        """Sentences from `templates` until about `words` words; none repeats until all are used."""
+        """Sentences from `templates` up to about `words` words; none repeats until all are used."""
         out: list[str] = []
         count = 0
         bag: list[str] = []
-        while count < words:
+        while True:
             if not bag:
                 bag = list(templates)
                 self.rng.shuffle(bag)
             sentence = cap(bag.pop().format_map(self.slots(ctx)))
+            length = sentence.count(" ") + 1
+            if out and count + length > words:
+                return " ".join(out)
             out.append(sentence)
-            count += sentence.count(" ") + 1
-        return " ".join(out)
+            count += length
 
     def section(self, title: str, templates: Sequence[str], ctx: dict[str, Any], words: int) -> str:
         """A `##` section of one to three paragraphs."""
@@ -243,8 +245,8 @@ class Writer:
         return f"## {title}\n\n" + "\n\n".join(paras) + "\n"
 
     def body_words(self) -> int:
-        """Body length: log-normal around 650 words, kept within 300-1,500."""
-        return max(300, min(1500, int(650 * math.exp(self.rng.gauss(0, 0.45)))))
+        """Body length: log-normal around 650 words, kept within 300-1,500 (headings included)."""
+        return max(380, min(1460, int(650 * math.exp(self.rng.gauss(0, 0.45)))))
 
     # ------------------------------------------------------------ postmortems
 
@@ -424,7 +426,7 @@ class Writer:
         """Markdown body with the template's sections."""
         words = self.body_words()
         table = self.timeline_table(ctx, started, detected, mitigated, resolved)
-        words -= table.count(" ") // 3
+        words -= word_count(table)
         out = [
             self.section("Summary", W.OPENERS + W.NARRATIVE[:4], ctx, int(words * 0.1)),
             self.section("Impact", W.NARRATIVE[:12], ctx, int(words * 0.1)),
@@ -531,6 +533,11 @@ class Writer:
         )
         doc = Doc(doc_id, day, ctx["categories"], services, risks)
         return title, "\n".join(lines) + "\n\n" + body, doc
+
+
+def word_count(text: str) -> int:
+    """Words as a reader counts them: tokens with a letter or digit (not table pipes)."""
+    return sum(1 for token in text.split() if any(c.isalnum() for c in token))
 
 
 def _list(key: str, values: Sequence[str]) -> str:
