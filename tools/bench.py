@@ -109,6 +109,16 @@ def scaling(benches: list[Bench]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def revision(repo: Path = REPO) -> str:
+    """The measured code's git commit (with '+changes' when the tree is dirty)."""
+    try:
+        head = R.run(["git", "-C", repo, "rev-parse", "--short", "HEAD"]).stdout.strip()
+        dirty = R.run(["git", "-C", repo, "status", "--porcelain", "--", "kb"]).stdout.strip()
+    except (R.CommandFailed, OSError):
+        return "unknown"
+    return head + (" + uncommitted changes in kb/" if dirty else "")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: generate or reuse corpora, run the tasks, print (and save) the tables."""
     parser = argparse.ArgumentParser(
@@ -139,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     budget = 10.0 if args.quick else 90.0
 
     info = R.machine()
+    info["revision"] = revision()
     sections: list[str] = []
     benches: list[Bench] = []
     results: dict[str, list[dict[str, object]]] = {}

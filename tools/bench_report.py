@@ -129,7 +129,7 @@ def _line(cells: Sequence[str]) -> str:
 def machine_lines(info: dict[str, str]) -> str:
     """The run's date and machine as a short list."""
     return (
-        f"- Date: {info['date']}\n"
+        f"- Date: {info['date']}; kb at commit {info.get('revision', '?')}\n"
         f"- Machine: {info['cores']} cores ({info['cpu']}), {info['memory']} memory, "
         f"{info['os']}\n"
         f"- Python: {info['python']}\n"
