@@ -110,15 +110,18 @@ def split_foreign(text: str, shown: str) -> Foreign:
             fm, body = handler.split(text)
         except ValueError:
             continue  # an opening boundary with no closing one: not front-matter
-        # The boundary is one line, so YAML and TOML start on line 2; JSON's "{" is line 1.
-        first_line = 1 if fmt == "json" else 2
-        data = _load(fmt, handler, fm, shown, first_line)
+        # The text handed over starts on line 1 (with the newline ending the opening
+        # boundary, or JSON's "{"); keys start on line 2 unless it is JSON.
+        data = _load(fmt, handler, fm, shown, 1)
         if data is None:
             data = {}
         if isinstance(data, str):
             continue  # a Markdown file that opens with a thematic break, not front-matter
         if not isinstance(data, dict):
-            raise SourceError(shown, "front-matter is not a mapping of keys to values", first_line)
+            line = 1 if fmt == "json" else 2
+            raise SourceError(shown, "front-matter is not a mapping of keys to values", line)
+        if body.startswith("\n"):
+            body = body[1:]  # the end of the closing boundary's line
         body_offset = len(text) - len(body)
         body_first_line = text.count("\n", 0, body_offset) + 1
         raw = text[:body_offset].rstrip("\n")

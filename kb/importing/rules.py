@@ -154,7 +154,7 @@ DATE_FORMATS: tuple[str, ...] = (
 # Words before a time that say it is approximate; the time is still read.
 APPROXIMATE: tuple[str, ...] = ("ca.", "ca", "~", "approx.", "approx", "about", "around", "circa")
 # A time of day: 13:50, 8:54, 17:14pm, 7:01am, 10:45:12.
-TIME_FORMAT = r"(?P<H>\d{1,2})[:h](?P<M>\d{2})(?::(?P<S>\d{2}))?\s*(?P<ampm>[ap]\.?m\.?)?(?![\d:])"
+TIME_FORMAT = r"(?P<H>\d{1,2})[:h](?P<M>\d{2})(?::(?P<S>\d{2}))?\s*(?P<ampm>[ap]\.?m\.?)?(?!\d|:\d)"
 
 # ------------------------------------------------------------------ time zones
 
@@ -391,7 +391,7 @@ ACTION_STATUS: dict[str, str] = {
     "dropped": "wont-do",
     "rejected": "wont-do",
 }
-# Action-item kind <- words in its text (first match wins; then the sub-heading is tried).
+# Action-item kind <- words in its text, kinds tried in this order; then the sub-heading's words.
 # Nothing matched: "prevent". Every kind is marked as a suggestion.
 ACTION_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
@@ -416,22 +416,6 @@ ACTION_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "visibility",
             "uptime",
             "synthetic",
-        ),
-    ),
-    (
-        "mitigate",
-        (
-            "rollback",
-            "roll back",
-            "recover",
-            "recovery",
-            "failover",
-            "fallback",
-            "restart",
-            "workaround",
-            "mitigate",
-            "mitigation",
-            "self-heal",
         ),
     ),
     (
@@ -462,6 +446,22 @@ ACTION_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "agree",
             "sla",
             "sla's",
+        ),
+    ),
+    (
+        "mitigate",
+        (
+            "rollback",
+            "roll back",
+            "recover",
+            "recovery",
+            "failover",
+            "fallback",
+            "restart",
+            "workaround",
+            "mitigate",
+            "mitigation",
+            "self-heal",
         ),
     ),
 )

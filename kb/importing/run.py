@@ -254,7 +254,7 @@ class Importer:
         """Import every source under `paths`; never raises for one bad source."""
         outcomes = []
         for path, skip in discover(paths):
-            shown = display_path(path.resolve(), self.cwd)
+            shown = str(path)  # as the user typed it (folders: joined with what was found)
             if skip is not None:
                 outcomes.append(Outcome(shown, "skipped", skip))
                 continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 
 from kb.importing import rules
@@ -17,24 +18,29 @@ class Suggestion:
     words: tuple[str, ...]
 
 
-def _hits(term: Term, text: str) -> tuple[tuple[str, ...], int]:
-    words = []
-    count = 0
-    for keyword in term.keywords:
-        found = re.findall(rf"(?<!\w){re.escape(keyword.lower())}(?!\w)", text)
-        if found:
-            words.append(keyword)
-            count += len(found)
-    return tuple(words), count
-
-
 def _ranked(terms: tuple[Term, ...], text: str) -> list[Suggestion]:
-    scored = []
-    for order, term in enumerate(terms):
-        words, count = _hits(term, text)
-        if words:
-            scored.append((-len(words), -count, order, Suggestion(term.slug, words)))
-    return [s for *_, s in sorted(scored, key=lambda x: x[:3])]
+    """Terms by distinct keywords found, then by hits, then by taxonomy order.
+
+    Longer keywords are matched first and claim their words, so "payment
+    provider" is not counted again as "provider".
+    """
+    pairs = sorted(
+        ((keyword.lower(), order) for order, term in enumerate(terms) for keyword in term.keywords),
+        key=lambda pair: -len(pair[0]),
+    )
+    taken: list[tuple[int, int]] = []
+    words: dict[int, list[str]] = defaultdict(list)
+    hits: dict[int, int] = defaultdict(int)
+    for keyword, order in pairs:
+        for match in re.finditer(rf"(?<!\w){re.escape(keyword)}(?!\w)", text):
+            if any(s < match.end() and match.start() < e for s, e in taken):
+                continue
+            taken.append(match.span())
+            hits[order] += 1
+            if keyword not in words[order]:
+                words[order].append(keyword)
+    ranked = sorted(words, key=lambda order: (-len(words[order]), -hits[order], order))
+    return [Suggestion(terms[order].slug, tuple(words[order])) for order in ranked]
 
 
 def suggest(taxonomy: Taxonomy, text: str) -> tuple[list[Suggestion], Suggestion | None]:
