@@ -89,7 +89,9 @@ def test_a_failed_source_is_one_line_on_stderr_and_exit_one(
     (kb_dir.parent / "old" / "bad.md").write_bytes(b"# T\n\xff\n")
     code, out, err = kb(capsys, "import", "../old/bad.md", "../old/login.md")
     assert code == 1
-    assert err.splitlines()[0] == "../old/bad.md:2: not UTF-8 (byte 0xff); convert it to UTF-8 first"
+    assert (
+        err.splitlines()[0] == "../old/bad.md:2: not UTF-8 (byte 0xff); convert it to UTF-8 first"
+    )
     assert "Traceback" not in err
     assert "PM-2025-001 wrote" in out
 
@@ -106,7 +108,9 @@ def test_dry_run_shows_the_front_matter_and_writes_nothing(
 
 
 def test_json_output(kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = kb(capsys, "import", "--format", "json", "--timezone", "+01:00", "../old/login.md")
+    code, out, _ = kb(
+        capsys, "import", "--format", "json", "--timezone", "+01:00", "../old/login.md"
+    )
     assert code == 0
     data = json.loads(out)
     (source,) = data["sources"]

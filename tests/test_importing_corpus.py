@@ -68,7 +68,10 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, int]] = {
         "2022-02-08",
         2,
     ),
-    ("dfds", "pm2024-002-pods-not-able-to-start-while-being-moved-to-new-nodes-during-ami-update.md"): (
+    (
+        "dfds",
+        "pm2024-002-pods-not-able-to-start-while-being-moved-to-new-nodes-during-ami-update.md",
+    ): (
         "PODs not able to start while being moved to new nodes during AMI Update",
         "2024-04-09",
         2,
@@ -253,9 +256,17 @@ def test_no_timeline_is_invented_when_the_first_entry_has_no_time(
     assert note.startswith(f"not read: the first entry ({first}) has no readable time")
 
 
+def test_a_date_the_file_name_contradicts_is_flagged(imported: Imported) -> None:
+    # pm2022-006's timeline starts with the 2020 script that set the trap for the 2022 incident.
+    note = imported.by_source[("dfds", "pm2022-006-alb-502-errors.md")].notes["date"]
+    assert note == "2020-12-21 from the first timeline entry; check it: the file name says 2022"
+
+
 def test_every_zone_named_by_a_report_is_used(imported: Imported) -> None:
     defaulted = [
-        key for key, o in imported.by_source.items() if "assumed (--timezone)" in o.notes["timeline"]
+        key
+        for key, o in imported.by_source.items()
+        if "assumed (--timezone)" in o.notes["timeline"]
     ]
     assert defaulted == []  # every report in the corpus names its zone
 

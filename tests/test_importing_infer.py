@@ -228,3 +228,15 @@ def test_broken_front_matter_names_its_line() -> None:
 
 def test_a_txt_file_with_a_heading_is_read() -> None:
     assert draft_of("# Notes\n\nText.\n", suffix=".txt").title == "Notes"
+
+
+def test_a_year_in_the_file_name_that_disagrees_is_pointed_out() -> None:
+    draft = draft_of(
+        "# Errors\n\n## Timeline\n\n- 2020-12-21 script written\n", stem="pm2022-006-errors"
+    )
+    assert draft.date == dt.date(2020, 12, 21)
+    assert draft.notes["date"] == (
+        "2020-12-21 from the first timeline entry; check it: the file name says 2022"
+    )
+    agreeing = draft_of("# Errors\n\n## Timeline\n\n- 2022-06-02 fixed\n", stem="pm2022-006-errors")
+    assert agreeing.notes["date"] == "2022-06-02 from the first timeline entry"

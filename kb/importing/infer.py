@@ -245,6 +245,10 @@ def infer(
         candidates.append(("file name", name_date))
     if candidates:
         date, notes["date"] = _choose_date(candidates)
+        year = re.search(r"(?<!\d)(19|20)\d\d(?!\d)", stem)
+        if name_date is None and year and int(year.group(0)) != date.year:
+            # A year alone ("pm2022-006") is too little to date a report, but enough to doubt one.
+            notes["date"] += f"; check it: the file name says {year.group(0)}"
     else:
         date = fallback_date
         notes["date"] = f"{date}: no date in the text; the file's modification date"
