@@ -243,7 +243,9 @@ def test_default_zone_is_used_and_said_when_the_report_names_none(
 
 def test_done_checkboxes_validate_in_a_draft(kb_dir: Path, sources: Path) -> None:
     done = sources / "done.md"
-    done.write_text("# Done things 2024-01-02\n\n## Action items\n\n- [x] Fixed it\n")
+    done.write_text(
+        "# Done things 2024-01-02\n\n## Action items\n\n- [x] Fixed it\n", encoding="utf-8"
+    )
     run(kb_dir, done)
     (pm,) = valid_postmortems(kb_dir)
     assert [(a.status, a.closed) for a in pm.action_items] == [("done", None)]
@@ -252,3 +254,10 @@ def test_done_checkboxes_validate_in_a_draft(kb_dir: Path, sources: Path) -> Non
 def test_source_label_is_relative_inside_the_knowledge_base(kb_dir: Path, tmp_path: Path) -> None:
     assert source_label(kb_dir / "wiki" / "a.md", kb_dir) == "wiki/a.md"
     assert source_label(tmp_path / "a.md", kb_dir) == (tmp_path / "a.md").resolve().as_posix()
+
+
+def test_kb_documents_are_not_imported_again(kb_dir: Path, sources: Path) -> None:
+    run(kb_dir, sources / "queue.md")
+    (outcome,) = run(kb_dir, kb_dir / "content").outcomes
+    assert outcome.status == "skipped"
+    assert outcome.reason == "already a kb document (PM-2024-001)"

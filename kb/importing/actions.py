@@ -102,7 +102,7 @@ def _from_table(block: Block, heading: str, refs: dict[str, str]) -> list[Action
         if not title:
             continue
         kind, reason = suggest_kind(title, heading)
-        status = _status(cell("status")) or "open" if cell("status") else "open"
+        status = _status(cell("status")) or "open"
         ticket_cell = cell("ticket")
         ticket = _ticket(ticket_cell, refs) or (plain(ticket_cell) or None)
         actions.append(

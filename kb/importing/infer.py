@@ -47,6 +47,7 @@ class Draft:
     services: list[str] = field(default_factory=list)
     teams: list[str] = field(default_factory=list)
     foreign: Foreign | None = None
+    has_timeline_section: bool = False
     notes: dict[str, str] = field(default_factory=dict)  # field -> how it was found
 
     @property
@@ -178,6 +179,47 @@ def _text_of(section: Section | None) -> str:
     return plain(" ".join(parts))
 
 
+def _early_dates(foreign: Foreign, title: str, first_lines: str) -> list[tuple[str, dt.date]]:
+    """Date candidates found before the timeline is read, most trusted first."""
+    found: list[tuple[str, dt.date]] = []
+    fm_date = foreign.date()
+    if fm_date is not None:
+        found.append(("front-matter", fm_date))
+    for source, text in (("title", title), ("first lines", first_lines)):
+        value = first_date(text)
+        if value is not None:
+            found.append((source, value))
+    return found
+
+
+def _date(
+    candidates: list[tuple[str, dt.date]],
+    stem: str,
+    name_date: dt.date | None,
+    fallback: dt.date,
+) -> tuple[dt.date, str]:
+    """The draft's date and how it was found."""
+    if not candidates:
+        return fallback, f"{fallback}: no date in the text; the file's modification date"
+    date, note = _choose_date(candidates)
+    year = re.search(r"(?<!\d)(19|20)\d\d(?!\d)", stem)
+    if name_date is None and year and int(year.group(0)) != date.year:
+        # A year alone ("pm2022-006") is too little to date a report, but enough to doubt one.
+        note += f"; check it: the file name says {year.group(0)}"
+    return date, note
+
+
+def _action_items(section: Section | None, lines: list[str]) -> tuple[list[Action], str]:
+    """The action items of the section, and a note on what was found."""
+    if section is None:
+        return [], "not found"
+    found = action_rules.extract(section.blocks, action_rules.link_references(lines))
+    heading = plain(section.heading.text)
+    if not found:
+        return [], f'"{heading}" has no list or table of items'
+    return found, f'{len(found)} from "{heading}" (kinds suggested: confirm)'
+
+
 def check_markdown(text: str, shown: str, suffix: str) -> None:
     """Raise SourceError when a text is empty or is not Markdown."""
     if not text.strip():
@@ -219,56 +261,25 @@ def infer(
     title, notes["title"], title_block = _title(foreign, blocks, stem)
     body = _without_heading(lines, title_block, blocks).strip("\n") + "\n"
 
-    candidates: list[tuple[str, dt.date]] = []
-    fm_date = foreign.date()
-    if fm_date is not None:
-        candidates.append(("front-matter", fm_date))
-    for source, where in (("title", title), ("first lines", _first_lines(blocks, title_block))):
-        found = first_date(where)
-        if found is not None:
-            candidates.append((source, found))
+    early = _early_dates(foreign, title, _first_lines(blocks, title_block))
     name_date = first_date(stem)
-    base = candidates[0][1] if candidates else name_date
-
-    timeline = None
     section = sections.get("timeline")
+    timeline = None
     if section is not None:
         timeline = timeline_rules.extract(
             section.blocks,
             document_text=foreign.body,
-            base_date=base,
+            base_date=early[0][1] if early else name_date,
             default_zone=default_zone,
         )
-    if timeline is not None and timeline.first_date is not None:
-        candidates.append(("first timeline entry", timeline.first_date))
-    if name_date is not None:
-        candidates.append(("file name", name_date))
-    if candidates:
-        date, notes["date"] = _choose_date(candidates)
-        year = re.search(r"(?<!\d)(19|20)\d\d(?!\d)", stem)
-        if name_date is None and year and int(year.group(0)) != date.year:
-            # A year alone ("pm2022-006") is too little to date a report, but enough to doubt one.
-            notes["date"] += f"; check it: the file name says {year.group(0)}"
-    else:
-        date = fallback_date
-        notes["date"] = f"{date}: no date in the text; the file's modification date"
-
+    late = (
+        [("first timeline entry", timeline.first_date)] if timeline and timeline.first_date else []
+    )
+    late += [("file name", name_date)] if name_date else []
+    date, notes["date"] = _date(early + late, stem, name_date, fallback_date)
     notes["timeline"] = _timeline_note(timeline, section is not None)
     summary, notes["summary"] = _summary(foreign, sections, blocks)
-
-    found_actions: list[Action] = []
-    actions_section = sections.get("action_items")
-    if actions_section is not None:
-        refs = action_rules.link_references(lines)
-        found_actions = action_rules.extract(actions_section.blocks, refs)
-        heading = plain(actions_section.heading.text)
-        notes["action_items"] = (
-            f'{len(found_actions)} from "{heading}" (kinds suggested: confirm)'
-            if found_actions
-            else f'"{heading}" has no list or table of items'
-        )
-    else:
-        notes["action_items"] = "not found"
+    found_actions, notes["action_items"] = _action_items(sections.get("action_items"), lines)
 
     suggest_text = " ".join(
         [title, summary] + [_text_of(sections.get(role)) for role in rules.SUGGEST_FROM]
@@ -307,6 +318,7 @@ def infer(
         services=foreign.names("services"),
         teams=foreign.names("teams"),
         foreign=foreign if foreign.format else None,
+        has_timeline_section=section is not None,
         notes=notes,
     )
 

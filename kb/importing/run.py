@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,10 +24,11 @@ from kb.config import Settings
 from kb.errors import SourceError, UsageError
 from kb.importing import rules
 from kb.importing.dates import Zone
+from kb.importing.foreign import split_foreign
 from kb.importing.infer import Draft, infer
 from kb.importing.render import SourceRecord, render
 from kb.loader import display_path, iter_markdown
-from kb.models import Postmortem
+from kb.models import DOC_ID, Postmortem
 from kb.source import YamlProblem, parse_yaml, split
 from kb.taxonomy import Taxonomy
 
@@ -204,6 +206,15 @@ def _left_empty(draft: Draft) -> str:
     return ", ".join(empty)
 
 
+def kb_document_id(text: str, shown: str) -> str | None:
+    """The id of a text that already is a kb document (front-matter with a kb type and id)."""
+    data = split_foreign(text.removeprefix("\ufeff"), shown).data
+    doc_id = data.get("id")
+    if data.get("type") in ("postmortem", "premortem") and isinstance(doc_id, str):
+        return doc_id if DOC_ID.match(doc_id) else None
+    return None
+
+
 def check_valid(text: str, taxonomy: Taxonomy) -> None:
     """Raise ValueError when a rendered draft would not pass `kb validate`."""
     parts = split(text)
@@ -235,8 +246,15 @@ class Importer:
         self.cwd = Path.cwd().resolve()
         content = settings.content_dir
         self.taken = used_ids(content)
-        self.known = imported_sources(content)
+        self.by_sha: dict[str, list[_Known]] = defaultdict(list)
+        self.by_path: dict[str, list[_Known]] = defaultdict(list)
+        for known in imported_sources(content):
+            self._remember(known)
         self.planned: set[Path] = set()
+
+    def _remember(self, known: _Known) -> None:
+        self.by_sha[known.sha256].append(known)
+        self.by_path[known.source_path].append(known)
 
     def _check_into(self, into: Path) -> Path:
         folder = into.resolve()
@@ -283,7 +301,7 @@ class Importer:
 
     def _already(self, label: str, sha: str) -> tuple[str | None, str]:
         """(reason to skip, note) given what is already imported."""
-        same_content = [k for k in self.known if k.sha256 == sha]
+        same_content = self.by_sha.get(sha, [])
         for known in same_content:
             if known.source_path == label:
                 return f"already imported as {known.doc_id} ({known.file})", ""
@@ -294,7 +312,7 @@ class Importer:
                 f"({known.file})",
                 "",
             )
-        earlier = [k for k in self.known if k.source_path == label]
+        earlier = self.by_path.get(label, [])
         if earlier:
             ids = ", ".join(k.doc_id for k in earlier)
             return None, f"the source changed since it was imported as {ids}; imported again"
@@ -322,6 +340,9 @@ class Importer:
         skip, note = self._already(label, sha)
         if skip is not None:
             return Outcome(shown, "skipped", skip)
+        existing = kb_document_id(text, shown)
+        if existing is not None:
+            return Outcome(shown, "skipped", f"already a kb document ({existing})")
         draft = infer(
             text,
             shown=shown,
@@ -349,7 +370,7 @@ class Importer:
             self._write(target, content, shown)
         self.taken.add(doc_id)
         self.planned.add(target.resolve())
-        self.known.append(_Known(doc_id, display_path(target.resolve(), self.cwd), label, sha))
+        self._remember(_Known(doc_id, display_path(target.resolve(), self.cwd), label, sha))
         return Outcome(
             shown,
             "would import" if self.dry_run else "imported",
@@ -357,8 +378,7 @@ class Importer:
             doc_id=doc_id,
             notes=notes,
             filled=_fill(draft),
-            has_timeline_section=draft.timeline is not None
-            or "no timeline section" not in notes["timeline"],
+            has_timeline_section=draft.has_timeline_section,
             text=content if self.dry_run else None,
         )
 

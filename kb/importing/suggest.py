@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kb.importing import rules
 from kb.taxonomy import Taxonomy, Term
@@ -18,24 +19,31 @@ class Suggestion:
     words: tuple[str, ...]
 
 
+@lru_cache(maxsize=16)
+def _matcher(terms: tuple[Term, ...]) -> tuple[re.Pattern[str], dict[str, list[int]]]:
+    """One pattern for every keyword of a vocabulary, longest first, and keyword -> terms."""
+    owners: dict[str, list[int]] = defaultdict(list)
+    for order, term in enumerate(terms):
+        for keyword in term.keywords:
+            owners[keyword.lower()].append(order)
+    if not owners:
+        return re.compile(r"(?!x)x"), {}
+    alternatives = "|".join(re.escape(k) for k in sorted(owners, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)"), dict(owners)
+
+
 def _ranked(terms: tuple[Term, ...], text: str) -> list[Suggestion]:
     """Terms by distinct keywords found, then by hits, then by taxonomy order.
 
-    Longer keywords are matched first and claim their words, so "payment
-    provider" is not counted again as "provider".
+    The longest keyword at a place claims its words, so "payment provider" is
+    not counted again as "provider".
     """
-    pairs = sorted(
-        ((keyword.lower(), order) for order, term in enumerate(terms) for keyword in term.keywords),
-        key=lambda pair: -len(pair[0]),
-    )
-    taken: list[tuple[int, int]] = []
+    pattern, owners = _matcher(terms)
     words: dict[int, list[str]] = defaultdict(list)
     hits: dict[int, int] = defaultdict(int)
-    for keyword, order in pairs:
-        for match in re.finditer(rf"(?<!\w){re.escape(keyword)}(?!\w)", text):
-            if any(s < match.end() and match.start() < e for s, e in taken):
-                continue
-            taken.append(match.span())
+    for match in pattern.finditer(text):
+        keyword = match.group(0)
+        for order in owners[keyword]:
             hits[order] += 1
             if keyword not in words[order]:
                 words[order].append(keyword)
