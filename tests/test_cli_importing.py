@@ -143,6 +143,15 @@ def test_missing_path_is_a_usage_error(kb_dir: Path, capsys: pytest.CaptureFixtu
     assert "does not exist" in err
 
 
+def test_a_folder_without_markdown_is_a_usage_error(
+    kb_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (kb_dir.parent / "empty").mkdir()
+    code, _, err = kb(capsys, "import", "../empty")
+    assert code == 2
+    assert err.startswith("kb: no Markdown files in ../empty")
+
+
 def test_help_and_readme_document_the_command(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = kb(capsys, "import", "--help")
     assert code == 0

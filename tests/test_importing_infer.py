@@ -240,3 +240,16 @@ def test_a_year_in_the_file_name_that_disagrees_is_pointed_out() -> None:
     )
     agreeing = draft_of("# Errors\n\n## Timeline\n\n- 2022-06-02 fixed\n", stem="pm2022-006-errors")
     assert agreeing.notes["date"] == "2022-06-02 from the first timeline entry"
+
+
+def test_times_without_dates_do_not_vote_for_the_date_they_borrowed() -> None:
+    draft = draft_of(
+        "---\ndate: 2023-01-09\n---\n# 2023-01-02 outage\n\n## Timeline\n\n- 10:00 start\n",
+        stem="2023-01-02-outage",
+    )
+    assert draft.date == dt.date(2023, 1, 2)
+    assert draft.notes["date"] == (
+        "2023-01-02 from the title (the front-matter says 2023-01-09, "
+        "but the title and the file name agree on 2023-01-02)"
+    )
+    assert draft.moments["started"].isoformat() == "2023-01-02T10:00:00+00:00"

@@ -151,6 +151,7 @@ def test_time_only_entries_take_the_base_date_when_nothing_came_before() -> None
         base=dt.date(2021, 5, 4),
     )
     assert iso(timeline)["started"] == "2021-05-04T09:00:00+00:00"
+    assert timeline.first_date is None  # the date was not written in the timeline
 
 
 def test_no_moment_when_the_first_entry_has_no_time() -> None:

@@ -132,6 +132,9 @@ def import_(
         today=day,
     )
     report = importer.run(paths)
+    if not report.outcomes:
+        names = ", ".join(str(p) for p in paths)
+        raise UsageError(f"no Markdown files in {names} (looked for *.md, *.markdown and similar)")
     if fmt == "json":
         payload = {
             "dry_run": dry_run,

@@ -264,19 +264,23 @@ def infer(
     early = _early_dates(foreign, title, _first_lines(blocks, title_block))
     name_date = first_date(stem)
     section = sections.get("timeline")
-    timeline = None
-    if section is not None:
-        timeline = timeline_rules.extract(
-            section.blocks,
-            document_text=foreign.body,
-            base_date=early[0][1] if early else name_date,
-            default_zone=default_zone,
+
+    def read_timeline(base: dt.date | None) -> Timeline | None:
+        if section is None:
+            return None
+        return timeline_rules.extract(
+            section.blocks, document_text=foreign.body, base_date=base, default_zone=default_zone
         )
+
+    base = early[0][1] if early else name_date
+    timeline = read_timeline(base)
     late = (
         [("first timeline entry", timeline.first_date)] if timeline and timeline.first_date else []
     )
     late += [("file name", name_date)] if name_date else []
     date, notes["date"] = _date(early + late, stem, name_date, fallback_date)
+    if date != base:
+        timeline = read_timeline(date)  # times that give no date belong to the chosen day
     notes["timeline"] = _timeline_note(timeline, section is not None)
     summary, notes["summary"] = _summary(foreign, sections, blocks)
     found_actions, notes["action_items"] = _action_items(sections.get("action_items"), lines)

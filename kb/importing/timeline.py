@@ -39,6 +39,7 @@ class Entry:
     time: dt.time | None = None
     zone: Zone | None = None  # a zone written on the entry itself
     next_day: bool = False  # a time-only entry read as the day after the one before it
+    carried: bool = False  # the date was not written on the entry but taken from before it
 
     @property
     def readable(self) -> bool:
@@ -60,8 +61,8 @@ class Timeline:
 
     @property
     def first_date(self) -> dt.date | None:
-        """The date of the first entry that has one."""
-        return next((e.date for e in self.entries if e.date is not None), None)
+        """The date written on the first entry that has one (carried dates do not count)."""
+        return next((e.date for e in self.entries if e.date and not e.carried), None)
 
 
 def _stamp_from_cells(date_cell: str, time_cell: str) -> Stamp | None:
@@ -203,6 +204,7 @@ def _date_entries(entries: list[Entry], base: dt.date | None) -> None:
             current = entry.date
         elif entry.time is not None and current is not None:
             entry.date = current
+            entry.carried = True
             if last is not None and dt.datetime.combine(current, entry.time) < last:
                 entry.date = current + dt.timedelta(days=1)
                 entry.next_day = True
