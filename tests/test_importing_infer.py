@@ -253,3 +253,13 @@ def test_times_without_dates_do_not_vote_for_the_date_they_borrowed() -> None:
         "but the title and the file name agree on 2023-01-02)"
     )
     assert draft.moments["started"].isoformat() == "2023-01-02T10:00:00+00:00"
+
+
+def test_a_new_heading_name_is_one_line_in_the_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb.importing import rules
+
+    text = "# Outage\n\n## Hendelsesforløp\n\n- 2024-02-01 10:00 alert fired\n"
+    assert draft_of(text).moments == {}
+    names = (*rules.SECTION_NAMES["timeline"], "hendelsesforløp")
+    monkeypatch.setitem(rules.SECTION_NAMES, "timeline", names)
+    assert draft_of(text).moments["started"].isoformat() == "2024-02-01T10:00:00+00:00"
