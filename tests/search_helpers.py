@@ -156,3 +156,26 @@ INCIDENTS = [
         ],
     ),
 ]
+
+
+def age(root: Path, seconds: int = 3600) -> None:
+    """Backdate every content file, so none counts as just modified (racily clean)."""
+    import os
+    import time
+
+    then = time.time() - seconds
+    for path in (root / "content").rglob("*.md"):
+        os.utime(path, (then, then))
+
+
+def run_kb(args: list[str], capsys: object) -> tuple[int, str, str]:
+    """Run the kb command line in-process; (exit code, stdout, stderr)."""
+    import pytest
+
+    from kb.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    out, err = capsys.readouterr()  # type: ignore[attr-defined]
+    code = exited.value.code
+    return (code if isinstance(code, int) else 0), out, err

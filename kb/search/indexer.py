@@ -35,6 +35,7 @@ REBUILD_SHARE = 0.5
 REBUILD_MIN = 500
 # Below this many documents a single process writes faster than a pool of them.
 PARALLEL_MIN = 400
+BATCH = 64  # documents handed to a worker process at a time
 
 
 @dataclass
@@ -343,7 +344,7 @@ def _writer(ix: Any, documents: int) -> Any:
     if procs > 1 and documents >= PARALLEL_MIN:
         # Each process writes its own segment; merging them afterwards would cost
         # more than the parallelism saves (measured), so keep them separate.
-        return ix.writer(procs=procs, multisegment=True, batchsize=64)
+        return ix.writer(procs=procs, multisegment=True, batchsize=BATCH)
     return ix.writer()
 
 

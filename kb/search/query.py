@@ -79,6 +79,8 @@ def parse(text: str) -> Any:
     """The whoosh query for `text`; raises QueryError with what is wrong and where."""
     if not text.strip():
         raise QueryError("the query is empty; type some words, or '*' for every document")
+    if text.strip() == "*":
+        return query.Every()
     check_syntax(text)
     parsed = _PARSER.parse(text)
     for problem in _errors(parsed):
@@ -134,7 +136,7 @@ def check_syntax(text: str) -> None:
 
 
 def _outside_quotes(text: str) -> str:
-    """The text with every quoted phrase blanked out (same length, so columns still match)."""
+    """The text with every quoted phrase masked by NULs (same length, so columns still match)."""
     out = []
     start = None
     for i, char in enumerate(text):
@@ -142,7 +144,7 @@ def _outside_quotes(text: str) -> str:
             if start is None:
                 start = i
             else:
-                out.append(" " * (i - start + 1))
+                out.append("\0" * (i - start + 1))
                 start = None
             continue
         if start is None:

@@ -12,7 +12,8 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any
 
-from whoosh import analysis, fields, formats
+from whoosh import analysis, fields, formats, query
+from whoosh.util.times import datetime_to_long
 
 if TYPE_CHECKING:
     from kb.loader import Document
@@ -25,6 +26,34 @@ _LOWER_ID = analysis.IDAnalyzer(lowercase=True)
 # Comma-separated values, lower-cased; stop words go, so that a query word like
 # 'the' (dropped from text fields) does not demand a service or tag named 'the'.
 _VALUES = analysis.KeywordAnalyzer(lowercase=True, commas=True) | analysis.StopFilter()
+
+
+class _Date(fields.DATETIME):  # type: ignore[misc]
+    """A date field whose exclusive range ends mean what people expect.
+
+    whoosh widens a partial date to its whole period first, so `date:<2025` would
+    still include 2025; here it ends before the period and `date:>2025` starts after it.
+    """
+
+    def parse_range(
+        self,
+        fieldname: str,
+        start: str | None,
+        end: str | None,
+        startexcl: bool,
+        endexcl: bool,
+        boost: float = 1.0,
+    ) -> Any:
+        if start is None and end is None:
+            return query.Every(fieldname, boost=boost)
+        low = high = None
+        if start is not None:
+            at = self._parse_datestring(start)
+            low = datetime_to_long(at.ceil()) + 1 if startexcl else datetime_to_long(at.floor())
+        if end is not None:
+            at = self._parse_datestring(end)
+            high = datetime_to_long(at.floor()) - 1 if endexcl else datetime_to_long(at.ceil())
+        return query.NumericRange(fieldname, low, high, boost=boost, constantscore=True)
 
 
 def _values() -> fields.KEYWORD:
@@ -50,7 +79,7 @@ SCHEMA = fields.Schema(
     severity=fields.ID(stored=True, analyzer=_LOWER_ID),
     status=fields.ID(stored=True, analyzer=_LOWER_ID),
     detection=fields.ID(stored=True, analyzer=_LOWER_ID),
-    date=fields.DATETIME(stored=True, sortable=True),
+    date=_Date(stored=True, sortable=True),
     authors=fields.TEXT(analyzer=_NAMES, phrase=False),
 )
 

@@ -138,15 +138,18 @@ class SearchIndex:
         return results
 
     def _highlight_terms(self, parsed: Any) -> tuple[set[str], list[str]]:
+        # Not Query.existing_terms(): in whoosh 2.7 its loop variable shadows its
+        # `fieldname` argument, so it drops every field but the first one it meets.
         stems: set[str] = set()
         prefixes: list[str] = []
         reader = self._searcher.reader()
-        for fieldname, text in parsed.existing_terms(reader, phrases=True, expand=True):
-            if fieldname in TEXT_FIELDS:
-                stems.add(text.decode("utf-8") if isinstance(text, bytes) else str(text))
         for leaf in parsed.leaves():
             if isinstance(leaf, query.Prefix) and leaf.fieldname in TEXT_FIELDS:
                 prefixes.append(str(leaf.text))
+                continue
+            for fieldname, text in leaf.terms(phrases=True):
+                if fieldname in TEXT_FIELDS and (fieldname, text) in reader:
+                    stems.add(str(text))
         return stems, prefixes
 
     def hit(
