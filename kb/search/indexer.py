@@ -228,12 +228,11 @@ class _Work:
         except UnicodeDecodeError as err:
             line = raw.count(b"\n", 0, err.start) + 1
             return None, "error", None, [Problem(shown, line, 1, "", "file is not valid UTF-8")]
-        doc, problems, is_doc = load_text(
-            text, path, shown=shown, src_uri=rel, taxonomy=self.taxonomy
-        )
+        loaded = load_text(text, path, shown=shown, src_uri=rel, taxonomy=self.taxonomy)
+        doc = loaded.document
         if doc is not None:
             return fields_for(doc, rel), "doc", doc.id, []
-        return None, ("error" if is_doc else "page"), None, problems
+        return None, ("error" if loaded.is_document else "page"), None, loaded.problems
 
     def _tick(self, done: int, total: int) -> None:
         if self.progress is not None:

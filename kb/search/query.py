@@ -25,6 +25,7 @@ _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _OPERATORS = ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE")
 _CLOSERS = {"(": ")", "[": "]", "{": "}"}
 _TEXT_FIELDS = ("title", "summary", "body", "actions", "risks")
+_WORDS_SCALE = 0.9  # marks the implicit grouping of words (explicit OR has no scale)
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,14 @@ def closest(word: str, choices: list[str]) -> str | None:
 
 
 def _parser() -> qparser.QueryParser:
-    parser = qparser.MultifieldParser(list(DEFAULT_FIELDS), SCHEMA, fieldboosts=FIELD_BOOSTS)
+    # Words are OR-ed with a bonus for documents that match more of them: someone
+    # describing a symptom in five words still finds the incident that used four.
+    parser = qparser.MultifieldParser(
+        list(DEFAULT_FIELDS),
+        SCHEMA,
+        fieldboosts=FIELD_BOOSTS,
+        group=qparser.OrGroup.factory(_WORDS_SCALE),
+    )
     aliases: dict[str, list[str]] = defaultdict(list)
     for alias, name in QUERY_FIELDS.items():
         if alias != name:
@@ -82,7 +90,7 @@ def parse(text: str) -> Any:
     if text.strip() == "*":
         return query.Every()
     check_syntax(text)
-    parsed = _PARSER.parse(text)
+    parsed = _require_constraints(_PARSER.parse(text, normalize=False)).normalize()
     for problem in _errors(parsed):
         raise QueryError(f"cannot understand the query {text!r}: {problem}")
     if parsed is query.NullQuery or not _searches_words(parsed, text):
@@ -91,6 +99,28 @@ def parse(text: str) -> Any:
             "to be indexed"
         )
     return parsed
+
+
+def _require_constraints(q: Any) -> Any:
+    """Within the implicit OR of words, make `field:value` terms and NOTs required.
+
+    `pool service:checkout` means pool-ish documents of the checkout service, not
+    anything about pools or anything of checkout.
+    """
+    if isinstance(q, query.Or) and getattr(q, "scale", None) == _WORDS_SCALE:
+        kids = [_require_constraints(c) for c in q.subqueries]
+        required = [c for c in kids if c.is_leaf() or isinstance(c, query.Not)]
+        optional = [c for c in kids if not (c.is_leaf() or isinstance(c, query.Not))]
+        if not required:
+            return query.Or(optional, boost=q.boost, scale=_WORDS_SCALE)
+        if optional:
+            required.append(query.Or(optional, scale=_WORDS_SCALE))
+        return query.And(required, boost=q.boost)
+    if isinstance(q, query.CompoundQuery):
+        return q.__class__([_require_constraints(c) for c in q.subqueries], boost=q.boost)
+    if isinstance(q, query.Not):
+        return query.Not(_require_constraints(q.query), boost=q.boost)
+    return q
 
 
 def _searches_words(parsed: Any, text: str) -> bool:

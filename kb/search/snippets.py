@@ -1,18 +1,20 @@
-"""The best matching passage of a hit: the line of its file that holds most query terms.
+"""The best matching passage of a hit: the paragraph of its file that holds most query terms.
 
-Lines rather than whoosh's character fragments, so a result can point at
-`path:line` and an editor can jump there. Matching uses the index's own
+Paragraphs and their file lines rather than whoosh's character fragments, so a
+result can point at `path:line` and an editor can jump there. Matching uses the index's own
 analyzer, so 'exhausted' in the text lights up for a query of 'exhaustion'.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from kb.search.schema import SCHEMA, blank_comments
 
 WIDTH = 160
+_NUMBERED = re.compile(r"\d+[.)] ")
 _ANALYZER = SCHEMA["body"].analyzer
 
 
@@ -54,25 +56,47 @@ def best_line(
     terms: Iterable[str],
     prefixes: Iterable[str] = (),
 ) -> Snippet | None:
-    """The body line with the most distinct matching terms (then most matches, then earliest)."""
+    """The passage with the most distinct matching terms (then most matches, then earliest).
+
+    A passage is a paragraph (hard-wrapped lines are joined) or a table row; the
+    snippet's line is the file line of its first match.
+    """
     wanted, starts = set(terms), tuple(prefixes)
     if not wanted and not starts:
         return None
     best: tuple[int, int] | None = None
-    chosen: tuple[str, int, list[tuple[str, int, int]]] | None = None
-    for number, line in enumerate(blank_comments(body).split("\n")):
-        if not line.strip():
-            continue
-        found = _matches(line, wanted, starts)
+    chosen: tuple[str, int] | None = None
+    chosen_found: list[tuple[str, int, int]] = []
+    for text, number in _passages(blank_comments(body)):
+        found = _matches(text, wanted, starts)
         if not found:
             continue
         score = (len({stem for stem, _, _ in found}), len(found))
         if best is None or score > best:
-            best, chosen = score, (line, number, found)
+            best, chosen, chosen_found = score, (text, number), found
     if chosen is None:
         return None
-    line, number, found = chosen
-    return _trim(line, [(s, e) for _, s, e in found], first_line + number)
+    text, number = chosen
+    first = chosen_found[0][1]
+    line = first_line + number + text.count("\n", 0, first)
+    flat = text.replace("\n", " ")
+    return _trim(flat, [(s, e) for _, s, e in chosen_found], line)
+
+
+def _passages(body: str) -> Iterable[tuple[str, int]]:
+    """(text, 0-based line of its start) of every paragraph; table and list lines stand alone."""
+    lines = body.split("\n")
+    start: int | None = None
+    for number, line in enumerate([*lines, ""]):
+        stripped = line.lstrip()
+        alone = stripped.startswith(("|", "#", "- ", "* ", "+ ")) or bool(_NUMBERED.match(stripped))
+        if start is not None and (not stripped or alone):
+            yield "\n".join(lines[start:number]), start
+            start = None
+        if stripped and alone:
+            yield line, number
+        elif stripped and start is None:
+            start = number
 
 
 def highlight(text: str, terms: Iterable[str], prefixes: Iterable[str] = ()) -> Snippet:

@@ -39,8 +39,8 @@ def explain_nothing(
     corrected = _respelled(index, reader, text, parsed)
     if not corrected and not notes and filters == Filters():
         notes.append(
-            "every word is in the index, but no document matches them all; "
-            "try fewer words, or OR between them"
+            "every word is in the index, but no document matches the whole query; "
+            "try fewer words, or fewer AND, NOT and quotes"
         )
     elif not corrected and not notes:
         notes.append("the words match documents, but none that pass the filters")
