@@ -129,6 +129,8 @@ def update_index(
 
 def _update(settings: Settings, rebuild: bool, progress: Progress | None) -> IndexReport:
     folder = store.current(settings.index_dir)
+    # Holding the lock, nobody else can be writing: leftovers of killed builds can go.
+    store.sweep(settings.index_dir, keep=folder)
     manifest = mf.load(folder) if folder else None
     if rebuild:
         reason: str | None = "asked to rebuild"
