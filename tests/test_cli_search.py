@@ -123,6 +123,7 @@ def test_no_results_suggest_spelling(kb_root: Settings, capsys: pytest.CaptureFi
 def test_more_matches_than_shown(kb_root: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     run_kb(["index"], capsys)
     code, out, err = run_kb(["search", "*", "--limit", "2"], capsys)
+    assert code == 0
     assert [line for line in out.splitlines() if line and not line.startswith(" ")] == [
         "PM-2025-003  Search latency after index rebuild",
         "PM-2025-002  Expired TLS certificate on the public API",

@@ -240,8 +240,11 @@ def search_command(
             _say(f"did you mean: {suggestion}")
         for note in results.notes:
             _say(note)
-    elif results.total > len(results.hits):
-        _say(f"showing {len(results.hits)} of {results.total} matches (--limit for more)")
+    else:
+        if results.total > len(results.hits):
+            _say(f"showing {len(results.hits)} of {results.total} matches (--limit for more)")
+        for suggestion in results.suggestions:
+            _say(f"some words are not in any document; did you mean: {suggestion}")
     return EXIT_OK
 
 

@@ -129,12 +129,16 @@ class SearchIndex:
         stems, prefixes = self._highlight_terms(parsed)
         hits = [self.hit(h.fields(), h.score or 0.0, stems, prefixes) for h in found]
         results = Results(text, hits, len(found))
-        if not hits:
-            from kb.search.suggest import explain_nothing
+        from kb.search.suggest import explain_nothing, respelled
 
+        if not hits:
             results.suggestions, results.notes = explain_nothing(
                 self, text, parsed, filters or Filters()
             )
+        else:
+            # Some words may still be unknown (OR-ed words let the others match).
+            better = respelled(self, text, parsed)
+            results.suggestions = [better] if better else []
         return results
 
     def _highlight_terms(self, parsed: Any) -> tuple[set[str], list[str]]:

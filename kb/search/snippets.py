@@ -84,19 +84,29 @@ def best_line(
 
 
 def _passages(body: str) -> Iterable[tuple[str, int]]:
-    """(text, 0-based line of its start) of every paragraph; table and list lines stand alone."""
+    """(text, 0-based line of its start) of every paragraph, list item, heading or table row.
+
+    Hard-wrapped lines of a paragraph or list item are joined (by newlines, so
+    offsets still count lines); headings and table rows stand alone.
+    """
     lines = body.split("\n")
     start: int | None = None
+    parts: list[str] = []
     for number, line in enumerate([*lines, ""]):
-        stripped = line.lstrip()
-        alone = stripped.startswith(("|", "#", "- ", "* ", "+ ")) or bool(_NUMBERED.match(stripped))
-        if start is not None and (not stripped or alone):
-            yield "\n".join(lines[start:number]), start
-            start = None
-        if stripped and alone:
-            yield line, number
-        elif stripped and start is None:
+        stripped = line.strip()
+        alone = stripped.startswith(("|", "#"))
+        item = stripped.startswith(("- ", "* ", "+ ")) or bool(_NUMBERED.match(stripped))
+        if start is not None and (not stripped or alone or item):
+            yield "\n".join(parts), start
+            start, parts = None, []
+        if not stripped:
+            continue
+        if alone:
+            yield stripped, number
+            continue
+        if start is None:
             start = number
+        parts.append(stripped)
 
 
 def highlight(text: str, terms: Iterable[str], prefixes: Iterable[str] = ()) -> Snippet:

@@ -1,4 +1,4 @@
-"""When nothing matches: corrected spellings from the index vocabulary, and why.
+"""Corrected spellings from the index vocabulary, and why nothing matched.
 
 The index keeps stems ('databas'), which are no words to suggest, so a close
 stem is turned back into the word it came from by reading one document that
@@ -36,7 +36,7 @@ def explain_nothing(
     """(corrected query strings, notes) for a search that found nothing."""
     reader = index.searcher.reader()
     notes = list(_unknown_filter_values(reader, filters))
-    corrected = _respelled(index, reader, text, parsed)
+    corrected = respelled(index, text, parsed)
     if not corrected and not notes and filters == Filters():
         notes.append(
             "every word is in the index, but no document matches the whole query; "
@@ -63,8 +63,9 @@ def _unknown_filter_values(reader: Any, filters: Filters) -> list[str]:
     return notes
 
 
-def _respelled(index: SearchIndex, reader: Any, text: str, parsed: Any) -> str | None:
+def respelled(index: SearchIndex, text: str, parsed: Any) -> str | None:
     """`text` with every word the index does not know replaced by its closest known word."""
+    reader = index.searcher.reader()
     replacements: dict[tuple[int, int], str] = {}
     for leaf in parsed.leaves():
         if not isinstance(leaf, query.Term) or leaf.fieldname not in _WORD_FIELDS:
@@ -87,20 +88,27 @@ def _respelled(index: SearchIndex, reader: Any, text: str, parsed: Any) -> str |
 
 
 def _closest_word(index: SearchIndex, reader: Any, word: str, stem: str) -> str | None:
-    maxdist = 1 if len(stem) <= 4 else 2
-    candidates: Counter[tuple[str, str]] = Counter()
-    for field in _WORD_FIELDS:
-        for near in reader.terms_within(field, stem, maxdist, prefix=1):
-            candidates[(field, str(near))] = reader.doc_frequency(field, near)
-    if not candidates:
+    """The known word closest to `word`: titles' and summaries' own words, or body stems
+    turned back into the word they came from."""
+    lowered = word.lower()
+    maxdist = 1 if len(lowered) <= 4 else 2
+    words: Counter[str] = Counter()
+    for field in ("title", "summary"):
+        for near in reader.terms_within(field, lowered, maxdist, prefix=1):
+            words[str(near)] += 1
+    for near in list(reader.terms_within("body", stem, maxdist, prefix=1))[:5]:
+        surface = _surface(index, reader, "body", str(near))
+        if surface:
+            words[surface] += 1
+    words.pop(lowered, None)
+    if not words:
         return None
 
-    def rank(item: tuple[tuple[str, str], int]) -> tuple[float, int]:
-        (_, near), frequency = item
-        return difflib.SequenceMatcher(None, stem, near).ratio(), frequency
+    def rank(item: tuple[str, int]) -> tuple[float, int]:
+        near, seen = item
+        return difflib.SequenceMatcher(None, lowered, near).ratio(), seen
 
-    (field, near), _ = max(candidates.items(), key=rank)
-    return _surface(index, reader, field, near) or near
+    return max(words.items(), key=rank)[0]
 
 
 def _surface(index: SearchIndex, reader: Any, field: str, stem: str) -> str | None:
