@@ -42,6 +42,9 @@ def test_batch_gives_the_same_answers(index: SearchIndex) -> None:
     assert set(every) == {d.id for d in [*INCIDENTS, TWIN]}
     for doc_id, found in every.items():
         assert found == similar(index, doc_id, limit=3)
+    assert similar_map(index.settings, ["PM-2025-001"], limit=2) == {
+        "PM-2025-001": every["PM-2025-001"][:2]
+    }
     assert similar_map(index, ["pm-2025-020"], limit=1) == {
         "pm-2025-020": [("PM-2025-001", every["PM-2025-020"][0][1])]
     }

@@ -15,6 +15,7 @@ from typing import Any
 
 from whoosh import classify, query
 
+from kb.config import Settings
 from kb.errors import UsageError
 from kb.search.query import closest
 from kb.search.schema import SCHEMA
@@ -83,9 +84,15 @@ class _KeyTerms:
 
 
 def similar_map(
-    index: SearchIndex, ids: Iterable[str] | None = None, limit: int = 5
+    index: SearchIndex | Settings, ids: Iterable[str] | None = None, limit: int = 5
 ) -> dict[str, Similar]:
-    """For each id (every document by default), the `limit` most similar other documents."""
+    """For each id (every document by default), the `limit` most similar other documents.
+
+    Give an open SearchIndex, or Settings to open (and close) the index for this call.
+    """
+    if isinstance(index, Settings):
+        with SearchIndex(index) as opened:
+            return similar_map(opened, ids, limit)
     searcher = index.searcher
     if ids is None:
         docs = [(str(f["id"]), n, f) for n, f in searcher.reader().iter_docs()]
@@ -103,7 +110,7 @@ def similar_map(
     return out
 
 
-def similar(index: SearchIndex, doc_id: str, limit: int = 5) -> Similar:
+def similar(index: SearchIndex | Settings, doc_id: str, limit: int = 5) -> Similar:
     """The `limit` documents most similar to `doc_id`, best first, with their scores."""
     return similar_map(index, [doc_id], limit)[doc_id]
 
