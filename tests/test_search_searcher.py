@@ -101,6 +101,8 @@ def test_filters(index: SearchIndex) -> None:
     ]
     assert ids(index, "*", Filters(services=("Payments",))) == ["PM-2024-007"]
     assert ids(index, "*", Filters(statuses=("open",))) == ["PRE-2025-001"]
+    # The total counts filtered matches only (whoosh's own count ignores the filter).
+    assert index.search("pool OR certificate", Filters(types=("postmortem",)), limit=1).total == 2
 
 
 def test_date_ranges_are_inclusive(index: SearchIndex) -> None:

@@ -125,6 +125,9 @@ class SearchIndex:
             limit=max(1, limit),
             sortedby="date" if newest_first else None,
             reverse=newest_first,
+            # Visit every match: the total is then exact and free. With whoosh's block
+            # skipping, len() re-runs the query and (2.7.5) ignores the filter.
+            optimize=False,
         )
         stems, prefixes = self._highlight_terms(parsed)
         hits = [self.hit(h.fields(), h.score or 0.0, stems, prefixes) for h in found]
