@@ -211,7 +211,8 @@ def test_quick_run_prints_a_table_for_every_task(tmp_path: Path) -> None:
     by_task = {r["task"]: r for r in rows}
     validate = by_task["validate"]
     assert validate["kb"] > 0 and validate["baseline"] > 0 and validate["ratio"] > 0
-    assert by_task["peak RSS: kb validate"]["kb"] > 10 * 1024**2
+    memory = by_task["peak RSS: kb validate"]
+    assert memory["kb"] > 10 * 1024**2 and memory["baseline_name"] == "C-YAML floor"
     assert not [r for r in rows if r["note"].startswith("FAILED")]
     for name in ("index: full build", "kb search end to end", "site build"):
         matching = [r for r in rows if r["task"].startswith(name)]

@@ -48,6 +48,8 @@ class Bench:
     samples: int = 20  # processes started for `kb search` (and half as many for `kb similar`)
     rss: dict[str, int] = field(default_factory=dict)  # kb command -> peak RSS bytes
     per_doc: dict[str, float] = field(default_factory=dict)  # task -> seconds per document
+    # kb command -> (peak RSS of its baseline, the baseline's name)
+    base_rss: dict[str, tuple[int, str]] = field(default_factory=dict)
     _commands: dict[str, bool] = field(default_factory=dict)
 
     @property
@@ -100,6 +102,7 @@ def validate(b: Bench) -> list[Row]:
         budget=b.budget,
     )
     b.per_doc["validate"] = kb.median / b.count
+    b.base_rss["kb validate"] = (floor.max_rss, "C-YAML floor")
     return [
         Row("validate", "s", kb.median, floor.median, "C-YAML floor", VALIDATE, _note(kb, floor))
     ]
@@ -135,6 +138,7 @@ def index(b: Bench) -> list[Row]:
     base2 = R.repeated(lambda: raw(2), max_runs=b.max_runs, budget=b.budget)
     shutil.rmtree(raw_dir, ignore_errors=True)
     b.per_doc["index"] = kb.median / b.count
+    b.base_rss["kb index"] = (base.max_rss, "raw whoosh writer")
     out = [
         Row(rows[0], "s", kb.median, base.median, "raw whoosh writer", INDEX, _note(kb, base)),
         Row(
@@ -348,6 +352,7 @@ def site(b: Bench) -> list[Row]:
 
     kb, base = R.paired(lambda: b.kb("build"), plain, max_runs=b.max_runs, budget=b.budget)
     b.per_doc["site"] = kb.median / b.count
+    b.base_rss["kb build"] = (base.max_rss, "plain mkdocs")
     ours, theirs = _sizes(site_dir), _sizes(plain_dir)
     return [
         Row(names[0], "s", kb.median, base.median, "plain mkdocs", SITE, _note(kb, base)),
@@ -391,11 +396,13 @@ def _sizes(site_dir: Path) -> dict[str, Any]:
 
 def memory_rows(b: Bench) -> list[Row]:
     """Peak RSS of every kb command the other tasks ran."""
-    return [
-        Row(f"peak RSS: {name}", "B", rss, target=RSS)
-        for name, rss in sorted(b.rss.items())
-        if name.split()[1] in ("validate", "index", "search", "similar", "build")
-    ]
+    rows = []
+    for name, rss in sorted(b.rss.items()):
+        if name.split()[1] not in ("validate", "index", "search", "similar", "build"):
+            continue
+        base, base_name = b.base_rss.get(name, (None, ""))
+        rows.append(Row(f"peak RSS: {name}", "B", rss, base, base_name, RSS))
+    return rows
 
 
 TASKS: dict[str, Callable[[Bench], list[Row]]] = {
