@@ -610,6 +610,8 @@ def copy_site_files(out: Path, repo: Path = REPO) -> None:
 
 def generate(out: Path, count: int, seed: int = 1, end: dt.date = DEFAULT_END) -> dict[str, Any]:
     """Write a corpus of `count` documents into the empty folder `out`; return its summary."""
+    if out.exists() and not out.is_dir():
+        raise SystemExit(f"gen_corpus: {out} is a file; give a folder")
     if out.exists() and any(out.iterdir()):
         raise SystemExit(f"gen_corpus: {out} is not empty; choose a new folder or remove it first")
     out.mkdir(parents=True, exist_ok=True)
