@@ -1,0 +1,165 @@
+"""The `kb` mkdocs plugin: hooks that wire the knowledge base into a Material site.
+
+    on_config          where the knowledge base lives (from mkdocs.yml and the options)
+    on_files           load + validate the documents, add the generated pages and charts,
+                       and set a bounded navigation (sections and index pages, never
+                       every document: with mkdocs' default nav every page embeds the
+                       whole list and the build turns quadratic)
+    on_page_markdown   card on top of each document, action items and Related below
+    on_serve           watch the taxonomy too
+
+Page content comes from the pure functions in pages, listings and dashboards.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.livereload import LiveReloadServer
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
+from mkdocs.utils import nest_paths
+
+from kb.config import Settings
+from kb.errors import KbError
+from kb.knowledge import KnowledgeBase, load_knowledge_base
+from kb.loader import Document
+from kb.site import routes
+from kb.site.config import KbConfig
+from kb.site.context import SiteContext
+from kb.site.dashboards import home_sections
+from kb.site.generate import generate
+from kb.site.md import esc_attr
+from kb.site.pages import document_bottom, document_top
+from kb.site.similar import similar_map
+
+log = logging.getLogger("mkdocs.plugins.kb")
+
+NAV = (
+    ("Timeline", routes.TIMELINE),
+    ("Pre-mortems", routes.PREMORTEMS),
+    ("Categories", routes.CATEGORIES),
+    ("Services", routes.SERVICES),
+    ("Tags", routes.TAGS),
+    ("Action items", routes.ACTIONS),
+    ("Trends", routes.TRENDS),
+)
+
+
+class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
+    """Turns the postmortems and pre-mortems under docs_dir into a learning site."""
+
+    def __init__(self) -> None:
+        self.settings: Settings | None = None
+        self.context: SiteContext | None = None
+        self._documents: dict[str, Document] = {}
+        self._author_home = False
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        """Resolve the knowledge base's locations from mkdocs.yml and the plugin options."""
+        root = Path(config.config_file_path or ".").resolve().parent
+        taxonomy = root / self.config.taxonomy
+        self.settings = Settings(
+            root=root,
+            content_dir=Path(config.docs_dir),
+            taxonomy_path=taxonomy if taxonomy.is_file() else None,
+            index_dir=root / self.config.index_dir,
+            site_dir=Path(config.site_dir),
+            mkdocs_file=Path(config.config_file_path) if config.config_file_path else None,
+        )
+        return config
+
+    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
+        """Load and validate the documents, then add every generated page and chart."""
+        kb = self._load()
+        self._documents = {d.src_uri: d for d in kb.documents}
+        home = files.get_file_from_path(routes.HOME)
+        self._author_home = home is not None and routes.HOME not in self._documents
+        # The one place similar incidents come from: swap in the search index's batch here.
+        similar = similar_map(kb.documents, self.config.similar_limit)
+        self.context = SiteContext(kb, similar, page_size=self.config.page_size)
+        for page in generate(self.context, config.site_name, with_home=home is None):
+            clash = files.get_file_from_path(page.src_uri)
+            if clash is not None:
+                raise PluginError(
+                    f"{self._shown(clash)}: kb generates the page {page.src_uri} itself; "
+                    "move or rename this file"
+                )
+            # Not in nav: the bounded nav below names the index pages it wants.
+            files.append(
+                File.generated(
+                    config, page.src_uri, content=page.content, inclusion=InclusionLevel.NOT_IN_NAV
+                )
+            )
+        for src_uri in self._documents:
+            file = files.get_file_from_path(src_uri)
+            if file is not None and file.inclusion is InclusionLevel.INCLUDED:
+                file.inclusion = InclusionLevel.NOT_IN_NAV
+        if config.nav is None:
+            config.nav = self._nav(files)
+        return files
+
+    def _load(self) -> KnowledgeBase:
+        assert self.settings is not None
+        try:
+            kb = load_knowledge_base(self.settings, today=self.config.today)
+        except KbError as err:
+            raise PluginError(str(err)) from None
+        if kb.errors:
+            lines = "\n".join(str(p) for p in kb.errors)
+            raise PluginError(f"kb: {len(kb.errors)} problem(s) in the documents:\n{lines}")
+        if kb.warnings:
+            log.info(
+                f"kb: {len(kb.warnings)} warning(s) in the documents; `kb validate` lists them"
+            )
+        return kb
+
+    def _nav(self, files: Files) -> list[Any]:
+        nav: list[Any] = [{"Home": routes.HOME}] + [{title: uri} for title, uri in NAV]
+        # The authors' own pages (guides, about ...) stay; kb documents are reached
+        # through the index pages instead of each having a nav entry.
+        own = [
+            f.src_uri
+            for f in files.documentation_pages()
+            if f.src_uri not in self._documents
+            and f.generated_by is None
+            and f.src_uri != routes.HOME
+        ]
+        return nav + (nest_paths(sorted(own)) if own else [])  # type: ignore[no-untyped-call]
+
+    def on_page_markdown(
+        self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        """Wrap a document's own Markdown in its card, action items and Related section."""
+        if self.context is None:
+            return None
+        src = page.file.src_uri
+        doc = self._documents.get(src)
+        if doc is not None:
+            # Templates print page.meta unescaped; keep only what kb has escaped.
+            page.meta = {"title": esc_attr(doc.meta.title)}
+            summary = getattr(doc.meta, "summary", "")
+            if summary:
+                page.meta["description"] = esc_attr(summary)
+            return document_top(doc, self.context) + markdown + document_bottom(doc, self.context)
+        if src == routes.HOME and self._author_home:
+            return markdown.rstrip() + "\n\n" + home_sections(self.context, routes.HOME)
+        return None
+
+    def on_serve(
+        self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
+    ) -> LiveReloadServer | None:
+        """Rebuild when the taxonomy changes, not only the documents."""
+        if self.settings is not None and self.settings.taxonomy_path is not None:
+            server.watch(str(self.settings.taxonomy_path))
+        return server
+
+    def _shown(self, file: File) -> str:
+        if file.abs_src_path and self.settings is not None:
+            return self.settings.relative(Path(file.abs_src_path))
+        return file.src_uri
