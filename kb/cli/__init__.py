@@ -5,6 +5,7 @@ Each feature's commands live in their own module and register on the one
 the commands that need them, so `kb --help` and `kb validate` start fast.
 """
 
+import kb.cli.site  # noqa: F401  (registers build, serve)
 from kb.cli import core  # noqa: F401  (registers validate, new, schema)
 from kb.cli.base import cli, main
 
