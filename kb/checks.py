@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from datetime import date, datetime
 
 from kb.loader import Document
@@ -97,17 +98,42 @@ def check_premortem(doc: Document, pre: Premortem, today: date) -> Iterator[Prob
             yield doc.problem(("risks", i), "a risk needs at least one category once reviewed")
 
 
-def check_corpus(documents: Iterable[Document], today: date) -> list[Problem]:
-    """All per-document rules plus duplicate ids and references that do not resolve."""
+def check_document(doc: Document, today: date) -> Iterator[Problem]:
+    """Every per-document rule for one document."""
+    if isinstance(doc.meta, Postmortem):
+        yield from check_postmortem(doc, doc.meta, today)
+    else:
+        yield from check_premortem(doc, doc.meta, today)
+
+
+def check_partial(doc: Document, reported: Iterable[Problem], today: date) -> list[Problem]:
+    """Per-document rules on a document whose rejected values were dropped.
+
+    Problems about a top-level key that already has a schema error are left out:
+    the author fixes that one first.
+    """
+    taken = {p.field.split(".")[0].split("[")[0] for p in reported if p.path == doc.shown}
+    return [
+        p for p in check_document(doc, today) if p.field.split(".")[0].split("[")[0] not in taken
+    ]
+
+
+def check_corpus(
+    documents: Iterable[Document],
+    today: date,
+    unloaded: AbstractSet[str] = frozenset(),
+) -> list[Problem]:
+    """All per-document rules plus duplicate ids and references that do not resolve.
+
+    `unloaded` holds ids of documents that failed to load; references to them are not
+    reported again (their own errors already are).
+    """
     docs = list(documents)
     problems: list[Problem] = []
     by_id: dict[str, list[Document]] = defaultdict(list)
     for doc in docs:
         by_id[doc.id].append(doc)
-        if isinstance(doc.meta, Postmortem):
-            problems.extend(check_postmortem(doc, doc.meta, today))
-        else:
-            problems.extend(check_premortem(doc, doc.meta, today))
+        problems.extend(check_document(doc, today))
     for doc_id, same in by_id.items():
         if len(same) > 1:
             for doc in same:
@@ -120,10 +146,11 @@ def check_corpus(documents: Iterable[Document], today: date) -> list[Problem]:
         if not isinstance(doc.meta, Postmortem):
             continue
         for i, ref in enumerate(doc.meta.related):
-            if ref not in by_id:
+            if ref not in by_id and ref not in unloaded:
                 problems.append(doc.problem(("related", i), _unresolved(ref, known)))
         for i, ref in enumerate(doc.meta.premortem_risks):
-            problems.extend(_risk_ref(doc, i, ref, by_id, known))
+            if ref.split("#")[0] not in unloaded:
+                problems.extend(_risk_ref(doc, i, ref, by_id, known))
     return problems
 
 

@@ -9,7 +9,7 @@ from datetime import date
 from functools import cached_property
 from pathlib import Path
 
-from kb.checks import check_corpus
+from kb.checks import check_corpus, check_partial
 from kb.config import Settings
 from kb.errors import ContentError
 from kb.loader import Document, display_path, iter_markdown, load_documents
@@ -27,6 +27,12 @@ class KnowledgeBase:
     documents: list[Document]
     problems: list[Problem] = field(default_factory=list)
     today: date = field(default_factory=date.today)
+    failed: int = 0  # documents that did not load (their problems are in `problems`)
+
+    @property
+    def checked(self) -> int:
+        """How many kb documents were found (loaded or not)."""
+        return len(self.documents) + self.failed
 
     @property
     def errors(self) -> list[Problem]:
@@ -105,13 +111,15 @@ def load_knowledge_base(
                 files.extend(f for f in iter_markdown(path) if f.resolve() not in known)
     result = load_documents(files, taxonomy=taxonomy, content_dir=settings.content_dir)
     day = today or date.today()
-    problems = result.problems + check_corpus(result.documents, day)
+    problems = result.problems + check_corpus(result.documents, day, result.unloaded_ids)
+    for partial in result.partial:
+        problems.extend(check_partial(partial, result.problems, day))
     if selected:
         cwd = Path.cwd().resolve()
         keep = {display_path(f, cwd) for f in files if _under(f.resolve(), selected)}
         problems = [p for p in problems if p.path in keep]
     problems.sort(key=lambda p: (p.path, p.line, p.column))
-    return KnowledgeBase(settings, taxonomy, result.documents, problems, day)
+    return KnowledgeBase(settings, taxonomy, result.documents, problems, day, result.failed)
 
 
 def require_valid(kb: KnowledgeBase, *, strict: bool = False) -> KnowledgeBase:

@@ -7,6 +7,7 @@ or whose front-matter has no `type:`, are ordinary pages and are left alone.
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -15,7 +16,18 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from kb.models import DOC_ID, MODELS, ActionItem, Impact, Meta, Risk, Source, Timeline
+from kb.models import (
+    DOC_ID,
+    MODELS,
+    ActionItem,
+    Impact,
+    Meta,
+    Postmortem,
+    Premortem,
+    Risk,
+    Source,
+    Timeline,
+)
 from kb.problems import Problem, Severity, format_field
 from kb.source import KeyLocator, Loc, YamlProblem, parse_yaml, split
 from kb.taxonomy import Taxonomy, did_you_mean
@@ -56,6 +68,12 @@ class LoadResult:
     documents: list[Document] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     skipped: int = 0  # Markdown pages that are not kb documents
+    failed: int = 0  # kb documents that did not load
+    # ids of documents that did not load, so references to them do not cascade
+    # into false "no document has id" errors.
+    unloaded_ids: set[str] = field(default_factory=set)
+    # Documents the schema rejected, with the rejected values dropped (see Loaded.partial).
+    partial: list[Document] = field(default_factory=list)
 
 
 # Nested models by field path (indices dropped), for did-you-mean on unknown keys.
@@ -101,17 +119,59 @@ def _relative(path: Path, base: Path) -> str:
         return path.name
 
 
-def load_text(
-    text: str, path: Path, *, shown: str, src_uri: str, taxonomy: Taxonomy
-) -> tuple[Document | None, list[Problem], bool]:
-    """Parse one file's text; returns (document or None, problems, is_kb_document)."""
+@dataclass
+class Loaded:
+    """The outcome of loading one file."""
+
+    document: Document | None = None
+    problems: list[Problem] = field(default_factory=list)
+    is_document: bool = True  # False for ordinary pages (no front-matter `type`)
+    # When the schema rejected some values, the document with those values dropped,
+    # so rules that need the rest (drafts, timeline order ...) still run in this pass.
+    partial: Document | None = None
+
+
+def _salvage(
+    model: type[Postmortem] | type[Premortem],
+    data: dict[str, Any],
+    errors: list[Any],
+    taxonomy: Taxonomy,
+) -> Meta | None:
+    fixed = copy.deepcopy(data)
+    targets = set()
+    for err in errors:
+        loc = tuple(err["loc"])
+        if err["type"] == "missing" and len(loc) == 1:
+            return None
+        # Inside a list of records, drop the whole record rather than one key of it.
+        cut = next((i + 1 for i, part in enumerate(loc) if isinstance(part, int)), len(loc))
+        targets.add(loc[:cut])
+    for loc in sorted(targets, key=lambda t: (len(t), t), reverse=True):
+        parent: Any = fixed
+        for part in loc[:-1]:
+            parent = parent[part] if isinstance(parent, dict | list) else None
+        if isinstance(parent, dict):
+            parent.pop(loc[-1], None)
+        elif isinstance(parent, list) and isinstance(loc[-1], int) and loc[-1] < len(parent):
+            del parent[loc[-1]]
+    try:
+        return model.model_validate(fixed, context={"taxonomy": taxonomy})
+    except ValidationError:
+        return None
+
+
+def load_text(text: str, path: Path, *, shown: str, src_uri: str, taxonomy: Taxonomy) -> Loaded:
+    """Parse one file's text into a document, or the problems that prevent it."""
     parts = split(text)
+    if parts.unclosed:
+        message = "front-matter opened with --- is never closed (add a line with --- after it)"
+        return Loaded(problems=[Problem(shown, 1, 1, "", message)])
     if parts.front_matter is None:
-        return None, [], False
+        return Loaded(is_document=False)
     try:
         data = parse_yaml(parts.front_matter, parts.fm_first_line)
     except YamlProblem as err:
-        return None, [Problem(shown, err.line, err.column, "", err.message)], True
+        return Loaded(problems=[Problem(shown, err.line, err.column, "", err.message)])
     locator = KeyLocator(parts.front_matter, parts.fm_first_line)
 
     def problem(loc: Loc, message: str) -> Problem:
@@ -120,47 +180,53 @@ def load_text(
 
     if not isinstance(data, dict):
         if data is None:
-            return None, [], False
-        return None, [problem((), "front-matter must be a mapping of keys to values")], True
+            return Loaded(is_document=False)
+        return Loaded(problems=[problem((), "front-matter must be a mapping of keys to values")])
     doc_type = data.get("type")
     if doc_type is None:
         if isinstance(data.get("id"), str) and DOC_ID.match(data["id"]):
-            return (
-                None,
-                [problem(("id",), "missing required key 'type' (postmortem or premortem)")],
-                True,
+            return Loaded(
+                problems=[problem(("id",), "missing required key 'type' (postmortem or premortem)")]
             )
-        return None, [], False
+        return Loaded(is_document=False)
     model = MODELS.get(str(doc_type))
     if model is None:
         hint = did_you_mean(str(doc_type), list(MODELS))
         msg = f"'{doc_type}' is not a document type: use postmortem or premortem"
-        return None, [problem(("type",), msg + (f" ({hint})" if hint else ""))], True
+        return Loaded(problems=[problem(("type",), msg + (f" ({hint})" if hint else ""))])
+
+    def document(meta: Meta) -> Document:
+        return Document(path, shown, src_uri, meta, parts.body, parts.body_first_line, locator)
+
     try:
         meta = model.model_validate(data, context={"taxonomy": taxonomy})
     except ValidationError as err:
-        problems = [problem(tuple(e["loc"]), _message(e, model)) for e in err.errors()]
-        return None, problems, True
-    doc = Document(path, shown, src_uri, meta, parts.body, parts.body_first_line, locator)
-    return doc, [], True
+        errors = err.errors()
+        salvaged = _salvage(model, data, errors, taxonomy)
+        return Loaded(
+            problems=[problem(tuple(e["loc"]), _message(e, model)) for e in errors],
+            partial=document(salvaged) if salvaged else None,
+        )
+    return Loaded(document=document(meta))
 
 
 def load_file(
     path: Path, *, taxonomy: Taxonomy, content_dir: Path, shown: str | None = None
-) -> tuple[Document | None, list[Problem], bool]:
+) -> Loaded:
     """Read and parse one file; unreadable or non-UTF-8 files become problems."""
     shown = shown or str(path)
     try:
         raw = path.read_bytes()
     except OSError as err:
-        return None, [Problem(shown, 1, 1, "", f"cannot read file: {err.strerror}")], True
+        return Loaded(problems=[Problem(shown, 1, 1, "", f"cannot read file: {err.strerror}")])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         line = raw.count(b"\n", 0, err.start) + 1
-        return None, [Problem(shown, line, 1, "", "file is not valid UTF-8")], True
-    src_uri = _relative(path, content_dir)
-    return load_text(text, path, shown=shown, src_uri=src_uri, taxonomy=taxonomy)
+        return Loaded(problems=[Problem(shown, line, 1, "", "file is not valid UTF-8")])
+    return load_text(
+        text, path, shown=shown, src_uri=_relative(path, content_dir), taxonomy=taxonomy
+    )
 
 
 def iter_markdown(folder: Path) -> Iterator[Path]:
@@ -170,6 +236,16 @@ def iter_markdown(folder: Path) -> Iterator[Path]:
         for name in sorted(filenames):
             if name.endswith(".md") and not name.startswith("."):
                 yield Path(dirpath) / name
+
+
+def _remember_id(path: Path, into: set[str]) -> None:
+    try:
+        parts = split(path.read_text(encoding="utf-8"))
+        data = parse_yaml(parts.front_matter or "")
+    except (OSError, UnicodeDecodeError, YamlProblem):
+        return
+    if isinstance(data, dict) and isinstance(data.get("id"), str):
+        into.add(data["id"])
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -187,12 +263,19 @@ def load_documents(paths: Iterable[Path], *, taxonomy: Taxonomy, content_dir: Pa
     content_dir = content_dir.resolve()
     for path in paths:
         path = path if path.is_absolute() else (cwd / path)
-        doc, problems, is_doc = load_file(
+        loaded = load_file(
             path, taxonomy=taxonomy, content_dir=content_dir, shown=display_path(path, cwd)
         )
-        result.problems.extend(problems)
-        if doc is not None:
-            result.documents.append(doc)
-        elif not is_doc:
+        result.problems.extend(loaded.problems)
+        if loaded.document is not None:
+            result.documents.append(loaded.document)
+        elif loaded.is_document:
+            result.failed += 1
+            if loaded.partial is not None:
+                result.partial.append(loaded.partial)
+                result.unloaded_ids.add(loaded.partial.id)
+            else:
+                _remember_id(path, result.unloaded_ids)
+        else:
             result.skipped += 1
     return result

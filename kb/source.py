@@ -7,13 +7,28 @@ composed again for files that turn out to have problems.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
-_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _SafeLoader(_Base):  # type: ignore[valid-type,misc]
+    """libyaml's safe loader; impossible dates stay strings so the schema reports them."""
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)  # type: ignore[arg-type]
+    except ValueError:
+        return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+_SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 _HANDLER = YAMLHandler()
 
 Loc = tuple[str | int, ...]
@@ -37,6 +52,7 @@ class Split:
     body: str
     fm_first_line: int  # 1-based file line of the first front-matter line
     body_first_line: int  # 1-based file line where the body starts
+    unclosed: bool = False  # opened with '---' but never closed
 
 
 def split(text: str) -> Split:
@@ -48,8 +64,7 @@ def split(text: str) -> Split:
     try:
         fm, body = _HANDLER.split(text)
     except ValueError:
-        # An opening '---' with no closing one: report it as YAML trouble on line 1.
-        return Split(text[3:], "", 2, text.count("\n") + 1)
+        return Split(None, text, 1, 1, unclosed=True)
     offset = text.find(fm)
     fm_first_line = text.count("\n", 0, offset) + 1
     body_offset = text.find(body, offset + len(fm)) if body else len(text)
@@ -60,8 +75,8 @@ def split(text: str) -> Split:
 def _refused_tag(err: yaml.YAMLError) -> str | None:
     text = str(err)
     if "could not determine a constructor for the tag" in text:
-        tag = text.split("tag", 2)[-1].strip().split()[0].strip("'")
-        tag = tag.replace("tag:yaml.org,2002:", "!!")
+        found = re.search(r"tag '([^']+)'", text)
+        tag = (found.group(1) if found else "?").replace("tag:yaml.org,2002:", "!!")
         return (
             f"the tag {tag} is not allowed: front-matter is loaded safely and "
             "may hold only plain values (strings, numbers, dates, lists, mappings)"
@@ -74,19 +89,24 @@ def parse_yaml(text: str, first_line: int = 1) -> Any:
     try:
         return yaml.load(text, Loader=_SafeLoader)
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
-        line = first_line + (mark.line if mark else 0)
-        column = (mark.column + 1) if mark else 1
-        message = _refused_tag(err) or _describe(err)
-        raise YamlProblem(message, line, column) from None
+        raise _problem(err, first_line) from None
 
 
-def _describe(err: yaml.YAMLError) -> str:
-    problem = getattr(err, "problem", None)
-    context = getattr(err, "context", None)
-    if problem:
-        return f"invalid YAML: {context + ', ' if context else ''}{problem}"
-    return f"invalid YAML: {err}"
+def _problem(err: yaml.YAMLError, first_line: int) -> YamlProblem:
+    # Point at the construct that is broken (context) rather than where the parser gave up.
+    context_mark = getattr(err, "context_mark", None)
+    problem_mark = getattr(err, "problem_mark", None)
+    mark = context_mark or problem_mark
+    line = first_line + (mark.line if mark else 0)
+    column = (mark.column + 1) if mark else 1
+    message = _refused_tag(err)
+    if message is None:
+        problem = getattr(err, "problem", None) or str(err)
+        context = getattr(err, "context", None)
+        message = f"invalid YAML: {context + ', ' if context else ''}{problem}"
+        if context_mark and problem_mark and problem_mark.line != context_mark.line:
+            message += f" (noticed at line {first_line + problem_mark.line})"
+    return YamlProblem(message, line, column)
 
 
 class KeyLocator:
@@ -122,7 +142,7 @@ class KeyLocator:
     def _find(self, loc: Loc) -> tuple[yaml.Node | None, bool]:
         node = self._node()
         depth = 0
-        best: yaml.Node | None = None
+        best: yaml.Node | None = None if loc else node
         for part in loc:
             if isinstance(node, yaml.MappingNode) and isinstance(part, str):
                 for key, value in node.value:

@@ -41,7 +41,7 @@ def validate(ctx: Context, paths: tuple[Path, ...], strict: bool, fmt: str, toda
             click.echo(str(problem))
         errors, warnings = len(kb.errors), len(kb.warnings)
         click.echo(
-            f"{len(kb.documents)} documents checked: {errors} error(s), {warnings} warning(s)",
+            f"{kb.checked} documents checked: {errors} error(s), {warnings} warning(s)",
             err=True,
         )
     failed = bool(kb.errors) or (strict and bool(kb.warnings))
@@ -51,10 +51,14 @@ def validate(ctx: Context, paths: tuple[Path, ...], strict: bool, fmt: str, toda
 # ---------------------------------------------------------------- new
 
 
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
 def _ask(value: str | None, prompt: str, option: str, **kwargs: Any) -> Any:
     if value is not None:
         return value
-    if sys.stdin.isatty():
+    if _interactive():
         return click.prompt(prompt, **kwargs)
     raise UsageError(f"missing {option} (not running in a terminal, so kb cannot ask for it)")
 

@@ -1,0 +1,130 @@
+"""Rules across fields and documents: duplicates, references, drafts, warnings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from conftest import postmortem, premortem
+
+from kb.config import load_settings
+from kb.knowledge import KnowledgeBase, load_knowledge_base
+
+Write = Callable[[str, str], Path]
+
+
+def _kb(today: date = date(2025, 6, 1)) -> KnowledgeBase:
+    return load_knowledge_base(load_settings(), today=today)
+
+
+def test_duplicate_ids_name_both_files(write: Write) -> None:
+    write("postmortems/a.md", postmortem())
+    write("postmortems/b.md", postmortem(title="Another"))
+    errors = [str(p) for p in _kb().errors]
+    assert any(
+        e.startswith("content/postmortems/a.md:2:1: id:")
+        and "also used by content/postmortems/b.md" in e
+        for e in errors
+    )
+    assert any(
+        e.startswith("content/postmortems/b.md:2:1:") and "postmortems/a.md" in e for e in errors
+    )
+
+
+def test_unresolved_related_with_did_you_mean(write: Write) -> None:
+    write("postmortems/a.md", postmortem(extra="related: [PM-2025-020]\n"))
+    write("postmortems/b.md", postmortem("PM-2025-002"))
+    (error,) = _kb().errors
+    assert "no document has id 'PM-2025-020' (did you mean 'PM-2025-002'?)" in error.message
+    assert error.field == "related[0]"
+
+
+def test_premortem_risk_references(write: Write) -> None:
+    write("premortems/p.md", premortem())
+    write("postmortems/ok.md", postmortem(extra="premortem_risks: [PRE-2025-001#R2]\n"))
+    write(
+        "postmortems/bad.md",
+        postmortem("PM-2025-002", extra="premortem_risks: [PRE-2025-001#R7]\n"),
+    )
+    write(
+        "postmortems/notpre.md",
+        postmortem("PM-2025-003", extra="premortem_risks: [PM-2025-001#R1]\n"),
+    )
+    kb = _kb()
+    messages = sorted(p.message for p in kb.errors)
+    assert messages == [
+        "'PM-2025-001#R1' should look like PRE-2025-002#R3",
+        "PRE-2025-001 has no risk 'R7' (it has R1, R2)",
+    ]
+    assert [d.id for d in kb.realised_by["PRE-2025-001#R2"]] == ["PM-2025-001"]
+
+
+def test_references_to_a_broken_document_are_not_reported_twice(write: Write) -> None:
+    write("premortems/p.md", premortem().replace("likelihood: 3", "likelihood: 9"))
+    write("postmortems/a.md", postmortem(extra="premortem_risks: [PRE-2025-001#R1]\n"))
+    errors = _kb().errors
+    assert [e.path for e in errors] == ["content/premortems/p.md"]
+
+
+def test_drafts_may_be_incomplete_published_may_not(write: Write) -> None:
+    draft = (
+        "---\nid: PM-2025-001\ntype: postmortem\ntitle: t\nstatus: draft\ndate: 2025-01-01\n---\n"
+    )
+    write("postmortems/d.md", draft)
+    assert _kb().problems == []
+    write("postmortems/d.md", draft.replace("status: draft", "status: published"))
+    fields = {p.message.split("'")[1] for p in _kb().errors}
+    assert fields == {
+        "severity",
+        "authors",
+        "summary",
+        "timeline",
+        "detection",
+        "trigger",
+        "categories",
+    }
+
+
+def test_open_action_items_need_owner_and_due_once_final(write: Write) -> None:
+    text = (
+        postmortem().replace("    owner: amara.okafor\n", "").replace("    due: 2030-01-01\n", "")
+    )
+    write("postmortems/a.md", text)
+    assert sorted(p.field for p in _kb().errors) == ["action_items[0].due", "action_items[0].owner"]
+
+
+def test_warnings_overdue_and_no_action_items(write: Write) -> None:
+    write("postmortems/a.md", postmortem())
+    write(
+        "postmortems/b.md",
+        postmortem("PM-2025-002").split("action_items:")[0] + "---\n",
+    )
+    kb = _kb(today=date(2030, 6, 1))
+    assert kb.errors == []
+    warnings = sorted(str(w) for w in kb.warnings)
+    assert len(warnings) == 2
+    assert "action item 'Alert on pool saturation' is overdue (due 2030-01-01, open)" in warnings[0]
+    assert "published with no action items" in warnings[1]
+    assert _kb(today=date(2029, 1, 1)).warnings[0].message == "published with no action items"
+
+
+def test_closed_only_with_done_or_wont_do(write: Write) -> None:
+    write(
+        "postmortems/a.md",
+        postmortem().replace("    status: open", "    status: open\n    closed: 2025-04-01"),
+    )
+    (error,) = _kb().errors
+    assert error.field == "action_items[0].closed"
+
+
+def test_schema_errors_and_rule_errors_come_in_one_run(write: Write) -> None:
+    text = (
+        postmortem()
+        .replace("severity: SEV2", "severity: SEV9")
+        .replace("mitigated: 2025-03-14T09:40", "mitigated: 2025-03-14T09:05")
+        .replace("summary: Checkout failed for some customers after a pool change.", "summary: ''")
+    )
+    write("postmortems/a.md", text)
+    fields = sorted(p.field for p in _kb().errors)
+    assert fields == ["severity", "summary", "timeline.mitigated"]

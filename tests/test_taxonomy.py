@@ -1,0 +1,60 @@
+"""The taxonomy file: the shipped default, user edits, and clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kb.errors import TaxonomyError
+from kb.taxonomy import GROUPS, did_you_mean, load_taxonomy
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_default_taxonomy_covers_groups_and_practice() -> None:
+    t = load_taxonomy()
+    assert t.values("severities") == ("SEV1", "SEV2", "SEV3", "SEV4")
+    assert {c.group for c in t.categories} == set(GROUPS)
+    for slug in ("config", "datastore", "time-and-certificates", "testing-gap", "third-party"):
+        assert t.is_valid("categories", slug)
+    for slug in ("code-deploy", "config-change", "traffic-surge", "expiry", "hardware"):
+        assert t.is_valid("triggers", slug)
+    assert set(t.values("detection")) >= {"alert", "customer-report", "internal", "automation"}
+    assert "data-loss" in t.values("impacts")
+
+
+def test_repo_taxonomy_is_the_packaged_default() -> None:
+    assert load_taxonomy(REPO / "taxonomy.yml") == load_taxonomy()
+
+
+def test_did_you_mean() -> None:
+    assert did_you_mean("datastor", ["datastore", "network"]) == "did you mean 'datastore'?"
+    assert did_you_mean("sev2", ["SEV1", "SEV2"]) == "did you mean 'SEV2'?"
+    assert did_you_mean("zzzzzz", ["datastore"]) == ""
+
+
+def test_malformed_taxonomy_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "taxonomy.yml"
+    path.write_text(
+        "severities:\n  - id: SEV1\n    title: Critical\n"
+        "categories:\n  - slug: config\n    title: Config\n    group: technicl\n"
+        "triggers: [{slug: deploy, title: Deploy}]\n"
+        "detection: [{slug: alert, title: Alert}]\n"
+        "impacts: [{slug: outage, title: Outage}]\n"
+    )
+    with pytest.raises(TaxonomyError) as err:
+        load_taxonomy(path)
+    assert f"{path}:7:5: categories[0].group:" in str(err.value)
+
+
+def test_duplicate_slug_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "taxonomy.yml"
+    path.write_text(
+        "severities: [{id: SEV1, title: A}]\n"
+        "categories: [{slug: a, title: A, group: human}, {slug: a, title: B, group: human}]\n"
+        "triggers: [{slug: t, title: T}]\ndetection: [{slug: d, title: D}]\n"
+        "impacts: [{slug: i, title: I}]\n"
+    )
+    with pytest.raises(TaxonomyError, match="'a' is listed twice"):
+        load_taxonomy(path)
