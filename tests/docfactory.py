@@ -64,11 +64,11 @@ def document(
     folder = "postmortems" if front["type"] == "postmortem" else "premortems"
     src_uri = f"{folder}/{front['date'].year}/{front['id'].lower()}.md"
     text = "---\n" + yaml.safe_dump(front, sort_keys=False) + "---\n\n" + body
-    doc, problems, _ = load_text(
+    loaded = load_text(
         text, Path("/kb/content") / src_uri, shown=src_uri, src_uri=src_uri, taxonomy=taxonomy
     )
-    assert doc is not None, [str(p) for p in problems]
-    return doc
+    assert loaded.document is not None, [str(p) for p in loaded.problems]
+    return loaded.document
 
 
 def knowledge_base(fronts: list[dict[str, Any]], today: str = "2025-06-30") -> KnowledgeBase:
@@ -84,3 +84,12 @@ def knowledge_base(fronts: list[dict[str, Any]], today: str = "2025-06-30") -> K
     )
     docs = [document(f) for f in fronts]
     return KnowledgeBase(settings, TAXONOMY, docs, [], dt.date.fromisoformat(today))
+
+
+def render(text: str) -> str:
+    """Markdown -> HTML with the extensions the site's mkdocs.yml enables (front-matter dropped)."""
+    import markdown
+
+    if text.startswith("---\n"):
+        text = text.split("\n---\n", 1)[1]
+    return markdown.markdown(text, extensions=["tables", "admonition", "attr_list", "toc"])

@@ -67,7 +67,7 @@ def build(ctx: Context, site_dir: Path | None) -> int:
     for problem in kb.errors:
         click.echo(str(problem), err=True)
     click.echo(
-        f"{len(kb.documents)} documents checked: {len(kb.errors)} error(s), "
+        f"{kb.checked} documents checked: {len(kb.errors)} error(s), "
         f"{len(kb.warnings)} warning(s)" + (" (kb validate lists them)" if kb.warnings else ""),
         err=True,
     )
