@@ -117,3 +117,12 @@ def test_home_headline_and_links() -> None:
 def test_home_sections_link_from_another_page() -> None:
     text = home_sections(ctx(), "guide/index.md")
     assert "(../trends/index.md)" in text
+
+
+def test_author_home_gets_kb_sections_before_its_first_section() -> None:
+    from kb.site.dashboards import with_home_sections
+
+    page = "# Our KB\n\nIntro.\n\n## What's here\n\nText.\n"
+    out = with_home_sections(page, "## At a glance\n\nNumbers.\n")
+    assert out.index("Intro.") < out.index("At a glance") < out.index("What's here")
+    assert with_home_sections("# Only a title\n", "## At a glance\n").endswith("## At a glance\n")

@@ -268,3 +268,11 @@ def home_page(ctx: SiteContext, site_name: str) -> Generated:
     )
     text = f"# {esc(site_name)}\n\n{intro}" + home_sections(ctx, ctx.home)
     return Generated(ctx.home, front_matter("Home") + text)
+
+
+def with_home_sections(markdown: str, sections: str) -> str:
+    """The author's home page with kb's sections before its first `##` section (or at the end)."""
+    at = markdown.find("\n## ")
+    if at < 0:
+        return markdown.rstrip() + "\n\n" + sections
+    return markdown[: at + 1] + sections + "\n" + markdown[at + 1 :]

@@ -42,8 +42,9 @@ def paginated(
     *,
     empty: str = "Nothing here yet.",
     search: bool = False,
+    outro: str = "",
 ) -> list[Generated]:
-    """A listing split into pages of `page_size` rows; `intro` goes on the first page only."""
+    """A listing split into pages of `page_size` rows; `intro` and `outro` go on the first page."""
     chunks = [rows[i : i + page_size] for i in range(0, len(rows), page_size)] or [[]]
     uris = page_uris(folder, len(chunks))
     pages = []
@@ -55,6 +56,8 @@ def paginated(
         if n == 0 and intro:
             parts.append(intro.rstrip() + "\n\n")
         parts += [nav + "\n" if nav else "", listing, "\n" + nav if nav else ""]
+        if n == 0 and outro:
+            parts.append("\n" + outro.rstrip() + "\n")
         pages.append(Generated(uri, "".join(parts)))
     return pages
 
@@ -237,24 +240,27 @@ def _category(ctx: SiteContext, slug: str, chart: Chart) -> list[Generated]:
                 f"{esc(pre_doc.meta.title)}, {risk_id}", src, pre_doc.src_uri, risk_anchor(risk_id)
             )
             outcome = (
-                "materialised in " + ", ".join(link(esc(d.id), src, d.src_uri) for d in happened)
+                "**materialised** in "
+                + ", ".join(link(esc(d.id), src, d.src_uri) for d in happened)
                 if happened
                 else "not (yet) materialised"
             )
             lines.append(
-                f"- {where} ({pre_doc.meta.date.isoformat()}): {esc(risk.scenario)}; {outcome}"
+                f"- {where} ({pre_doc.meta.date.isoformat()}): {esc(risk.scenario)} ({outcome})"
             )
         more = len(risks) - ctx.page_size
         if more > 0:
             lines.append(f"- … and {more} older risks: see [Pre-mortems]({href(src, PREMORTEMS)})")
-        intro.append("## Anticipated by pre-mortem risks\n\n" + "\n".join(lines))
+        outro = "## Anticipated by pre-mortem risks\n\n" + "\n".join(lines)
+    else:
+        outro = "## Anticipated by pre-mortem risks\n\n*No pre-mortem named this category yet.*"
     intro.append("## Incidents")
     rows = [
         [d.meta.date.isoformat(), title_link(d, src), esc(d.id), severity(d), _services(d)]
         for d in docs
     ]
     head = ["Date", "Incident", "Id", "Severity", "Services"]
-    return paginated(folder, cat.title, "\n\n".join(intro), head, rows, ctx.page_size)
+    return paginated(folder, cat.title, "\n\n".join(intro), head, rows, ctx.page_size, outro=outro)
 
 
 def _services(doc: Document) -> str:

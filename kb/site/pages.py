@@ -215,19 +215,21 @@ def _risk_register(doc: Document, pre: Premortem, ctx: SiteContext) -> str:
     src = doc.src_uri
     rows = []
     for risk in sorted(pre.risks, key=lambda r: (-r.score, r.id)):
+        # Six columns fit Material's content width; details share a cell after a line break.
+        owner = [f"owner {esc(risk.owner)}"] if risk.owner else []
+        due = [f"due {risk.due.isoformat()}"] if risk.due else []
+        who = ", ".join(owner + due)
         rows.append(
             [
-                f'<span id="{risk_anchor(risk.id)}"></span>{esc(risk.id)}',
-                esc(risk.scenario),
-                _links(risk.categories, src, "category", ctx),
+                f'<span id="{risk_anchor(risk.id)}"></span>**{esc(risk.id)}**',
+                f"{esc(risk.scenario)}<br>{_links(risk.categories, src, 'category', ctx)}",
                 f"{risk.likelihood} {TIMES} {risk.impact} = **{risk.score}**",
-                opt(risk.owner),
-                opt(risk.mitigation),
+                opt(risk.mitigation) + (f"<br>*{who}*" if who else ""),
                 esc(risk.status),
                 _materialised(pre, risk, src, ctx),
             ]
         )
-    head = ["Risk", "Scenario", "Categories", f"Likelihood {TIMES} impact", "Owner", "Mitigation"]
+    head = ["Risk", "Scenario and categories", f"Likelihood {TIMES} impact", "Mitigation"]
     head += ["Status", "Materialised in"]
     return "\n\n## Risk register\n\n" + table(head, rows) + "\n"
 

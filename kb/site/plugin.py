@@ -32,7 +32,7 @@ from kb.loader import Document
 from kb.site import routes
 from kb.site.config import KbConfig
 from kb.site.context import SiteContext
-from kb.site.dashboards import home_sections
+from kb.site.dashboards import home_sections, with_home_sections
 from kb.site.generate import generate
 from kb.site.md import esc_attr
 from kb.site.pages import document_bottom, document_top
@@ -148,7 +148,7 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
                 page.meta["description"] = esc_attr(summary)
             return document_top(doc, self.context) + markdown + document_bottom(doc, self.context)
         if src == routes.HOME and self._author_home:
-            return markdown.rstrip() + "\n\n" + home_sections(self.context, routes.HOME)
+            return with_home_sections(markdown, home_sections(self.context, routes.HOME))
         return None
 
     def on_serve(
