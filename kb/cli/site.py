@@ -64,8 +64,9 @@ def build(ctx: Context, site_dir: Path | None) -> int:
 
     settings = ctx.settings
     kb = load_knowledge_base(settings)
+    # The same lines as `kb validate` (errors only: warnings do not stop a build).
     for problem in kb.errors:
-        click.echo(str(problem), err=True)
+        click.echo(str(problem))
     click.echo(
         f"{kb.checked} documents checked: {len(kb.errors)} error(s), "
         f"{len(kb.warnings)} warning(s)" + (" (kb validate lists them)" if kb.warnings else ""),
