@@ -218,6 +218,8 @@ def _hour_ticks(ax: Any, chart: Chart, fixed: Any, formatter: Any) -> None:
         return
     low, high = min(known), max(known)
     ticks = [t for t in _HOUR_TICKS if low / 2 <= t <= high * 2]
+    while len(ticks) > 7:  # keep the labels apart: every other one
+        ticks = ticks[::2]
     if chart.log_scale and len(ticks) >= 2:
         ax.yaxis.set_major_locator(fixed(ticks))
         ax.yaxis.set_minor_locator(fixed([]))

@@ -97,7 +97,7 @@ def _postmortem_card(doc: Document, pm: Postmortem, ctx: SiteContext) -> str:
     if pm.impact.categories:
         impact.append(", ".join(esc(tax.title("impacts", c)) for c in pm.impact.categories))
     if impact:
-        lines.append("**Impact:** " + "; ".join(impact))
+        lines.append("**Impact:** " + " · ".join(impact))
     lines.append(f"**Teams:** {_names(pm.teams)}")
     lines.append(f"**Authors:** {_names(pm.authors)} · **Reviewers:** {_names(pm.reviewers)}")
     if pm.action_items:
