@@ -86,10 +86,13 @@ def knowledge_base(fronts: list[dict[str, Any]], today: str = "2025-06-30") -> K
     return KnowledgeBase(settings, TAXONOMY, docs, [], dt.date.fromisoformat(today))
 
 
-def render(text: str) -> str:
-    """Markdown -> HTML with the extensions the site's mkdocs.yml enables (front-matter dropped)."""
+def render(text: str, fragments: dict[str, str] | None = None) -> str:
+    """Markdown -> HTML as the site renders it: its extensions, then the slots filled."""
     import markdown
+
+    from kb.site.fragments import fill
 
     if text.startswith("---\n"):
         text = text.split("\n---\n", 1)[1]
-    return markdown.markdown(text, extensions=["tables", "admonition", "attr_list", "toc"])
+    html = markdown.markdown(text, extensions=["tables", "admonition", "attr_list", "toc"])
+    return fill(html, fragments or {})

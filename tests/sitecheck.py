@@ -86,7 +86,7 @@ MKDOCS_YML = """\
 site_name: Test knowledge base
 docs_dir: content
 site_dir: site
-use_directory_urls: false
+use_directory_urls: {directory_urls}
 strict: true
 theme:
   name: material
@@ -112,10 +112,15 @@ def write_kb(
     today: str = "2025-06-30",
     page_size: int = 100,
     body: str = "## Summary\n\nBody text.\n",
+    directory_urls: bool = False,
 ) -> Path:
     """A knowledge base on disk: mkdocs.yml with the kb plugin and one file per front-matter."""
     root.mkdir(parents=True, exist_ok=True)
-    (root / "mkdocs.yml").write_text(MKDOCS_YML.format(today=today, page_size=page_size))
+    (root / "mkdocs.yml").write_text(
+        MKDOCS_YML.format(
+            today=today, page_size=page_size, directory_urls=str(directory_urls).lower()
+        )
+    )
     for front in fronts:
         folder = "postmortems" if front["type"] == "postmortem" else "premortems"
         path = root / "content" / folder / str(front["date"].year) / f"{front['id'].lower()}.md"

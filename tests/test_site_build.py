@@ -203,3 +203,29 @@ def test_durations_on_document_page(tmp_path: Path) -> None:
     site = build_site(load_settings(root), root / "site").site_dir
     text = " ".join(parse(site / "postmortems/2025/pm-2025-001.html").text)
     assert f"7 min / {DASH} / {DASH}" in text
+
+
+def test_links_resolve_with_directory_urls(tmp_path: Path) -> None:
+    fronts = [
+        postmortem("PM-2025-001", "2025-03-01", services=["edge"], tags=["dns"]),
+        postmortem("PM-2025-002", "2025-03-02", related=["PM-2025-001"], services=["edge"]),
+        premortem(
+            "PRE-2025-001",
+            "2025-01-01",
+            risks=[
+                {
+                    "id": "R1",
+                    "scenario": "x",
+                    "categories": ["config"],
+                    "likelihood": 1,
+                    "impact": 1,
+                }
+            ],
+        ),
+    ]
+    root = write_kb(tmp_path / "kb", fronts, directory_urls=True, page_size=10)
+    site = build_site(load_settings(root), root / "site").site_dir
+    assert (site / "postmortems/2025/pm-2025-001/index.html").is_file()
+    links = {url for _tag, url in parse(site / "postmortems/2025/pm-2025-001/index.html").links}
+    assert "../../../services/edge/" in links
+    assert broken_links(site) == []

@@ -98,7 +98,8 @@ def test_trends_numbers() -> None:
 
 def test_home_headline_and_links() -> None:
     site = ctx()
-    html = render(home_page(site, "Larkspur <KB>").content)
+    home = home_page(site, "Larkspur <KB>")
+    html = render(home.content, home.fragments)
     assert "<h1" in html and "Larkspur &lt;KB&gt;" in html
     headline = re.findall(r"<td[^>]*>(.*?)</td>", html.split("At a glance")[1].split("</table>")[0])
     assert headline[:3] == ["2", "2", "1 h 40 min"]  # Q2 vs Q1; median of 40, 80, 120, 2400 min
@@ -111,12 +112,14 @@ def test_home_headline_and_links() -> None:
     ):
         assert f'href="{target}"' in html
     latest = html.split('id="latest-incidents"')[1]
+    assert 'href="postmortems/2025/pm-2025-004.html"' in latest
     assert latest.index("PM-2025-004") < latest.index("PM-2025-001")
 
 
 def test_home_sections_link_from_another_page() -> None:
-    text = home_sections(ctx(), "guide/index.md")
+    text, fragments = home_sections(ctx(), "guide/index.md")
     assert "(../trends/index.md)" in text
+    assert 'href="../postmortems/2025/pm-2025-004.html"' in fragments["latest"]
 
 
 def test_author_home_gets_kb_sections_before_its_first_section() -> None:

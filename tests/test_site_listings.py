@@ -20,7 +20,8 @@ from kb.site.listings import (
 
 
 def by_uri(pages: list[Generated]) -> dict[str, str]:
-    return {p.src_uri: p.content for p in pages}
+    """src_uri -> the page as HTML."""
+    return {p.src_uri: render(p.content, p.fragments) for p in pages}
 
 
 def rows(html: str) -> list[str]:
@@ -47,25 +48,32 @@ def many(n: int, **fields: object) -> list[dict[str, object]]:
 
 def test_paginated_splits_rows_and_links_the_pages() -> None:
     data = [[str(i)] for i in range(25)]
-    pages = paginated("things", "Things", "Intro text", ["N"], data, 10)
+    ctx = SiteContext(knowledge_base([]), page_size=10)
+    pages = paginated(
+        ctx, "things", "Things", ["N"], data, intro="Intro text", outro=("More", "<p>X</p>")
+    )
     assert [p.src_uri for p in pages] == ["things/index.md", "things/page-2.md", "things/page-3.md"]
-    first, second, third = (render(p.content) for p in pages)
+    first, second, third = (render(p.content, p.fragments) for p in pages)
     assert len(rows(first)) == 10 and len(rows(second)) == 10 and len(rows(third)) == 5
     assert "Intro text" in first and "Intro text" not in second
+    assert first.index("Intro text") < first.index("<table>") < first.index(">More</h2>")
+    assert "<p>X</p>" in first and "<p>X</p>" not in second
     assert "Things (page 2)" in second
-    assert 'href="page-3.md"' in second and 'href="index.md"' in second
+    # Rows and pager are HTML with the final URLs.
+    assert 'href="page-3.html"' in second and 'href="index.html"' in second
     assert pages[1].content.startswith('---\ntitle: "Things (page 2)"\nsearch:\n  exclude: true')
 
 
 def test_empty_listing_says_so() -> None:
-    pages = paginated("things", "Things", "", ["N"], [], 10, empty="Nothing open.")
-    assert len(pages) == 1 and "Nothing open." in pages[0].content
+    ctx = SiteContext(knowledge_base([]), page_size=10)
+    pages = paginated(ctx, "things", "Things", ["N"], [], empty="Nothing open.")
+    assert len(pages) == 1 and "Nothing open." in render(pages[0].content, pages[0].fragments)
 
 
 def test_timeline_by_year_newest_first_and_paginated() -> None:
     kb = knowledge_base([*many(30), premortem("PRE-2024-001", "2024-02-01")], today="2025-01-01")
     pages = by_uri(timeline_pages(SiteContext(kb, page_size=10)))
-    index = render(pages["timeline/index.md"])
+    index = pages["timeline/index.md"]
     years = rows(index)
     # 30 incidents 20 days apart from 2024-01-01: 19 in 2024, 11 in 2025.
     assert [cells(r) for r in years] == [
@@ -73,12 +81,12 @@ def test_timeline_by_year_newest_first_and_paginated() -> None:
         ['<a href="2024/index.md">2024</a>', "19", "1"],
     ]
     assert "timeline/2024/page-2.md" in pages and "timeline/2024/page-3.md" not in pages
-    year = render(pages["timeline/2024/index.md"])
+    year = pages["timeline/2024/index.md"]
     listed = rows(year)
     assert len(listed) == 10
     dates = [cells(r)[0] for r in listed]
     assert dates == sorted(dates, reverse=True)
-    second = render(pages["timeline/2024/page-2.md"])
+    second = pages["timeline/2024/page-2.md"]
     assert len(rows(second)) == 10 and "Pre-mortem" in second
 
 
@@ -104,12 +112,12 @@ def test_category_pages_count_link_and_chart() -> None:
     ctx = SiteContext(knowledge_base(fronts, today="2025-06-30"))
     pages, charts = category_pages(ctx)
     html = by_uri(pages)
-    index = render(html["categories/index.md"])
+    index = html["categories/index.md"]
     config_row = next(r for r in rows(index) if "Configuration" in r)
     found = cells(config_row)
     assert found[0] == '<a href="config/index.md">Configuration</a>'
     assert found[2:] == ["2", "2", "2025-04-05", "1"]
-    page = render(html["categories/config/index.md"])
+    page = html["categories/config/index.md"]
     listed = rows(page.split('id="incidents"')[-1])
     assert "Second &lt;i&gt;one&lt;/i&gt;" in listed[0] and "PM-2025-001" in listed[1]
     assert (
@@ -133,12 +141,12 @@ def test_services_and_tags_pages_with_distinct_slugs() -> None:
     ctx = SiteContext(knowledge_base(fronts))
     pages = by_uri(service_pages(ctx))
     assert {"services/payments-api/index.md", "services/payments-api-2/index.md"} <= set(pages)
-    index = render(pages["services/index.md"])
+    index = pages["services/index.md"]
     first = rows(index)[0]
     assert ">Payments API</a>" in first and "<td>2</td>" in first  # busiest first
     tags = by_uri(tag_pages(ctx))
     assert "2 incidents and 0 pre-mortems" in tags["tags/db/index.md"]
-    assert "Configuration</a> (2)" in render(tags["tags/db/index.md"])
+    assert "Configuration</a> (2)" in tags["tags/db/index.md"]
 
 
 def test_action_items_overdue_first_with_completion_rate() -> None:
@@ -175,7 +183,7 @@ def test_action_items_overdue_first_with_completion_rate() -> None:
     ]
     ctx = SiteContext(knowledge_base(fronts, today="2025-06-30"))
     (page,) = action_pages(ctx)
-    html = render(page.content)
+    html = render(page.content, page.fragments)
     titles = [cells(r)[2] for r in rows(html)]
     assert titles == ["Very late", "Late", "Later"]
     assert "overdue" in rows(html)[0] and "overdue" not in rows(html)[2]
@@ -190,6 +198,6 @@ def test_premortem_listing() -> None:
         postmortem("PM-2025-001", "2025-02-01", premortem_risks=["PRE-2025-001#R1"]),
     ]
     (page,) = premortem_pages(SiteContext(knowledge_base(fronts)))
-    html = render(page.content)
+    html = render(page.content, page.fragments)
     assert "named 1 risks; 1 of them materialised" in html
     assert cells(rows(html)[0])[2:] == ["Checkout v2", "1", "20", "1", "open"]

@@ -76,7 +76,7 @@ def build(ctx: Context, site_dir: Path | None) -> int:
         click.echo("The site was not built.", err=True)
         return EXIT_PROBLEMS
     with mkdocs_logs(logging.WARNING):
-        result = build_site(settings, site_dir)
+        result = build_site(settings, site_dir, kb=kb)
     largest, size = result.largest_page
     click.echo(
         f"Built {result.pages:,} pages into {settings.relative(result.site_dir)} "

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from kb.config import Settings
 from kb.errors import SiteError
+from kb.knowledge import KnowledgeBase
 
 # Files every mkdocs build writes; a folder holding none of them is not a built site.
 _SITE_MARKERS = ("index.html", "404.html", "sitemap.xml")
@@ -59,11 +60,19 @@ def check_target(target: Path, settings: Settings) -> None:
         )
 
 
-def build_site(settings: Settings, site_dir: Path | None = None) -> BuildResult:
-    """Build the site (strict) into `site_dir` (default: mkdocs.yml's), replacing it on success."""
+def build_site(
+    settings: Settings, site_dir: Path | None = None, *, kb: KnowledgeBase | None = None
+) -> BuildResult:
+    """Build the site (strict) into `site_dir` (default: mkdocs.yml's), replacing it on success.
+
+    `kb`, when given, is the knowledge base already loaded and validated, so the plugin
+    does not read every document a second time.
+    """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
+
+    from kb.site.plugin import KbPlugin
 
     config_file = _config_file(settings)
     target = (site_dir or settings.site_dir).resolve()
@@ -73,6 +82,10 @@ def build_site(settings: Settings, site_dir: Path | None = None) -> BuildResult:
     start = time.perf_counter()
     try:
         config = load_config(str(config_file), site_dir=str(staging), strict=True)
+        if kb is not None:
+            for plugin in config.plugins.values():
+                if isinstance(plugin, KbPlugin):
+                    plugin.preload(kb)
         config.plugins.on_startup(command="build", dirty=False)
         try:
             build(config)

@@ -10,16 +10,21 @@ from functools import cached_property
 from kb.knowledge import KnowledgeBase
 from kb.loader import Document
 from kb.models import Postmortem, Premortem
+from kb.site.fragments import Urls
 from kb.site.routes import HOME, Routes
 from kb.site.similar import Similar
 
 
 @dataclass(frozen=True)
 class Generated:
-    """A page (Markdown) or asset (SVG) the site generates, at its docs-relative path."""
+    """A page (Markdown) or asset (SVG) the site generates, at its docs-relative path.
+
+    `fragments` fill the page's `<!--kb:name-->` slots once mkdocs has rendered it.
+    """
 
     src_uri: str
     content: str
+    fragments: dict[str, str] = field(default_factory=dict)
 
 
 def newest_first(docs: list[Document]) -> list[Document]:
@@ -35,6 +40,7 @@ class SiteContext:
     similar: Similar = field(default_factory=dict)
     page_size: int = 100
     home: str = HOME
+    urls: Urls = field(default_factory=Urls)
 
     @property
     def today(self) -> dt.date:

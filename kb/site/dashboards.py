@@ -15,6 +15,7 @@ from kb import trends
 from kb.models import Postmortem
 from kb.site.charts import PALETTE, SEVERITY_COLOURS, Chart, Kind, figure
 from kb.site.context import Generated, SiteContext
+from kb.site.fragments import slot, ul
 from kb.site.listings import QUARTERS
 from kb.site.md import DASH, duration, esc, front_matter, hours, href, link, percent, table
 from kb.site.pages import label
@@ -221,8 +222,11 @@ def _foresight(ctx: SiteContext) -> str:
 # ---------------------------------------------------------------- home
 
 
-def home_sections(ctx: SiteContext, src: str) -> str:
-    """Headline numbers, links into every part of the site, and the latest incidents."""
+def home_sections(ctx: SiteContext, src: str) -> tuple[str, dict[str, str]]:
+    """Headline numbers, links into every part of the site, and the latest incidents.
+
+    Returns the Markdown and the fragment for its `latest` slot.
+    """
     h = trends.headline(ctx.pm_metas, ctx.today)
     numbers = table(
         [
@@ -253,11 +257,12 @@ def home_sections(ctx: SiteContext, src: str) -> str:
         (TRENDS, "Trends", "are we learning? Incidents, durations, recurrence, follow-through"),
     ]
     links = "\n".join(f"- {link(name, src, dst)}: {text}" for dst, name, text in explore)
-    latest = "\n".join(f"- {label(d, ctx, src)}" for d in ctx.incidents[:10])
     out = f"## At a glance\n\n{numbers}\n## Explore\n\n{links}\n"
-    if latest:
-        out += f"\n## Latest incidents\n\n{latest}\n"
-    return out
+    fragments = {}
+    if ctx.incidents:
+        out += "\n## Latest incidents" + slot("latest")
+        fragments["latest"] = ul(label(d, ctx, src) for d in ctx.incidents[:10])
+    return out, fragments
 
 
 def home_page(ctx: SiteContext, site_name: str) -> Generated:
@@ -266,8 +271,9 @@ def home_page(ctx: SiteContext, site_name: str) -> Generated:
         "What went wrong, why, and what we changed, from every postmortem and pre-mortem "
         "in this knowledge base.\n\n"
     )
-    text = f"# {esc(site_name)}\n\n{intro}" + home_sections(ctx, ctx.home)
-    return Generated(ctx.home, front_matter("Home") + text)
+    sections, fragments = home_sections(ctx, ctx.home)
+    text = f"# {esc(site_name)}\n\n{intro}" + sections
+    return Generated(ctx.home, front_matter("Home") + text, fragments)
 
 
 def with_home_sections(markdown: str, sections: str) -> str:

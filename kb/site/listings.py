@@ -1,9 +1,9 @@
 """The generated index pages: timeline, pre-mortems, categories, services, tags, action items.
 
-Pure functions from the site context to `Generated` Markdown pages. Every long
-listing is split into pages of `page_size` rows, so no page grows with the
-knowledge base. All pages of one listing share a folder, so a row's relative
-links are the same on each of them.
+Pure functions from the site context to `Generated` pages. Every long listing is
+split into pages of `page_size` rows, so no page grows with the knowledge base.
+All pages of one listing share a folder, so a row's relative links are the same
+on each of them. The rows are an HTML fragment in the page's `listing` slot.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from kb.loader import Document
 from kb.models import Postmortem, Premortem
 from kb.site.charts import Chart, figure
 from kb.site.context import Generated, SiteContext, newest_first
-from kb.site.md import DASH, esc, esc_attr, front_matter, href, link, pager, percent, table
+from kb.site.fragments import h, pager, slot, table, ul
+from kb.site.md import DASH, esc, esc_attr, front_matter, link, percent
+from kb.site.md import table as md_table
 from kb.site.pages import label, risk_anchor, title_link
 from kb.site.routes import (
     ACTIONS,
@@ -31,34 +33,43 @@ from kb.site.routes import (
 
 QUARTERS = 12  # quarters shown in per-quarter charts
 
+Rows = Sequence[Sequence[str]]
+
 
 def paginated(
+    ctx: SiteContext,
     folder: str,
     title: str,
-    intro: str,
     head: Sequence[str],
-    rows: Sequence[Sequence[str]],
-    page_size: int,
+    rows: Rows,
     *,
+    intro: str = "",
+    outro: tuple[str, str] | None = None,
     empty: str = "Nothing here yet.",
-    search: bool = False,
-    outro: str = "",
 ) -> list[Generated]:
-    """A listing split into pages of `page_size` rows; `intro` and `outro` go on the first page."""
-    chunks = [rows[i : i + page_size] for i in range(0, len(rows), page_size)] or [[]]
+    """A listing split into pages of `page_size` rows.
+
+    `intro` (Markdown) comes before the rows of the first page and `outro` (a heading
+    and an HTML fragment) after them. Listing pages stay out of the search index: their
+    rows only repeat the documents' titles.
+    """
+    size = ctx.page_size
+    chunks = [rows[i : i + size] for i in range(0, len(rows), size)] or [[]]
     uris = page_uris(folder, len(chunks))
     pages = []
     for n, (uri, chunk) in enumerate(zip(uris, chunks, strict=True)):
         plain = title if n == 0 else f"{title} (page {n + 1})"
-        nav = pager(uri, uris, n)
-        listing = table(head, chunk) if chunk else f"*{empty}*\n"
-        parts = [front_matter(esc_attr(plain), search=search), f"# {esc(plain)}\n\n"]
+        nav = pager(ctx.urls, uri, uris, n)
+        listing = table(head, chunk) if chunk else f"<p><em>{h(empty)}</em></p>\n"
+        text = front_matter(esc_attr(plain), search=False) + f"# {esc(plain)}\n\n"
         if n == 0 and intro:
-            parts.append(intro.rstrip() + "\n\n")
-        parts += [nav + "\n" if nav else "", listing, "\n" + nav if nav else ""]
+            text += intro.rstrip() + "\n"
+        text += slot("listing")
+        fragments = {"listing": nav + listing + nav}
         if n == 0 and outro:
-            parts.append("\n" + outro.rstrip() + "\n")
-        pages.append(Generated(uri, "".join(parts)))
+            text += f"## {esc(outro[0])}" + slot("outro")
+            fragments["outro"] = outro[1]
+        pages.append(Generated(uri, text, fragments))
     return pages
 
 
@@ -71,14 +82,14 @@ def kind_of(doc: Document) -> str:
 
 def severity(doc: Document) -> str:
     """The severity id of a postmortem, a dash otherwise."""
-    return (
-        esc(doc.meta.severity) if isinstance(doc.meta, Postmortem) and doc.meta.severity else DASH
-    )
+    if isinstance(doc.meta, Postmortem) and doc.meta.severity:
+        return h(doc.meta.severity)
+    return DASH
 
 
-def _doc_rows(docs: Sequence[Document], src: str) -> list[list[str]]:
+def _doc_rows(docs: Sequence[Document], src: str, ctx: SiteContext) -> list[list[str]]:
     return [
-        [d.meta.date.isoformat(), title_link(d, src), esc(d.id), kind_of(d), severity(d)]
+        [d.meta.date.isoformat(), title_link(d, src, ctx), h(d.id), kind_of(d), severity(d)]
         for d in docs
     ]
 
@@ -100,34 +111,24 @@ def timeline_pages(ctx: SiteContext) -> list[Generated]:
         docs = by_year[year]
         folder = Routes.year(year)
         incidents = sum(isinstance(d.meta, Postmortem) for d in docs)
-        rows.append(
-            [
-                link(str(year), TIMELINE, f"{folder}/index.md"),
-                str(incidents),
-                str(len(docs) - incidents),
-            ]
-        )
-        src = f"{folder}/index.md"
-        pages += paginated(
-            folder, f"Timeline {year}", "", DOC_HEAD, _doc_rows(docs, src), ctx.page_size
-        )
-    intro = (
-        "Every postmortem and pre-mortem by year, newest first. "
-        f"{len(ctx.incidents)} incidents and {len(ctx.premortems)} pre-mortems in all."
-    )
+        first = f"{folder}/index.md"
+        rows.append([link(str(year), TIMELINE, first), str(incidents), str(len(docs) - incidents)])
+        pages += paginated(ctx, folder, f"Timeline {year}", DOC_HEAD, _doc_rows(docs, first, ctx))
     index = [
         front_matter("Timeline", search=False),
         "# Timeline\n\n",
-        intro + "\n\n",
-        table(["Year", "Incidents", "Pre-mortems"], rows, "lrr")
+        "Every postmortem and pre-mortem by year, newest first. "
+        f"{len(ctx.incidents)} incidents and {len(ctx.premortems)} pre-mortems in all.\n\n",
+        md_table(["Year", "Incidents", "Pre-mortems"], rows, "lrr")
         if rows
         else "*No documents yet.*\n",
     ]
+    fragments = {}
     latest = newest_first(ctx.kb.documents)[:20]
     if latest:
-        index.append("\n## Latest\n\n" + "\n".join(f"- {label(d, ctx, TIMELINE)}" for d in latest))
-        index.append("\n")
-    return [Generated(TIMELINE, "".join(index)), *pages]
+        index.append("\n## Latest" + slot("latest"))
+        fragments["latest"] = ul(label(d, ctx, TIMELINE) for d in latest)
+    return [Generated(TIMELINE, "".join(index), fragments), *pages]
 
 
 # ---------------------------------------------------------------- pre-mortems
@@ -144,12 +145,12 @@ def premortem_pages(ctx: SiteContext) -> list[Generated]:
         rows.append(
             [
                 pre.date.isoformat(),
-                title_link(doc, PREMORTEMS),
-                esc(pre.project) if pre.project else DASH,
+                title_link(doc, PREMORTEMS, ctx),
+                h(pre.project) if pre.project else DASH,
                 str(len(pre.risks)),
                 str(top) if top is not None else DASH,
                 str(realised),
-                esc(pre.status),
+                h(pre.status),
             ]
         )
     refs = [f"{p.id}#{r.id}" for p in ctx.pre_metas for r in p.risks]
@@ -160,7 +161,7 @@ def premortem_pages(ctx: SiteContext) -> list[Generated]:
         f"{happened} of them materialised in an incident so far."
     )
     head = ["Date", "Pre-mortem", "Project", "Risks", "Top score", "Materialised", "Status"]
-    return paginated("premortems", "Pre-mortems", intro, head, rows, ctx.page_size)
+    return paginated(ctx, "premortems", "Pre-mortems", head, rows, intro=intro)
 
 
 # ---------------------------------------------------------------- categories
@@ -197,18 +198,19 @@ def category_pages(ctx: SiteContext) -> tuple[list[Generated], list[Chart]]:
                     str(len(risks)),
                 ]
             )
+            values = counts.series.get(cat.slug, [0] * len(quarters))
             chart = Chart(
                 f"{ctx.routes.category_folder(cat.slug)}/per-quarter.svg",
                 f"{cat.title}: incidents per quarter",
                 "bars",
                 quarters,
-                {"incidents": [float(v) for v in counts.series.get(cat.slug, [0] * len(quarters))]},
+                {"incidents": [float(v) for v in values]},
             )
             charts.append(chart)
             pages += _category(ctx, cat.slug, chart)
         head = ["Category", "What it means", "Incidents", "Last 4 quarters", "Last incident"]
         head.append("Pre-mortem risks")
-        sections.append(f"## {group.capitalize()}\n\n" + table(head, rows, "llrrlr"))
+        sections.append(f"## {group.capitalize()}\n\n" + md_table(head, rows, "llrrlr"))
     intro = (
         "Contributing factors, grouped as in incident tooling: technical, human, process "
         "and external. An incident usually has more than one. The vocabulary lives in "
@@ -225,46 +227,45 @@ def _category(ctx: SiteContext, slug: str, chart: Chart) -> list[Generated]:
     src = f"{folder}/index.md"
     docs = ctx.by_category.get(slug, [])
     risks = ctx.risks_by_category.get(slug, [])
-    intro = [f"*{cat.group.capitalize()} category.* {esc(cat.description)}"]
     last = f", the latest on {docs[0].meta.date.isoformat()}" if docs else ""
-    intro.append(f"{len(docs)} incidents{last}. {len(risks)} pre-mortem risks anticipated it.")
-    intro.append("## Incidents per quarter\n\n" + figure(chart, src, number_format="{:.0f}"))
-    if risks:
-        lines = []
-        for pre_doc, risk_id in risks[: ctx.page_size]:
-            assert isinstance(pre_doc.meta, Premortem)
-            risk = pre_doc.meta.risk(risk_id)
-            assert risk is not None
-            happened = ctx.kb.realised_by.get(f"{pre_doc.id}#{risk_id}", [])
-            where = link(
-                f"{esc(pre_doc.meta.title)}, {risk_id}", src, pre_doc.src_uri, risk_anchor(risk_id)
-            )
-            outcome = (
-                "**materialised** in "
-                + ", ".join(link(esc(d.id), src, d.src_uri) for d in happened)
-                if happened
-                else "not (yet) materialised"
-            )
-            lines.append(
-                f"- {where} ({pre_doc.meta.date.isoformat()}): {esc(risk.scenario)} ({outcome})"
-            )
-        more = len(risks) - ctx.page_size
-        if more > 0:
-            lines.append(f"- … and {more} older risks: see [Pre-mortems]({href(src, PREMORTEMS)})")
-        outro = "## Anticipated by pre-mortem risks\n\n" + "\n".join(lines)
-    else:
-        outro = "## Anticipated by pre-mortem risks\n\n*No pre-mortem named this category yet.*"
-    intro.append("## Incidents")
+    intro = "\n\n".join(
+        [
+            f"*{cat.group.capitalize()} category.* {esc(cat.description)}",
+            f"{len(docs)} incidents{last}. {len(risks)} pre-mortem risks anticipated it.",
+            "## Incidents per quarter\n\n" + figure(chart, src, number_format="{:.0f}"),
+            "## Incidents",
+        ]
+    )
+    items = []
+    for pre_doc, risk_id in risks[: ctx.page_size]:
+        assert isinstance(pre_doc.meta, Premortem)
+        risk = pre_doc.meta.risk(risk_id)
+        assert risk is not None
+        happened = ctx.kb.realised_by.get(f"{pre_doc.id}#{risk_id}", [])
+        text = f"{h(pre_doc.meta.title)}, {h(risk_id)}"
+        where = ctx.urls.a(text, src, pre_doc.src_uri, risk_anchor(risk_id))
+        outcome = (
+            "<strong>materialised</strong> in "
+            + ", ".join(ctx.urls.a(h(d.id), src, d.src_uri) for d in happened)
+            if happened
+            else "not (yet) materialised"
+        )
+        items.append(f"{where} ({pre_doc.meta.date.isoformat()}): {h(risk.scenario)} ({outcome})")
+    more = len(risks) - ctx.page_size
+    if more > 0:
+        items.append(f"… and {more} older risks: see {ctx.urls.a('Pre-mortems', src, PREMORTEMS)}")
+    fragment = ul(items) if items else "<p><em>No pre-mortem named this category yet.</em></p>\n"
     rows = [
-        [d.meta.date.isoformat(), title_link(d, src), esc(d.id), severity(d), _services(d)]
+        [d.meta.date.isoformat(), title_link(d, src, ctx), h(d.id), severity(d), _services(d)]
         for d in docs
     ]
     head = ["Date", "Incident", "Id", "Severity", "Services"]
-    return paginated(folder, cat.title, "\n\n".join(intro), head, rows, ctx.page_size, outro=outro)
+    outro = ("Anticipated by pre-mortem risks", fragment)
+    return paginated(ctx, folder, cat.title, head, rows, intro=intro, outro=outro)
 
 
 def _services(doc: Document) -> str:
-    return ", ".join(esc(s) for s in doc.meta.services) or DASH
+    return ", ".join(h(s) for s in doc.meta.services) or DASH
 
 
 # ---------------------------------------------------------------- services and tags
@@ -286,16 +287,16 @@ def _facet_pages(
         incidents = sum(isinstance(d.meta, Postmortem) for d in docs)
         rows.append(
             [
-                link(esc(name), index, page_of(name)),
+                ctx.urls.a(h(name), index, page_of(name)),
                 str(incidents),
                 str(len(docs) - incidents),
                 docs[0].meta.date.isoformat(),
             ]
         )
     title = noun.capitalize() + "s"
-    intro = f"{len(names)} {noun}s, the busiest first."
     head = [noun.capitalize(), "Incidents", "Pre-mortems", "Latest"]
-    pages = paginated(index.rsplit("/", 1)[0], title, intro, head, rows, ctx.page_size)
+    intro = f"{len(names)} {noun}s, the busiest first."
+    pages = paginated(ctx, index.rsplit("/", 1)[0], title, head, rows, intro=intro)
     for name in names:
         docs = groups[name]
         folder = folder_of(name)
@@ -312,14 +313,8 @@ def _facet_pages(
         text = f"{incidents} incidents and {len(docs) - incidents} pre-mortems mention this {noun}."
         if top:
             text += f" Most frequent categories: {top}."
-        pages += paginated(
-            folder,
-            f"{noun.capitalize()}: {name}",
-            text,
-            DOC_HEAD,
-            _doc_rows(docs, src),
-            ctx.page_size,
-        )
+        rows = _doc_rows(docs, src, ctx)
+        pages += paginated(ctx, folder, f"{noun.capitalize()}: {name}", DOC_HEAD, rows, intro=text)
     return pages
 
 
@@ -374,12 +369,12 @@ def action_pages(ctx: SiteContext) -> list[Generated]:
         due = item.due.isoformat() if item.due else DASH
         rows.append(
             [
-                f"**{due}**" if overdue else due,
-                "**⚠ overdue**" if overdue else esc(item.status),
-                esc(item.title),
-                esc(item.owner) if item.owner else DASH,
-                esc(item.kind),
-                link(esc(doc.id), ACTIONS, doc.src_uri),
+                f"<strong>{due}</strong>" if overdue else due,
+                "<strong>⚠ overdue</strong>" if overdue else h(item.status),
+                h(item.title),
+                h(item.owner) if item.owner else DASH,
+                h(item.kind),
+                ctx.urls.a(h(doc.id), ACTIONS, doc.src_uri),
             ]
         )
     ft = trends.follow_through(ctx.pm_metas, [], today)
@@ -391,5 +386,5 @@ def action_pages(ctx: SiteContext) -> list[Generated]:
     )
     head = ["Due", "Status", "Action item", "Owner", "Kind", "Incident"]
     return paginated(
-        "actions", "Action items", intro, head, rows, ctx.page_size, empty="No open action items."
+        ctx, "actions", "Action items", head, rows, intro=intro, empty="No open action items."
     )

@@ -1,7 +1,8 @@
-"""Small Markdown builders shared by the page functions: escaping, links, tables, units.
+"""Small Markdown builders for the pages' skeletons: escaping, links, tables, units.
 
 Every value that comes from front-matter passes through `esc` before it lands in
-a page, so a title like `<script>` or `[x](javascript:...)` renders as text.
+Markdown, so a title like `<script>` or `[x](javascript:...)` renders as text.
+Row-by-row parts of pages are HTML fragments instead (see fragments.py).
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import quote
 
-# Characters Python-Markdown (with the tables extension) treats as syntax and
-# lets a backslash escape; `<`, `>` and `&` become entities instead.
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
+# Characters that are Markdown syntax anywhere inside a line: emphasis, code, links and
+# images (nothing links without `[`), attribute lists, table cells, and `#`, which a heading
+# would strip from the end of a title. `<`, `>` and `&` become entities instead. Line-start
+# syntax (lists, quotes, headings) cannot arise: escaped values never start a line, and
+# newlines are folded into spaces. Escaping less keeps Markdown's inline pass cheap.
+_SPECIAL = re.compile(r"([\\`*_{}\[\]#|])")
 _SPACE = re.compile(r"\s+")
 DASH = "\N{EN DASH}"  # shown where a value is unknown or missing
 TIMES = "\N{MULTIPLICATION SIGN}"
-_SAFE_URL = re.compile(r"^https?://[^\s<>()\[\]{}\"'`\\|]+$")
 
 
 def esc(value: object) -> str:
@@ -47,13 +50,6 @@ def href(src: str, dst: str, anchor: str = "") -> str:
 def link(text_md: str, src: str, dst: str, anchor: str = "") -> str:
     """A Markdown link; `text_md` must already be escaped Markdown."""
     return f"[{text_md}]({href(src, dst, anchor)})"
-
-
-def external(value: str) -> str:
-    """A link for an http(s) URL, plain escaped text for anything else."""
-    if _SAFE_URL.match(value):
-        return f"[{esc(value)}]({value})"
-    return esc(value)
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[str]], align: str = "") -> str:
@@ -104,24 +100,3 @@ def front_matter(title: str, *, search: bool = True) -> str:
 
 def _yaml_str(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def pager(src: str, pages: Sequence[str], current: int, window: int = 3) -> str:
-    """Links to the other pages of a paginated listing: first, nearby, last, previous/next."""
-    if len(pages) < 2:
-        return ""
-    shown = sorted(
-        {0, len(pages) - 1, *range(max(0, current - window), min(len(pages), current + window + 1))}
-    )
-    parts: list[str] = []
-    if current > 0:
-        parts.append(link("« Previous", src, pages[current - 1]))
-    last = -1
-    for i in shown:
-        if i - last > 1:
-            parts.append("…")
-        parts.append(f"**{i + 1}**" if i == current else link(str(i + 1), src, pages[i]))
-        last = i
-    if current < len(pages) - 1:
-        parts.append(link("Next »", src, pages[current + 1]))
-    return f"Page {current + 1} of {len(pages)}: " + " · ".join(parts) + "\n"

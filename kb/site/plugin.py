@@ -6,6 +6,7 @@
                        every document: with mkdocs' default nav every page embeds the
                        whole list and the build turns quadratic)
     on_page_markdown   card on top of each document, action items and Related below
+    on_page_content    fill the pages' <!--kb:...--> slots with their HTML fragments
     on_serve           watch the taxonomy too
 
 Page content comes from the pure functions in pages, listings and dashboards.
@@ -13,6 +14,7 @@ Page content comes from the pure functions in pages, listings and dashboards.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 from typing import Any
@@ -33,9 +35,10 @@ from kb.site import routes
 from kb.site.config import KbConfig
 from kb.site.context import SiteContext
 from kb.site.dashboards import home_sections, with_home_sections
+from kb.site.fragments import Urls, fill
 from kb.site.generate import generate
 from kb.site.md import esc_attr
-from kb.site.pages import document_bottom, document_top
+from kb.site.pages import document_parts
 from kb.site.similar import similar_map
 
 log = logging.getLogger("mkdocs.plugins.kb")
@@ -59,6 +62,12 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         self.context: SiteContext | None = None
         self._documents: dict[str, Document] = {}
         self._author_home = False
+        self._preloaded: KnowledgeBase | None = None
+        self._fragments: dict[str, dict[str, str]] = {}  # src_uri -> slot -> HTML
+
+    def preload(self, kb: KnowledgeBase) -> None:
+        """Use an already loaded and validated knowledge base (`kb build` has one) once."""
+        self._preloaded = kb
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         """Resolve the knowledge base's locations from mkdocs.yml and the plugin options."""
@@ -82,7 +91,13 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         self._author_home = home is not None and routes.HOME not in self._documents
         # The one place similar incidents come from: swap in the search index's batch here.
         similar = similar_map(kb.documents, self.config.similar_limit)
-        self.context = SiteContext(kb, similar, page_size=self.config.page_size)
+        self.context = SiteContext(
+            kb,
+            similar,
+            page_size=self.config.page_size,
+            urls=Urls(directory_urls=config.use_directory_urls),
+        )
+        self._fragments = {}
         for page in generate(self.context, config.site_name, with_home=home is None):
             clash = files.get_file_from_path(page.src_uri)
             if clash is not None:
@@ -90,6 +105,8 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
                     f"{self._shown(clash)}: kb generates the page {page.src_uri} itself; "
                     "move or rename this file"
                 )
+            if page.fragments:
+                self._fragments[page.src_uri] = page.fragments
             # Not in nav: the bounded nav below names the index pages it wants.
             files.append(
                 File.generated(
@@ -106,10 +123,20 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
 
     def _load(self) -> KnowledgeBase:
         assert self.settings is not None
+        kb, self._preloaded = self._preloaded, None
+        if (
+            kb is not None
+            and kb.settings.content_dir.resolve() != self.settings.content_dir.resolve()
+        ):
+            kb = None
         try:
-            kb = load_knowledge_base(self.settings, today=self.config.today)
+            if kb is None:
+                kb = load_knowledge_base(self.settings, today=self.config.today)
         except KbError as err:
             raise PluginError(str(err)) from None
+        if self.config.today is not None and kb.today != self.config.today:
+            # Errors do not depend on the day; only overdue items and "this quarter" do.
+            kb = dataclasses.replace(kb, today=self.config.today)
         if kb.errors:
             lines = "\n".join(str(p) for p in kb.errors)
             raise PluginError(f"kb: {len(kb.errors)} problem(s) in the documents:\n{lines}")
@@ -146,10 +173,21 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
             summary = getattr(doc.meta, "summary", "")
             if summary:
                 page.meta["description"] = esc_attr(summary)
-            return document_top(doc, self.context) + markdown + document_bottom(doc, self.context)
+            parts = document_parts(doc, self.context)
+            self._fragments[src] = parts.fragments
+            return parts.before + markdown + parts.after
         if src == routes.HOME and self._author_home:
-            return with_home_sections(markdown, home_sections(self.context, routes.HOME))
+            sections, fragments = home_sections(self.context, routes.HOME)
+            self._fragments[src] = fragments
+            return with_home_sections(markdown, sections)
         return None
+
+    def on_page_content(
+        self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        """Put the HTML fragments into the slots of the rendered page."""
+        fragments = self._fragments.pop(page.file.src_uri, None)
+        return fill(html, fragments) if fragments else None
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
