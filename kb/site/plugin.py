@@ -7,6 +7,8 @@
                        whole list and the build turns quadratic)
     on_page_markdown   card on top of each document, action items and Related below
     on_page_content    fill the pages' <!--kb:...--> slots with their HTML fragments
+    on_env             wait for the charts, drawn meanwhile in another process
+    on_post_build ...  remove the charts' temporary folder
     on_serve           watch the taxonomy too
 
 Page content comes from the pure functions in pages, listings and dashboards.
@@ -16,6 +18,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +40,7 @@ from kb.site.config import KbConfig
 from kb.site.context import SiteContext
 from kb.site.dashboards import home_sections, with_home_sections
 from kb.site.fragments import Urls, fill
-from kb.site.generate import generate
+from kb.site.generate import ChartJob, generate
 from kb.site.md import esc_attr
 from kb.site.pages import document_parts
 from kb.site.similar import similar_map
@@ -64,6 +68,8 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         self._author_home = False
         self._preloaded: KnowledgeBase | None = None
         self._fragments: dict[str, dict[str, str]] = {}  # src_uri -> slot -> HTML
+        self._charts: ChartJob | None = None
+        self._chart_dir: Path | None = None
 
     def preload(self, kb: KnowledgeBase) -> None:
         """Use an already loaded and validated knowledge base (`kb build` has one) once."""
@@ -98,21 +104,17 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
             urls=Urls(directory_urls=config.use_directory_urls),
         )
         self._fragments = {}
-        for page in generate(self.context, config.site_name, with_home=home is None):
-            clash = files.get_file_from_path(page.src_uri)
-            if clash is not None:
-                raise PluginError(
-                    f"{self._shown(clash)}: kb generates the page {page.src_uri} itself; "
-                    "move or rename this file"
-                )
+        pages, charts = generate(self.context, config.site_name, with_home=home is None)
+        self._cleanup()
+        self._chart_dir = Path(tempfile.mkdtemp(prefix="kb-charts-"))
+        self._charts = ChartJob(charts, self._chart_dir)
+        chart_files = [(uri, self._chart_dir / uri) for c in charts for uri in (c.uri, c.dark_uri)]
+        for page in pages:
+            self._add(files, config, page.src_uri, content=page.content)
             if page.fragments:
                 self._fragments[page.src_uri] = page.fragments
-            # Not in nav: the bounded nav below names the index pages it wants.
-            files.append(
-                File.generated(
-                    config, page.src_uri, content=page.content, inclusion=InclusionLevel.NOT_IN_NAV
-                )
-            )
+        for uri, path in chart_files:
+            self._add(files, config, uri, path=path)
         for src_uri in self._documents:
             file = files.get_file_from_path(src_uri)
             if file is not None and file.inclusion is InclusionLevel.INCLUDED:
@@ -120,6 +122,27 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         if config.nav is None:
             config.nav = self._nav(files)
         return files
+
+    def _add(
+        self,
+        files: Files,
+        config: MkDocsConfig,
+        uri: str,
+        *,
+        content: str = "",
+        path: Path | None = None,
+    ) -> None:
+        clash = files.get_file_from_path(uri)
+        if clash is not None:
+            raise PluginError(
+                f"{self._shown(clash)}: kb generates {uri} itself; move or rename this file"
+            )
+        # Not in nav: the bounded nav names the index pages it wants.
+        level = InclusionLevel.NOT_IN_NAV
+        if path is None:
+            files.append(File.generated(config, uri, content=content, inclusion=level))
+        else:
+            files.append(File.generated(config, uri, abs_src_path=str(path), inclusion=level))
 
     def _load(self) -> KnowledgeBase:
         assert self.settings is not None
@@ -188,6 +211,35 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         """Put the HTML fragments into the slots of the rendered page."""
         fragments = self._fragments.pop(page.file.src_uri, None)
         return fill(html, fragments) if fragments else None
+
+    def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
+        """Wait for the charts: mkdocs copies the files right after this event."""
+        if self._charts is not None:
+            try:
+                self._charts.wait()
+            except Exception as err:
+                raise PluginError(f"kb: drawing the charts failed: {err}") from err
+        return env
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """Remove the charts' temporary folder."""
+        self._cleanup()
+
+    def on_build_error(self, *, error: Exception) -> None:
+        """Stop drawing and remove the temporary folder when the build fails."""
+        self._cleanup()
+
+    def on_shutdown(self) -> None:
+        """Leave nothing behind."""
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        if self._charts is not None:
+            self._charts.close()
+            self._charts = None
+        if self._chart_dir is not None:
+            shutil.rmtree(self._chart_dir, ignore_errors=True)
+            self._chart_dir = None
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
