@@ -61,10 +61,12 @@ class Watch:
     def __init__(self) -> None:
         self.errors: list[str] = []
         self.foreign: list[str] = []
+        self.failed: list[str] = []
 
     def attach(self, page: Any) -> Any:
         page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("requestfailed", lambda r: self.failed.append(r.url))
         page.on(
             "request",
             lambda r: (
@@ -182,5 +184,23 @@ def test_console_clean_and_nothing_loaded_from_elsewhere(
         kb.premortems[0].src_uri.replace(".md", ".html"),
     ):
         open_page(browser, watch, base_url + path).context.close()
-    assert watch.errors == []
+    assert watch.errors == [] and watch.failed == []
     assert watch.foreign == []  # works offline: no CDN fonts or scripts
+
+
+def test_site_opens_from_disk(browser: Any, example_site: Path) -> None:
+    watch = Watch()
+    page = open_page(browser, watch, (example_site / "trends" / "index.html").as_uri())
+    charts = page.locator('img[src$="#only-light"]')
+    assert charts.count() == 6
+    assert all(charts.nth(i).evaluate("i => i.naturalWidth") > 300 for i in range(6))
+    page.locator("nav.md-nav--primary a", has_text="Categories").first.click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/categories/index.html")
+    assert page.locator("article h1").first.inner_text().startswith("Categories")
+    # Only the search box needs a web server: from disk, Material looks for an inlined
+    # copy of the search index, which only its offline plugin (with a CDN script) writes.
+    assert watch.failed and all(u.endswith("/search/search_index.js") for u in watch.failed)
+    assert all("search_index" in e or "ERR_FILE_NOT_FOUND" in e for e in watch.errors)
+    assert watch.foreign == []
+    page.context.close()
