@@ -6,6 +6,7 @@
     +-- ContentError             documents have problems (carries the list)
     +-- UsageError               the user asked for something impossible
     +-- AuthoringError           `kb new` / `kb import` cannot write a document
+    |   +-- SourceError          `kb import`: one source cannot be read as a report
     +-- SearchError              the index cannot be built or read
     |   +-- QueryError           a malformed search query
     +-- SiteError                the site cannot be built
@@ -60,3 +61,14 @@ class ContentError(KbError):
         first = "\n".join(str(p) for p in self.problems[:20])
         more = len(self.problems) - 20
         super().__init__(first + (f"\n... and {more} more" if more > 0 else ""))
+
+
+class SourceError(AuthoringError):
+    """One source given to `kb import` cannot be read as a report (path:line: reason)."""
+
+    def __init__(self, path: str, message: str, line: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        self.reason = message
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {message}")

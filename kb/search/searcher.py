@@ -1,0 +1,218 @@
+"""Reading the index: full-text search with filters, and the hits as people see them.
+
+Opening an index reads no document and imports no pydantic: a search on an
+up-to-date index costs the whoosh query plus one file read per hit shown (for
+its snippet).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from whoosh import index, query
+
+from kb.config import Settings
+from kb.errors import SearchError
+from kb.search import store
+from kb.search.query import Filters, filter_query, parse
+from kb.search.schema import SCHEMA
+from kb.search.snippets import Snippet, best_line, highlight
+
+TEXT_FIELDS = ("title", "summary", "body", "actions", "risks")
+
+
+@dataclass
+class Hit:
+    """One matching document, with what a result list shows about it."""
+
+    id: str
+    type: str
+    title: str
+    date: dt.date
+    severity: str | None
+    status: str
+    categories: list[str]
+    services: list[str]
+    summary: str
+    path: Path  # absolute
+    score: float
+    snippet: Snippet | None = None
+
+    def as_dict(self, shown_path: str) -> dict[str, Any]:
+        """Plain data for JSON output; `shown_path` is the path as people see it."""
+        return {
+            "id": self.id,
+            "type": self.type,
+            "title": self.title,
+            "date": self.date.isoformat(),
+            "severity": self.severity,
+            "status": self.status,
+            "categories": self.categories,
+            "services": self.services,
+            "path": shown_path,
+            "line": self.snippet.line if self.snippet else None,
+            "score": round(self.score, 4),
+            "snippet": self.snippet.as_dict() if self.snippet else None,
+        }
+
+
+@dataclass
+class Results:
+    """The hits of one search, and hints when there are none."""
+
+    query: str
+    hits: list[Hit]
+    total: int  # matching documents, of which `hits` are the best
+    suggestions: list[str] = field(default_factory=list)  # corrected query strings
+    notes: list[str] = field(default_factory=list)  # why nothing matched, when known
+
+
+def _split(value: object) -> list[str]:
+    return [v for v in str(value or "").split(",") if v]
+
+
+class SearchIndex:
+    """An open index of one knowledge base; use as a context manager."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._searcher = _open(settings.index_dir)
+
+    def __enter__(self) -> SearchIndex:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        err: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the index files."""
+        self._searcher.close()
+
+    @property
+    def searcher(self) -> Any:
+        """The whoosh searcher (for kb.search modules only)."""
+        return self._searcher
+
+    def __len__(self) -> int:
+        return int(self._searcher.doc_count())
+
+    def ids(self) -> list[str]:
+        """Every indexed document id, in index order."""
+        return [str(fields["id"]) for fields in self._searcher.all_stored_fields()]
+
+    def get(self, doc_id: str) -> Hit | None:
+        """The indexed document with this id, if any."""
+        found = self._searcher.document(id=doc_id.strip().lower())
+        return self.hit(found, 0.0) if found else None
+
+    def search(self, text: str, filters: Filters | None = None, limit: int = 10) -> Results:
+        """The best `limit` documents for a query string; '*' lists every document, newest first."""
+        parsed = parse(text)
+        allowed = filter_query(filters or Filters())
+        newest_first = isinstance(parsed, query.Every)
+        found = self._searcher.search(
+            parsed,
+            filter=allowed,
+            limit=max(1, limit),
+            sortedby="date" if newest_first else None,
+            reverse=newest_first,
+            # Visit every match: the total is then exact and free. With whoosh's block
+            # skipping, len() re-runs the query and (2.7.5) ignores the filter.
+            optimize=False,
+        )
+        stems, prefixes = self._highlight_terms(parsed)
+        hits = [self.hit(h.fields(), h.score or 0.0, stems, prefixes) for h in found]
+        results = Results(text, hits, len(found))
+        from kb.search.suggest import explain_nothing, respelled
+
+        if not hits:
+            results.suggestions, results.notes = explain_nothing(
+                self, text, parsed, filters or Filters()
+            )
+        else:
+            # Some words may still be unknown (OR-ed words let the others match).
+            better = respelled(self, text, parsed)
+            results.suggestions = [better] if better else []
+        return results
+
+    def _highlight_terms(self, parsed: Any) -> tuple[set[str], list[str]]:
+        # Not Query.existing_terms(): in whoosh 2.7 its loop variable shadows its
+        # `fieldname` argument, so it drops every field but the first one it meets.
+        stems: set[str] = set()
+        prefixes: list[str] = []
+        reader = self._searcher.reader()
+        for leaf in parsed.leaves():
+            if isinstance(leaf, query.Prefix) and leaf.fieldname in TEXT_FIELDS:
+                prefixes.append(str(leaf.text))
+                continue
+            for fieldname, text in leaf.terms(phrases=True):
+                if fieldname in TEXT_FIELDS and (fieldname, text) in reader:
+                    stems.add(str(text))
+        return stems, prefixes
+
+    def hit(
+        self,
+        stored: dict[str, Any],
+        score: float,
+        stems: set[str] | None = None,
+        prefixes: list[str] | None = None,
+    ) -> Hit:
+        """A Hit from a document's stored fields, with its snippet when terms are given."""
+        when = stored.get("date")
+        hit = Hit(
+            id=str(stored["id"]),
+            type=str(stored["type"]),
+            title=str(stored.get("title", "")),
+            date=when.date() if isinstance(when, dt.datetime) else dt.date.min,
+            severity=stored.get("severity"),
+            status=str(stored.get("status", "")),
+            categories=_split(stored.get("categories")),
+            services=_split(stored.get("services")),
+            summary=str(stored.get("summary", "")),
+            path=self.settings.content_dir / str(stored["path"]),
+            score=float(score),
+        )
+        if stems is not None:
+            hit.snippet = _snippet(hit, stems, prefixes or [])
+        return hit
+
+
+def _snippet(hit: Hit, stems: set[str], prefixes: list[str]) -> Snippet | None:
+    from kb.source import split
+
+    try:
+        parts = split(hit.path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        parts = None
+    if parts is not None:
+        found = best_line(parts.body, parts.body_first_line, stems, prefixes)
+        if found is not None:
+            return found
+    text = hit.summary or hit.title
+    return highlight(text, stems, prefixes) if text else None
+
+
+def _open(index_dir: Path) -> Any:
+    """A whoosh searcher on the current generation (retried once if a writer swapped it)."""
+    for attempt in (1, 2):
+        folder = store.current(index_dir)
+        if folder is None:
+            raise SearchError(f"{index_dir}: there is no index yet; run `kb index`")
+        try:
+            return index.open_dir(str(folder), schema=SCHEMA).searcher()
+        except Exception as err:  # whoosh raises many kinds on a broken index
+            if attempt == 2:
+                raise SearchError(
+                    f"{folder}: the index cannot be read ({type(err).__name__}: {err}); "
+                    "run `kb index --rebuild`"
+                ) from None
+    raise AssertionError("unreachable")

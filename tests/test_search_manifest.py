@@ -1,0 +1,80 @@
+"""The manifest: stat scans, change detection (incl. racily clean files), atomic saves."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from kb.search import manifest as mf
+
+
+def _write(path: Path, text: str, mtime_ns: int | None = None) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    if mtime_ns is not None:
+        os.utime(path, ns=(mtime_ns, mtime_ns))
+
+
+def test_scan_finds_markdown_and_skips_hidden(tmp_path: Path) -> None:
+    _write(tmp_path / "a.md", "one")
+    _write(tmp_path / "sub" / "b.md", "three")
+    _write(tmp_path / "sub" / "notes.txt", "x")
+    _write(tmp_path / ".hidden" / "c.md", "x")
+    _write(tmp_path / "sub" / ".d.md", "x")
+    found = mf.scan(tmp_path)
+    assert sorted(found) == ["a.md", "sub/b.md"]
+    assert found["sub/b.md"][0] == 5
+    assert mf.scan(tmp_path / "missing") == {}
+
+
+def _manifest(scanned_ns: int, **entries: mf.Entry) -> mf.Manifest:
+    return mf.Manifest(schema=1, taxonomy="t", scanned_ns=scanned_ns, entries=dict(entries))
+
+
+def test_diff_by_stat(tmp_path: Path) -> None:
+    old = 1_000_000_000_000_000_000
+    scanned = old + 60 * 10**9
+    manifest = _manifest(
+        scanned,
+        **{
+            "same.md": mf.Entry(3, old, "h", "doc"),
+            "grown.md": mf.Entry(3, old, "h", "doc"),
+            "gone.md": mf.Entry(3, old, "h", "doc"),
+        },
+    )
+    files = {"same.md": (3, old), "grown.md": (4, old), "new.md": (1, old)}
+    changes = mf.diff(manifest, files)
+    assert changes.added == ["new.md"]
+    assert changes.modified == ["grown.md"]
+    assert changes.deleted == ["gone.md"]
+    assert changes.suspects == ["new.md", "grown.md"]
+
+
+def test_racily_clean_entries_are_suspects() -> None:
+    # Modified one second before the scan: a later edit could keep size and mtime.
+    scanned = 2_000_000_000_000_000_000
+    recent = scanned - 10**9
+    manifest = _manifest(scanned, **{"a.md": mf.Entry(3, recent, "h", "doc")})
+    assert mf.diff(manifest, {"a.md": (3, recent)}).modified == ["a.md"]
+    settled = scanned - 60 * 10**9
+    manifest = _manifest(scanned, **{"a.md": mf.Entry(3, settled, "h", "doc")})
+    assert not mf.diff(manifest, {"a.md": (3, settled)})
+
+
+def test_save_and_load_round_trip(tmp_path: Path) -> None:
+    entry = mf.Entry(10, 123, "abc", "error", None, ((4, 1, "severity", "bad"),))
+    manifest = _manifest(99, **{"x/y.md": entry, "z.md": mf.Entry(1, 2, "d", "doc", "PM-2025-001")})
+    mf.save(tmp_path, manifest)
+    loaded = mf.load(tmp_path)
+    assert loaded is not None
+    assert loaded.entries == manifest.entries
+    assert (loaded.schema, loaded.taxonomy, loaded.scanned_ns) == (1, "t", 99)
+    assert [p.name for p in tmp_path.iterdir()] == [mf.MANIFEST]  # no temp file left
+
+
+def test_unreadable_manifest_loads_as_none(tmp_path: Path) -> None:
+    assert mf.load(tmp_path) is None
+    (tmp_path / mf.MANIFEST).write_text("{not json", encoding="utf-8")
+    assert mf.load(tmp_path) is None
+    (tmp_path / mf.MANIFEST).write_text('{"schema": 1}', encoding="utf-8")
+    assert mf.load(tmp_path) is None

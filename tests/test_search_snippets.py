@@ -1,0 +1,67 @@
+"""Snippets: the passage with most query terms, its file line, and trimming."""
+
+from __future__ import annotations
+
+from kb.search.snippets import WIDTH, best_line, highlight
+
+BODY = """\
+## Summary
+
+The pool ran dry.
+
+A retry loop held connections open while the pool
+was exhausted, so requests waited.
+
+| 09:00 | pool exhausted, connections refused |
+
+<!-- guidance: pool pool pool exhausted connections -->
+"""
+
+
+def test_passage_with_most_distinct_terms_wins() -> None:
+    snippet = best_line(BODY, 10, {"pool", "exhaust", "connect"})
+    assert snippet is not None
+    # The paragraph and the table row both hold all three; the paragraph comes first.
+    assert snippet.text.startswith("A retry loop held connections open")
+    assert snippet.line == 10 + 4
+    assert [snippet.text[s:e] for s, e in snippet.spans] == [
+        "connections",
+        "pool",
+        "exhausted",
+    ]
+
+
+def test_comments_and_blank_lines_never_match() -> None:
+    snippet = best_line(BODY, 1, {"guidanc"})
+    assert snippet is None
+
+
+def test_single_line_passages() -> None:
+    snippet = best_line(BODY, 1, {"refus"})
+    assert snippet is not None
+    assert snippet.text == "| 09:00 | pool exhausted, connections refused |"
+    assert snippet.line == 8
+
+
+def test_prefix_matches() -> None:
+    snippet = best_line(BODY, 1, set(), ["dr"])
+    assert snippet is not None and snippet.line == 3
+    assert [snippet.text[s:e] for s, e in snippet.spans] == ["dry"]
+
+
+def test_long_passages_are_trimmed_around_the_first_match() -> None:
+    text = "word " * 100 + "needle " + "word " * 100
+    snippet = best_line(text, 1, {"needl"})
+    assert snippet is not None
+    assert len(snippet.text) <= WIDTH + 6
+    assert snippet.text.startswith("...") and snippet.text.endswith("...")
+    ((start, end),) = snippet.spans
+    assert snippet.text[start:end] == "needle"
+    assert snippet.render(lambda w: f"[{w}]").count("[needle]") == 1
+
+
+def test_highlight_short_text() -> None:
+    snippet = highlight("Checkout   connection\npool exhausted", {"pool"})
+    assert snippet.line is None
+    assert snippet.render(str.upper) == "Checkout connection POOL exhausted"
+    assert snippet.as_dict()["highlights"] == [[20, 24]]
