@@ -199,14 +199,16 @@ def category_pages(ctx: SiteContext) -> tuple[list[Generated], list[Chart]]:
                 ]
             )
             values = counts.series.get(cat.slug, [0] * len(quarters))
-            chart = Chart(
-                f"{ctx.routes.category_folder(cat.slug)}/per-quarter.svg",
-                f"{cat.title}: incidents per quarter",
-                "bars",
-                quarters,
-                {"incidents": [float(v) for v in values]},
-            )
-            charts.append(chart)
+            chart = None
+            if any(values):  # an empty chart says nothing the sentence above it does not
+                chart = Chart(
+                    f"{ctx.routes.category_folder(cat.slug)}/per-quarter.svg",
+                    f"{cat.title}: incidents per quarter",
+                    "bars",
+                    quarters,
+                    {"incidents": [float(v) for v in values]},
+                )
+                charts.append(chart)
             pages += _category(ctx, cat.slug, chart)
         head = ["Category", "What it means", "Incidents", "Last 4 quarters", "Last incident"]
         head.append("Pre-mortem risks")
@@ -220,7 +222,7 @@ def category_pages(ctx: SiteContext) -> tuple[list[Generated], list[Chart]]:
     return [Generated(CATEGORIES, index), *pages], charts
 
 
-def _category(ctx: SiteContext, slug: str, chart: Chart) -> list[Generated]:
+def _category(ctx: SiteContext, slug: str, chart: Chart | None) -> list[Generated]:
     cat = ctx.kb.taxonomy.category(slug)
     assert cat is not None
     folder = ctx.routes.category_folder(slug)
@@ -228,11 +230,17 @@ def _category(ctx: SiteContext, slug: str, chart: Chart) -> list[Generated]:
     docs = ctx.by_category.get(slug, [])
     risks = ctx.risks_by_category.get(slug, [])
     last = f", the latest on {docs[0].meta.date.isoformat()}" if docs else ""
+    quarters = category_quarters(ctx)
     intro = "\n\n".join(
         [
             f"*{cat.group.capitalize()} category.* {esc(cat.description)}",
             f"{len(docs)} incidents{last}. {len(risks)} pre-mortem risks anticipated it.",
-            "## Incidents per quarter\n\n" + figure(chart, src, number_format="{:.0f}"),
+            "## Incidents per quarter\n\n"
+            + (
+                figure(chart, src, number_format="{:.0f}")
+                if chart
+                else f"*No incidents from {quarters[0]} to {quarters[-1]}.*\n"
+            ),
             "## Incidents",
         ]
     )
