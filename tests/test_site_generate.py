@@ -65,3 +65,11 @@ def test_chart_job_in_process(tmp_path: Path) -> None:
     job = gen.ChartJob([chart("three")], tmp_path, background=False)
     job.wait()
     assert "three" in (tmp_path / "trends/three.svg").read_text()
+
+
+def test_an_empty_knowledge_base_still_has_its_pages() -> None:
+    ctx = SiteContext(knowledge_base([]))
+    pages, charts = gen.generate(ctx, "KB")
+    uris = {p.src_uri for p in pages}
+    assert {"index.md", "timeline/index.md", "trends/index.md", "actions/index.md"} <= uris
+    assert len(charts) == 6  # the trends, all zero
