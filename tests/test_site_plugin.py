@@ -10,6 +10,8 @@ import pytest
 from docfactory import postmortem
 from sitecheck import write_kb
 
+pytestmark = pytest.mark.slow  # each test starts the chart-drawing process
+
 
 def configured(root: Path) -> tuple[Any, Any]:
     from mkdocs.config import load_config
@@ -54,6 +56,19 @@ def test_an_explicit_nav_is_left_alone(tmp_path: Path) -> None:
     config, plugin = configured(root)
     config.plugins.on_files(get_files(config), config=config)
     assert config.nav == [{"Trends": "trends/index.md"}]
+    plugin.on_post_build(config=config)
+
+
+def test_documents_excluded_by_mkdocs_are_not_listed(tmp_path: Path) -> None:
+    from mkdocs.structure.files import get_files
+
+    fronts = [postmortem("PM-2025-001", "2025-03-01"), postmortem("PM-2025-002", "2025-03-02")]
+    root = write_kb(tmp_path, fronts)
+    mkdocs_yml = root / "mkdocs.yml"
+    mkdocs_yml.write_text(mkdocs_yml.read_text() + "exclude_docs: |\n  pm-2025-002.md\n")
+    config, plugin = configured(root)
+    config.plugins.on_files(get_files(config), config=config)
+    assert [d.id for d in plugin.context.kb.documents] == ["PM-2025-001"]
     plugin.on_post_build(config=config)
 
 

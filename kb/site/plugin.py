@@ -92,6 +92,11 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
         """Load and validate the documents, then add every generated page and chart."""
         kb = self._load()
+        # Documents that mkdocs.yml keeps out of the site (exclude_docs, draft_docs) are not
+        # linked from anywhere either.
+        shown = [d for d in kb.documents if _included(files.get_file_from_path(d.src_uri))]
+        if len(shown) < len(kb.documents):
+            kb = dataclasses.replace(kb, documents=shown)
         self._documents = {d.src_uri: d for d in kb.documents}
         home = files.get_file_from_path(routes.HOME)
         self._author_home = home is not None and routes.HOME not in self._documents
@@ -253,3 +258,7 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         if file.abs_src_path and self.settings is not None:
             return self.settings.relative(Path(file.abs_src_path))
         return file.src_uri
+
+
+def _included(file: File | None) -> bool:
+    return file is not None and file.inclusion.value > InclusionLevel.DRAFT.value
