@@ -31,11 +31,6 @@ def esc(value: object) -> str:
     return _SPECIAL.sub(r"\\\1", text)
 
 
-def opt(value: object) -> str:
-    """`esc(value)`, or a dash when the value is missing or empty."""
-    return esc(value) if value not in (None, "") else DASH
-
-
 def esc_attr(value: object) -> str:
     """Front-matter text for an HTML attribute or a template slot (quotes escaped too)."""
     return html.escape(_SPACE.sub(" ", str(value)).strip(), quote=True)
