@@ -16,6 +16,7 @@ TOOLS = Path(__file__).resolve().parents[1] / "tools"
 sys.path.insert(0, str(TOOLS))
 
 import baselines  # noqa: E402
+import bench  # noqa: E402
 import bench_report as report  # noqa: E402
 import bench_run  # noqa: E402
 import bench_tasks  # noqa: E402
@@ -184,6 +185,38 @@ def test_raw_fields_index_the_same_text_as_kb(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------- the harness end to end
+
+
+def test_a_broken_task_becomes_a_failed_row(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def broken(b: bench_tasks.Bench) -> list[report.Row]:
+        raise ValueError("the index is gone")
+
+    def fine(b: bench_tasks.Bench) -> list[report.Row]:
+        return [report.Row("fine", "s", 1.0)]
+
+    monkeypatch.setitem(bench.TASKS, "index", broken)
+    monkeypatch.setitem(bench.TASKS, "validate", fine)
+    rows = bench.run_size(bench_tasks.Bench(tmp_path, 50), ["index", "validate"])
+    assert [r.task for r in rows] == ["index", "fine"]
+    assert rows[0].note == "FAILED: ValueError: the index is gone"
+    assert all(r.count == 50 for r in rows)
+
+
+def test_corpora_are_reused_until_their_inputs_change(tmp_path: Path) -> None:
+    first = bench.ensure_corpus(tmp_path, 20, seed=1)
+    marker = first / "content" / "kept.md"
+    marker.write_text("reused\n")
+    assert bench.ensure_corpus(tmp_path, 20, seed=1) == first and marker.exists()
+    (first / bench.STAMP).write_text("stale\n")
+    assert bench.ensure_corpus(tmp_path, 20, seed=1) == first and not marker.exists()
+    other = tmp_path / "corpus-30-seed1"
+    other.mkdir()
+    (other / "mine.txt").write_text("not a corpus\n")
+    with pytest.raises(SystemExit, match="not a generated corpus"):
+        bench.ensure_corpus(tmp_path, 30, seed=1)
+    assert (other / "mine.txt").exists()
 
 
 @pytest.mark.slow

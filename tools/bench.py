@@ -82,6 +82,8 @@ def run_size(bench: Bench, only: list[str]) -> list[Row]:
             rows += TASKS[name](bench)
         except R.CommandFailed as err:
             rows.append(Row(name, note=f"FAILED: {err}"))
+        except Exception as err:  # a broken task must not cost the other tasks' figures
+            rows.append(Row(name, note=f"FAILED: {type(err).__name__}: {err}"))
     rows += memory_rows(bench)
     for row in rows:
         row.count = bench.count
