@@ -110,6 +110,14 @@ def test_paired_alternates_and_keeps_medians() -> None:
     assert a.median == pytest.approx(1.03)
 
 
+def test_slow_tasks_run_once_unless_asked() -> None:
+    def slow() -> float:
+        return 12.0
+
+    assert bench_run.paired(slow, slow, max_runs=3, budget=1e9)[0].runs == 1
+    assert bench_run.repeated(slow, max_runs=3, budget=1e9, repeat_below=60).runs == 3
+
+
 def test_percentile_nearest_rank() -> None:
     values = [float(v) for v in range(1, 101)]
     assert bench_run.percentile(values, 50) == 50.0

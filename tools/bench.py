@@ -133,6 +133,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=1, help="corpus seed (default 1)")
     parser.add_argument("--runs", type=int, help="most runs of a short task (default 5; quick 3)")
+    parser.add_argument(
+        "--repeat-below",
+        type=float,
+        default=R.REPEAT_BELOW,
+        help="repeat tasks shorter than this many seconds (default 10)",
+    )
+    parser.add_argument("--budget", type=float, help="seconds of repeats per task (default 90)")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="where corpora live")
     parser.add_argument("--json", type=Path, help="also write every row as JSON here")
     parser.add_argument("--update", type=Path, help="replace the tables in this Markdown file")
@@ -148,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     if any(s < 10 for s in sizes):
         parser.error("every size must be at least 10 documents")
     runs = args.runs or (3 if args.quick else 5)
-    budget = 10.0 if args.quick else 90.0
+    budget = args.budget or (10.0 if args.quick else 90.0)
 
     info = R.machine()
     info["revision"] = revision()
@@ -157,7 +164,15 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, list[dict[str, object]]] = {}
     for size in sizes:
         corpus = ensure_corpus(args.cache, size, args.seed)
-        bench = Bench(corpus, size, runs, budget, args.seed, samples=8 if args.quick else 20)
+        bench = Bench(
+            corpus,
+            size,
+            runs,
+            budget,
+            args.seed,
+            samples=8 if args.quick else 20,
+            repeat_below=args.repeat_below,
+        )
         rows = run_size(bench, only)
         benches.append(bench)
         results[str(size)] = [r.as_dict() for r in rows]

@@ -107,6 +107,7 @@ def paired(
     *,
     max_runs: int,
     budget: float,
+    repeat_below: float = REPEAT_BELOW,
 ) -> tuple[Measure, Measure]:
     """Alternate two tasks; repeat while they are short and the time budget lasts."""
     a, b = Measure(), Measure()
@@ -116,12 +117,18 @@ def paired(
         a.add(first())
         b.add(second())
         spent += time.perf_counter() - start
-        slow = max(a.seconds[-1], b.seconds[-1]) >= REPEAT_BELOW
+        slow = max(a.seconds[-1], b.seconds[-1]) >= repeat_below
         if slow or a.runs >= max_runs or spent + spent / a.runs > budget:
             return a, b
 
 
-def repeated(task: Callable[[], Run | float], *, max_runs: int, budget: float) -> Measure:
+def repeated(
+    task: Callable[[], Run | float],
+    *,
+    max_runs: int,
+    budget: float,
+    repeat_below: float = REPEAT_BELOW,
+) -> Measure:
     """Repeat one task while it is short and the time budget lasts."""
     m = Measure()
     spent = 0.0
@@ -129,7 +136,8 @@ def repeated(task: Callable[[], Run | float], *, max_runs: int, budget: float) -
         start = time.perf_counter()
         m.add(task())
         spent += time.perf_counter() - start
-        if m.seconds[-1] >= REPEAT_BELOW or m.runs >= max_runs or spent + spent / m.runs > budget:
+        slow = m.seconds[-1] >= repeat_below
+        if slow or m.runs >= max_runs or spent + spent / m.runs > budget:
             return m
 
 

@@ -44,6 +44,7 @@ class Bench:
     count: int
     max_runs: int = 5
     budget: float = 60.0  # seconds of repeats per task
+    repeat_below: float = R.REPEAT_BELOW  # tasks longer than this run once
     seed: int = 1
     samples: int = 20  # processes started for `kb search` (and half as many for `kb similar`)
     rss: dict[str, int] = field(default_factory=dict)  # kb command -> peak RSS bytes
@@ -100,6 +101,7 @@ def validate(b: Bench) -> list[Row]:
         lambda: b.baseline("yaml-floor", b.content),
         max_runs=b.max_runs,
         budget=b.budget,
+        repeat_below=b.repeat_below,
     )
     b.per_doc["validate"] = kb.median / b.count
     b.base_rss["kb validate"] = (floor.max_rss, "C-YAML floor")
@@ -134,8 +136,12 @@ def index(b: Bench) -> list[Row]:
     def raw(procs: int = 1) -> R.Run:
         return b.baseline("whoosh-index", b.content, raw_dir, "--procs", str(procs))
 
-    kb, base = R.paired(full, raw, max_runs=b.max_runs, budget=b.budget)
-    base2 = R.repeated(lambda: raw(2), max_runs=b.max_runs, budget=b.budget)
+    kb, base = R.paired(
+        full, raw, max_runs=b.max_runs, budget=b.budget, repeat_below=b.repeat_below
+    )
+    base2 = R.repeated(
+        lambda: raw(2), max_runs=b.max_runs, budget=b.budget, repeat_below=b.repeat_below
+    )
     shutil.rmtree(raw_dir, ignore_errors=True)
     b.per_doc["index"] = kb.median / b.count
     b.base_rss["kb index"] = (base.max_rss, "raw whoosh writer")
@@ -150,7 +156,9 @@ def index(b: Bench) -> list[Row]:
             note="for comparison; the target is against the plain writer",
         ),
     ]
-    same = R.repeated(lambda: b.kb("index"), max_runs=b.max_runs, budget=b.budget)
+    same = R.repeated(
+        lambda: b.kb("index"), max_runs=b.max_runs, budget=b.budget, repeat_below=b.repeat_below
+    )
     out.append(Row(rows[1], "s", same.median, target=NO_CHANGE, note=_note(same)))
     changed = _one_file_changes(b)
     out.append(Row(rows[2], "s", changed.median, target=ONE_FILE, note=_note(changed)))
@@ -350,7 +358,13 @@ def site(b: Bench) -> list[Row]:
             [sys.executable, "-m", "mkdocs", "build", "-q", "-f", plain_config], cwd=b.root
         )
 
-    kb, base = R.paired(lambda: b.kb("build"), plain, max_runs=b.max_runs, budget=b.budget)
+    kb, base = R.paired(
+        lambda: b.kb("build"),
+        plain,
+        max_runs=b.max_runs,
+        budget=b.budget,
+        repeat_below=b.repeat_below,
+    )
     b.per_doc["site"] = kb.median / b.count
     b.base_rss["kb build"] = (base.max_rss, "plain mkdocs")
     ours, theirs = _sizes(site_dir), _sizes(plain_dir)
