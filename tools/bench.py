@@ -167,9 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         bench = Bench(
             corpus,
             size,
-            runs,
-            budget,
-            args.seed,
+            max_runs=runs,
+            budget=budget,
+            seed=args.seed,
             samples=8 if args.quick else 20,
             repeat_below=args.repeat_below,
         )
