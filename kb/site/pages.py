@@ -21,6 +21,12 @@ from kb.site.md import DASH, TIMES, duration, esc
 _H1 = re.compile(r"^#\s", re.MULTILINE)
 
 
+# Slots kept out of the search index (other documents' titles and owners would only add
+# noise to search results): the plugin fills them after the search plugin has read the page,
+# which also spares it parsing their markup.
+UNSEARCHED = frozenset({"actions", "related"})
+
+
 @dataclass
 class Parts:
     """Markdown to put before and after the author's text, and the fragments for its slots."""
@@ -28,6 +34,11 @@ class Parts:
     before: str
     after: str
     fragments: dict[str, str] = field(default_factory=dict)
+
+    def split(self) -> tuple[dict[str, str], dict[str, str]]:
+        """(fragments for the search index to see, fragments to fill in after it)."""
+        seen = {k: v for k, v in self.fragments.items() if k not in UNSEARCHED}
+        return seen, {k: v for k, v in self.fragments.items() if k in UNSEARCHED}
 
 
 def risk_anchor(risk_id: str) -> str:
@@ -184,13 +195,11 @@ def _action_items(doc: Document, pm: Postmortem, ctx: SiteContext) -> str:
             ]
         )
     head = ["Status", "Action item", "Kind", "Owner", "Due", "Ticket"]
-    # Other documents' titles and owners would only add noise to search results.
-    return '<div data-search-exclude="">\n' + table(head, rows) + "</div>\n"
+    return table(head, rows)
 
 
 def _related_section(parts: list[str]) -> str:
-    body = "".join(p for p in parts if p)
-    return f'<div data-search-exclude="">\n{body}</div>\n' if body else ""
+    return "".join(p for p in parts if p)
 
 
 def _related_links(doc: Document, ctx: SiteContext) -> str:
