@@ -21,10 +21,13 @@ from kb.site.md import DASH, TIMES, duration, esc
 _H1 = re.compile(r"^#\s", re.MULTILINE)
 
 
-# Slots kept out of the search index (other documents' titles and owners would only add
-# noise to search results): the plugin fills them after the search plugin has read the page,
-# which also spares it parsing their markup.
-UNSEARCHED = frozenset({"actions", "related"})
+# Slots kept out of the search index, which the plugin fills only after the search plugin
+# has read the page. The card's labels ("Time to detect", "Impact" ...) are on every page
+# and its values are front-matter that `kb search` filters on, so in the site's search it
+# would make every page match those words; action items and Related hold other documents'
+# titles and owners. Parsing their markup was also most of the search plugin's time on a
+# document page (the card alone doubled it).
+UNSEARCHED = frozenset({"card", "actions", "related"})
 
 
 @dataclass
