@@ -10,6 +10,7 @@ table of contents.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kb.loader import Document
@@ -49,18 +50,31 @@ def risk_anchor(risk_id: str) -> str:
     return f"risk-{risk_id.lower()}"
 
 
+def _memo(ctx: SiteContext, key: object, make: Callable[[], str]) -> str:
+    text = ctx.escaped.get(key)
+    if text is None:
+        text = ctx.escaped[key] = make()
+    return text
+
+
 def title_link(doc: Document, src: str, ctx: SiteContext) -> str:
     """An HTML link to a document, its title as the text."""
-    return ctx.urls.a(h(doc.meta.title), src, doc.src_uri)
+    title = _memo(ctx, ("title", doc.id), lambda: h(doc.meta.title))
+    return ctx.urls.a(title, src, doc.src_uri)
 
 
-def label(doc: Document, ctx: SiteContext, src: str) -> str:
-    """'Title · PM-2025-007 · SEV2 · 2025-03-14' in HTML, the title linking to the document."""
-    parts = [title_link(doc, src, ctx), h(doc.id)]
+def _label_tail(doc: Document) -> str:
+    parts = [h(doc.id)]
     if isinstance(doc.meta, Postmortem) and doc.meta.severity:
         parts.append(h(doc.meta.severity))
     parts.append(doc.meta.date.isoformat())
     return " · ".join(parts)
+
+
+def label(doc: Document, ctx: SiteContext, src: str) -> str:
+    """'Title · PM-2025-007 · SEV2 · 2025-03-14' in HTML, the title linking to the document."""
+    tail = _memo(ctx, ("label", doc.id), lambda: _label_tail(doc))
+    return f"{title_link(doc, src, ctx)} · {tail}"
 
 
 def opt(value: object) -> str:
@@ -70,17 +84,27 @@ def opt(value: object) -> str:
 
 def facet_links(values: list[str], src: str, target: str, ctx: SiteContext) -> str:
     """Comma-separated HTML links to the category, service or tag pages of `values`."""
-    routes = ctx.routes
     out = []
     for value in values:
+        text, dst = _facet(ctx, target, value)
+        out.append(ctx.urls.a(text, src, dst))
+    return ", ".join(out) if out else DASH
+
+
+def _facet(ctx: SiteContext, target: str, value: str) -> tuple[str, str]:
+    # (escaped text, page) of a category, service or tag: the same few on every page.
+    key = (target, value)
+    found = ctx.facets.get(key)
+    if found is None:
+        routes = ctx.routes
         if target == "category":
             text, dst = ctx.kb.taxonomy.title("categories", value), routes.category(value)
         elif target == "service":
             text, dst = value, routes.service(value)
         else:
             text, dst = value, routes.tag(value)
-        out.append(ctx.urls.a(h(text), src, dst))
-    return ", ".join(out) if out else DASH
+        found = ctx.facets[key] = (h(text), dst)
+    return found
 
 
 def _names(values: list[str]) -> str:
