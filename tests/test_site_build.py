@@ -229,3 +229,36 @@ def test_links_resolve_with_directory_urls(tmp_path: Path) -> None:
     links = {url for _tag, url in parse(site / "postmortems/2025/pm-2025-001/index.html").links}
     assert "../../../services/edge/" in links
     assert broken_links(site) == []
+
+
+def test_search_index_holds_the_authors_text_not_kbs_additions(tmp_path: Path) -> None:
+    import json
+
+    action = {
+        "title": "Quokkafy the pool alerts",
+        "kind": "detect",
+        "owner": "Zebedee",
+        "due": dt.date(2025, 4, 1),
+    }
+    fronts = [
+        postmortem("PM-2025-001", "2025-03-01", services=["edge"]),
+        postmortem("PM-2025-002", "2025-03-02", related=["PM-2025-001"], action_items=[action]),
+    ]
+    body = "## Summary\n\nThe wombat cache overflowed.\n"
+    root = write_kb(tmp_path / "kb", fronts, body=body)
+    site = build_site(load_settings(root), root / "site").site_dir
+    page = " ".join(parse(site / "postmortems/2025/pm-2025-002.html").text)
+    # The page shows all of it: card, action items, Related ...
+    assert "Time to detect / mitigate / resolve" in page
+    assert "Quokkafy the pool alerts" in page and "Zebedee" in page
+    assert "Incident PM-2025-001" in page
+    index = json.loads((site / "search" / "search_index.json").read_text())
+    texts = " ".join(
+        f"{d['title']} {d['text']}"
+        for d in index["docs"]
+        if d["location"].startswith("postmortems/2025/pm-2025-002.html")
+    )
+    # ... while the search index has the author's words only.
+    assert "wombat cache overflowed" in texts
+    for added in ("Time to detect", "Quokkafy", "Zebedee", "Incident PM-2025-001"):
+        assert added not in texts, added

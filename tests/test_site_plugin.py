@@ -103,10 +103,34 @@ def test_document_page_gets_escaped_meta_and_its_parts(tmp_path: Path) -> None:
     }
     assert out.startswith('# &lt;script&gt;alert("x")&lt;/script&gt;\n')
     assert out.index("<!--kb:card-->") < out.index("Body text.")
-    html = config.plugins.on_page_content(
-        "<h1>t</h1>\n<!--kb:card-->", page=page, config=config, files=files
+    page.content = config.plugins.on_page_content(
+        "<h1>t</h1>\n<!--kb:card-->\n<p>Body text.</p>", page=page, config=config, files=files
     )
-    assert "PM-2025-001 · SEV2 Major · published" in html
+    # The card waits for the search plugin (page context) so it stays out of the index.
+    assert "<!--kb:card-->" in page.content and "SEV2 Major" not in page.content
+    config.plugins.on_page_context({}, page=page, config=config, nav=None)
+    assert "PM-2025-001 · SEV2 Major · published" in page.content
+    assert page.content.index("kb-card") < page.content.index("Body text.")
+    plugin.on_post_build(config=config)
+
+
+def test_document_body_is_read_as_loaded_without_a_second_yaml_pass(tmp_path: Path) -> None:
+    from mkdocs.structure.files import get_files
+    from mkdocs.structure.pages import Page
+    from mkdocs.utils.meta import get_data
+
+    root = write_kb(tmp_path, [postmortem("PM-2025-001", "2025-03-01")])
+    path = root / "content" / "postmortems" / "2025" / "pm-2025-001.md"
+    # Right after the front-matter, a `Key: value` line would be MultiMarkdown metadata to
+    # mkdocs if kb handed it the body alone.
+    path.write_text(path.read_text().replace("---\n\n## Summary", "---\nNote: kept.\n## Summary"))
+    config, plugin = configured(root)
+    files = config.plugins.on_files(get_files(config), config=config)
+    file = files.get_file_from_path("postmortems/2025/pm-2025-001.md")
+    page = Page(None, file, config)
+    page.read_source(config)
+    assert page.markdown == get_data(file.content_string)[0]  # what mkdocs itself would read
+    assert page.markdown.startswith("Note: kept.\n## Summary")
     plugin.on_post_build(config=config)
 
 

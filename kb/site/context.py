@@ -116,3 +116,14 @@ class SiteContext:
     def doc(self, doc_id: str) -> Document | None:
         """The document with this id, if any."""
         return self.kb.by_id.get(doc_id)
+
+    @cached_property
+    def facets(self) -> dict[tuple[str, str], tuple[str, str]]:
+        """A memo: (kind, value) -> (escaped title, page) of a category, service or tag."""
+        return {}
+
+    @cached_property
+    def escaped(self) -> dict[object, str]:
+        """A memo for escaped text that many pages show (titles, service names ...)."""
+        # A document's title or a service name lands on dozens of pages; escape it once.
+        return {}

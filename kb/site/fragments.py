@@ -31,6 +31,10 @@ class Urls:
 
     def __init__(self, directory_urls: bool = False) -> None:
         self.directory_urls = directory_urls
+        # (src, dst) -> quoted relative link: a build makes tens of thousands of links
+        # between a few thousand pages, and posixpath.relpath is slow (it asks the OS
+        # for the working directory twice per call).
+        self._links: dict[tuple[str, str], str] = {}
 
     def url(self, src_uri: str) -> str:
         """Site-relative URL of a docs-relative path (mkdocs' rules for .md pages)."""
@@ -46,16 +50,34 @@ class Urls:
 
     def href(self, src: str, dst: str, anchor: str = "") -> str:
         """The relative URL from page `src` to page or file `dst` (docs-relative paths)."""
+        link = self._links.get((src, dst))
+        if link is None:
+            link = self._links[(src, dst)] = self._href(src, dst)
+        return link + (f"#{anchor}" if anchor else "")
+
+    def _href(self, src: str, dst: str) -> str:
         here, there = self.url(src), self.url(dst)
         base = here if here.endswith("/") or not here else posixpath.dirname(here)
-        rel = posixpath.relpath(there or ".", base or ".")
+        rel = _relpath(there.rstrip("/"), base.rstrip("/"))
         if there.endswith("/") or not there:
             rel = "./" if rel == "." else rel + "/"
-        return quote(rel, safe="/") + (f"#{anchor}" if anchor else "")
+        return quote(rel, safe="/")
 
     def a(self, text_html: str, src: str, dst: str, anchor: str = "") -> str:
         """A link; `text_html` must already be escaped."""
         return f'<a href="{self.href(src, dst, anchor)}">{text_html}</a>'
+
+
+def _relpath(path: str, base: str) -> str:
+    # posixpath.relpath for clean relative paths ("" is the top), without its abspath calls.
+    to, start = path.split("/") if path else [], base.split("/") if base else []
+    common = 0
+    for a, b in zip(to, start, strict=False):
+        if a != b:
+            break
+        common += 1
+    parts = [".."] * (len(start) - common) + to[common:]
+    return "/".join(parts) if parts else "."
 
 
 def external(value: str) -> str:
@@ -87,8 +109,12 @@ def slot(name: str) -> str:
     return f"\n\n<!--kb:{name}-->\n\n"
 
 
-def fill(rendered: str, fragments: dict[str, str]) -> str:
-    """Rendered HTML with every slot replaced by its fragment (unknown slots vanish)."""
+def fill(rendered: str, fragments: dict[str, str], *, keep_unknown: bool = False) -> str:
+    """Rendered HTML with every slot replaced by its fragment (unknown slots vanish or stay)."""
+    if "<!--kb:" not in rendered:
+        return rendered
+    if keep_unknown:
+        return _SLOT.sub(lambda m: fragments.get(m.group(1), m.group(0)), rendered)
     return _SLOT.sub(lambda m: fragments.get(m.group(1), ""), rendered)
 
 

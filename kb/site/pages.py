@@ -10,6 +10,7 @@ table of contents.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kb.loader import Document
@@ -21,6 +22,15 @@ from kb.site.md import DASH, TIMES, duration, esc
 _H1 = re.compile(r"^#\s", re.MULTILINE)
 
 
+# Slots kept out of the search index, which the plugin fills only after the search plugin
+# has read the page. The card's labels ("Time to detect", "Impact" ...) are on every page
+# and its values are front-matter that `kb search` filters on, so in the site's search it
+# would make every page match those words; action items and Related hold other documents'
+# titles and owners. Parsing their markup was also most of the search plugin's time on a
+# document page (the card alone doubled it).
+UNSEARCHED = frozenset({"card", "actions", "related"})
+
+
 @dataclass
 class Parts:
     """Markdown to put before and after the author's text, and the fragments for its slots."""
@@ -29,24 +39,42 @@ class Parts:
     after: str
     fragments: dict[str, str] = field(default_factory=dict)
 
+    def split(self) -> tuple[dict[str, str], dict[str, str]]:
+        """(fragments for the search index to see, fragments to fill in after it)."""
+        seen = {k: v for k, v in self.fragments.items() if k not in UNSEARCHED}
+        return seen, {k: v for k, v in self.fragments.items() if k in UNSEARCHED}
+
 
 def risk_anchor(risk_id: str) -> str:
     """The HTML id of a risk's row in its pre-mortem's risk register."""
     return f"risk-{risk_id.lower()}"
 
 
+def _memo(ctx: SiteContext, key: object, make: Callable[[], str]) -> str:
+    text = ctx.escaped.get(key)
+    if text is None:
+        text = ctx.escaped[key] = make()
+    return text
+
+
 def title_link(doc: Document, src: str, ctx: SiteContext) -> str:
     """An HTML link to a document, its title as the text."""
-    return ctx.urls.a(h(doc.meta.title), src, doc.src_uri)
+    title = _memo(ctx, ("title", doc.id), lambda: h(doc.meta.title))
+    return ctx.urls.a(title, src, doc.src_uri)
 
 
-def label(doc: Document, ctx: SiteContext, src: str) -> str:
-    """'Title · PM-2025-007 · SEV2 · 2025-03-14' in HTML, the title linking to the document."""
-    parts = [title_link(doc, src, ctx), h(doc.id)]
+def _label_tail(doc: Document) -> str:
+    parts = [h(doc.id)]
     if isinstance(doc.meta, Postmortem) and doc.meta.severity:
         parts.append(h(doc.meta.severity))
     parts.append(doc.meta.date.isoformat())
     return " · ".join(parts)
+
+
+def label(doc: Document, ctx: SiteContext, src: str) -> str:
+    """'Title · PM-2025-007 · SEV2 · 2025-03-14' in HTML, the title linking to the document."""
+    tail = _memo(ctx, ("label", doc.id), lambda: _label_tail(doc))
+    return f"{title_link(doc, src, ctx)} · {tail}"
 
 
 def opt(value: object) -> str:
@@ -56,17 +84,27 @@ def opt(value: object) -> str:
 
 def facet_links(values: list[str], src: str, target: str, ctx: SiteContext) -> str:
     """Comma-separated HTML links to the category, service or tag pages of `values`."""
-    routes = ctx.routes
     out = []
     for value in values:
+        text, dst = _facet(ctx, target, value)
+        out.append(ctx.urls.a(text, src, dst))
+    return ", ".join(out) if out else DASH
+
+
+def _facet(ctx: SiteContext, target: str, value: str) -> tuple[str, str]:
+    # (escaped text, page) of a category, service or tag: the same few on every page.
+    key = (target, value)
+    found = ctx.facets.get(key)
+    if found is None:
+        routes = ctx.routes
         if target == "category":
             text, dst = ctx.kb.taxonomy.title("categories", value), routes.category(value)
         elif target == "service":
             text, dst = value, routes.service(value)
         else:
             text, dst = value, routes.tag(value)
-        out.append(ctx.urls.a(h(text), src, dst))
-    return ", ".join(out) if out else DASH
+        found = ctx.facets[key] = (h(text), dst)
+    return found
 
 
 def _names(values: list[str]) -> str:
@@ -184,13 +222,11 @@ def _action_items(doc: Document, pm: Postmortem, ctx: SiteContext) -> str:
             ]
         )
     head = ["Status", "Action item", "Kind", "Owner", "Due", "Ticket"]
-    # Other documents' titles and owners would only add noise to search results.
-    return '<div data-search-exclude="">\n' + table(head, rows) + "</div>\n"
+    return table(head, rows)
 
 
 def _related_section(parts: list[str]) -> str:
-    body = "".join(p for p in parts if p)
-    return f'<div data-search-exclude="">\n{body}</div>\n' if body else ""
+    return "".join(p for p in parts if p)
 
 
 def _related_links(doc: Document, ctx: SiteContext) -> str:

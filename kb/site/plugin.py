@@ -5,8 +5,10 @@
                        and set a bounded navigation (sections and index pages, never
                        every document: with mkdocs' default nav every page embeds the
                        whole list and the build turns quadratic)
+    on_page_read_source  a document's body as loaded (its YAML is parsed once, by kb)
     on_page_markdown   card on top of each document, action items and Related below
     on_page_content    fill the pages' <!--kb:...--> slots with their HTML fragments
+    on_page_context    ... except those kept out of search: filled after the search plugin
     on_env             wait for the charts, drawn meanwhile in another process
     on_post_build ...  remove the charts' temporary folder
     on_serve           watch the taxonomy too
@@ -26,10 +28,12 @@ from typing import Any
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import nest_paths
+from mkdocs.utils.templates import TemplateContext
 
 from kb.config import Settings
 from kb.errors import KbError
@@ -68,6 +72,7 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         self._author_home = False
         self._preloaded: KnowledgeBase | None = None
         self._fragments: dict[str, dict[str, str]] = {}  # src_uri -> slot -> HTML
+        self._unsearched: dict[str, dict[str, str]] = {}  # the same, filled after indexing
         self._charts: ChartJob | None = None
         self._chart_dir: Path | None = None
 
@@ -109,6 +114,7 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
             urls=Urls(directory_urls=config.use_directory_urls),
         )
         self._fragments = {}
+        self._unsearched = {}
         pages, charts = generate(self.context, config.site_name, with_home=home is None)
         self._cleanup()
         self._chart_dir = Path(tempfile.mkdtemp(prefix="kb-charts-"))
@@ -187,6 +193,15 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         ]
         return nav + (nest_paths(sorted(own)) if own else [])  # type: ignore[no-untyped-call]
 
+    def on_page_read_source(self, /, *, page: Page, config: MkDocsConfig) -> str | None:
+        """A document's body as kb already read it, so mkdocs does not parse its YAML again."""
+        doc = self._documents.get(page.file.src_uri)
+        if doc is None:
+            return None
+        # An empty front-matter block: mkdocs then takes the rest as Markdown as it is,
+        # rather than reading `Key: value` first lines as MultiMarkdown metadata.
+        return "---\n{}\n---\n" + doc.body
+
     def on_page_markdown(
         self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
@@ -202,7 +217,7 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
             if summary:
                 page.meta["description"] = esc_attr(summary)
             parts = document_parts(doc, self.context)
-            self._fragments[src] = parts.fragments
+            self._fragments[src], self._unsearched[src] = parts.split()
             return parts.before + markdown + parts.after
         if src == routes.HOME and self._author_home:
             sections, fragments = home_sections(self.context, routes.HOME)
@@ -213,9 +228,19 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
     def on_page_content(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
-        """Put the HTML fragments into the slots of the rendered page."""
+        """Put the HTML fragments into the slots of the rendered page (those search sees)."""
         fragments = self._fragments.pop(page.file.src_uri, None)
-        return fill(html, fragments) if fragments else None
+        return fill(html, fragments, keep_unknown=True) if fragments else None
+
+    @event_priority(-100)  # after the search plugin has indexed the page
+    def on_page_context(
+        self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> TemplateContext | None:
+        """Fill the slots kept out of the search index; drop any slot left over."""
+        fragments = self._unsearched.pop(page.file.src_uri, {})
+        if page.content is not None:
+            page.content = fill(page.content, fragments)
+        return context
 
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
         """Wait for the charts: mkdocs copies the files right after this event."""
