@@ -108,8 +108,9 @@ def raw_fields(fm: dict[str, Any], body: str, path: str, names: list[str]) -> di
 
 def whoosh_index(content: Path, index_dir: Path, procs: int = 1) -> int:
     """Index every document with kb's schema through a plain whoosh writer; the count."""
-    from kb.search.schema import SCHEMA  # the same schema kb writes
     from whoosh import index
+
+    from kb.search.schema import SCHEMA  # the same schema kb writes
 
     if index_dir.exists():
         shutil.rmtree(index_dir)
