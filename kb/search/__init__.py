@@ -10,7 +10,8 @@ This package is the only place kb imports whoosh. Modules, each with one job:
     searcher   SearchIndex: search and hits
     snippets   the best matching line of a hit
     suggest    "did you mean" when nothing matches
-    similar    similar / similar_map: key-term "more like this"
+    keyterms   a document's key terms (Bo1), for "more like this"
+    similar    similar / similar_map: BM25F over the key terms, batched in numpy
 
 Typical use::
 
