@@ -13,7 +13,7 @@ from whoosh import query
 from kb.errors import UsageError
 from kb.knowledge import load_knowledge_base
 from kb.models import Postmortem
-from kb.search import SearchIndex, similar, similar_map, update_index
+from kb.search import SearchIndex, bm25, morelike, similar, similar_map, update_index
 from kb.search.keyterms import KeyTerms
 
 TWIN = Doc(
@@ -149,3 +149,26 @@ def test_example_content_batch_agrees_with_one_at_a_time(example: SearchIndex) -
     # ids reads them from the index. Both must give the same answers.
     every = similar_map(example, limit=5)
     assert similar_map(example, list(every), limit=5) == every
+
+
+def test_python_and_numpy_sums_agree_to_the_last_bit(example: SearchIndex) -> None:
+    searcher = example.searcher
+    reader = searcher.reader()
+    keys = KeyTerms(reader)
+    forward = bm25.Forward()
+    docs = [(n, keys.of(n, fields, forward.add)) for n, fields in reader.iter_docs()]
+    plain = bm25.Sums(bm25.Collection(reader))
+    arrays = bm25.ArraySums(bm25.Collection(reader, forward))
+    for docnum, terms in docs:
+        ranked = plain.best(terms, docnum, len(docs))
+        assert len(ranked) > 5
+        assert arrays.best(terms, docnum, len(docs)) == ranked
+
+
+def test_the_batch_size_picks_the_adder_not_the_answer(
+    example: SearchIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain = similar_map(example, limit=5)
+    monkeypatch.setattr(morelike, "ARRAY_MIN", 1)
+    assert similar_map(example, limit=5) == plain
+    assert similar(example, "PM-2025-003", limit=5) == plain["PM-2025-003"]

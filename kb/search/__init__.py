@@ -13,11 +13,12 @@ This package is the only place kb imports whoosh. Modules, each with one job:
     snippets   the best matching line of a hit
     suggest    "did you mean" when nothing matches
     keyterms   a document's key terms (Bo1), for "more like this"
-    morelike   similar / similar_map: BM25F over the key terms, batched in numpy
+    bm25       whoosh's BM25F scores of single terms, summed in Python or numpy
+    morelike   similar / similar_map: documents sharing a document's key terms
 
 Names are imported from their module on first use, so `kb search` on an
-up-to-date index never loads the indexer (nor pydantic) and `kb similar` alone
-loads numpy.
+up-to-date index never loads the indexer (nor pydantic), and only big
+similar_map batches load numpy.
 
 Typical use::
 
