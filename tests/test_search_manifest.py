@@ -85,7 +85,9 @@ def test_unreadable_manifest_loads_as_none(tmp_path: Path) -> None:
 def test_a_cut_short_manifest_is_unreadable(tmp_path: Path) -> None:
     mf.save(tmp_path, _manifest(99, **{"a.md": mf.Entry(1, 2, "d", "doc", "PM-2025-001")}))
     data = (tmp_path / mf.MANIFEST).read_bytes()
-    (tmp_path / mf.MANIFEST).write_bytes(data[: len(data) // 2])
+    (tmp_path / mf.MANIFEST).write_bytes(data[:-3])  # the per-file columns are cut
+    assert mf.load(tmp_path) is None
+    (tmp_path / mf.MANIFEST).write_bytes(data[:30])  # so is the stat part
     assert mf.load(tmp_path) is None and mf.peek(tmp_path) is None
     assert mf.unreadable_reason(tmp_path) == "the index manifest is missing or unreadable"
 

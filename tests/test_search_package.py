@@ -29,7 +29,8 @@ def test_whoosh_loads_without_urllib_request_or_asyncio() -> None:
     out = _python(
         "import sys, kb.search, kb.search.searcher, kb.search.fresh\n"
         "print(sorted(m for m in ('whoosh.reading', 'urllib.request', 'asyncio',"
-        " 'cached_property', 'numpy', 'kb.search.indexer') if m in sys.modules))"
+        " 'cached_property', 'whoosh.lang.morph_en', 'numpy', 'kb.search.indexer')"
+        " if m in sys.modules))"
     )
     assert out == "['whoosh.reading']"
 
@@ -43,6 +44,10 @@ def test_the_stand_ins_still_do_the_real_work(tmp_path: Path) -> None:
         "print(whoosh.reading.cached_property is functools.cached_property)\n"
         "import urllib.request, cached_property\n"
         "print(hasattr(urllib.request, 'Request'), hasattr(cached_property, '__version__'))\n"
+        "import whoosh.query.terms\n"
+        "from whoosh.lang.morph_en import variations\n"
+        "found = whoosh.query.terms.variations('rendering')\n"
+        "print('render' in found, found == variations('rendering'))\n"
     )
-    assert out.splitlines() == ["True", "True True"]
+    assert out.splitlines() == ["True", "True True", "True True"]
     assert (tmp_path / "copy.txt").read_text(encoding="utf-8") == "fetched"
