@@ -8,6 +8,7 @@ composed again for files that turn out to have problems.
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,32 @@ def _timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
 
 
 _SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+_SHAPE_TAGS = {
+    yaml.ScalarNode: "tag:yaml.org,2002:str",
+    yaml.SequenceNode: "tag:yaml.org,2002:seq",
+    yaml.MappingNode: "tag:yaml.org,2002:map",
+}
+
+
+class _ShapeLoader(_Base):  # type: ignore[valid-type,misc]
+    """Composes the node tree without resolving implicit tags.
+
+    Locating a key needs only the tree's shape, key texts and marks; the regex
+    matching of implicit tag resolution was two thirds of the compose time
+    (tools/bench.py, BENCHMARKS.md), and a warning on many documents composes each.
+    """
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
+        return _SHAPE_TAGS[kind]
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
+
+
 _HANDLER = YAMLHandler()
 
 Loc = tuple[str | int, ...]
@@ -87,9 +114,60 @@ def _refused_tag(err: yaml.YAMLError) -> str | None:
 def parse_yaml(text: str, first_line: int = 1) -> Any:
     """Load YAML safely; raise YamlProblem with the file line of any error."""
     try:
-        return yaml.load(text, Loader=_SafeLoader)
+        return _load(text)
     except yaml.YAMLError as err:
         raise _problem(err, first_line) from None
+
+
+_STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map"))
+_PLAIN_SCALARS = {
+    tag: _SafeLoader.yaml_constructors[tag]
+    for tag in (f"tag:yaml.org,2002:{t}" for t in ("null", "bool", "int", "float", "timestamp"))
+}
+# Anchors, aliases, explicit tags and merge keys need PyYAML's full constructor.
+_NEEDS_FULL = ("&", "*", "!", "<<")
+
+
+class _Unusual(Exception):
+    """The node tree holds something only the full constructor handles."""
+
+
+def _load(text: str) -> Any:
+    # PyYAML's generic constructor (recursion guards, generator-based mappings, a
+    # per-node cache for aliases) was a third of the YAML time at 10,000 documents
+    # (cProfile, BENCHMARKS.md). Front-matter is almost always plain mappings, lists and
+    # scalars: build those directly from libyaml's node tree with the same scalar
+    # constructors, and hand anything unusual to yaml.load so results and errors match.
+    if any(mark in text for mark in _NEEDS_FULL):
+        return yaml.load(text, Loader=_SafeLoader)
+    loader = _SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        return None if node is None else _build(loader, node)
+    except _Unusual:
+        return yaml.load(text, Loader=_SafeLoader)
+    finally:
+        loader.dispose()
+
+
+def _build(loader: Any, node: yaml.Node) -> Any:
+    tag = node.tag
+    if tag == _STR:
+        return node.value
+    if tag == _MAP:
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = _build(loader, key_node)
+            if not isinstance(key, Hashable):
+                raise _Unusual
+            out[key] = _build(loader, value_node)
+        return out
+    if tag == _SEQ:
+        return [_build(loader, child) for child in node.value]
+    construct = _PLAIN_SCALARS.get(tag)
+    if construct is None or not isinstance(node, yaml.ScalarNode):
+        raise _Unusual
+    return construct(loader, node)
 
 
 def _problem(err: yaml.YAMLError, first_line: int) -> YamlProblem:
@@ -122,10 +200,15 @@ class KeyLocator:
         if not self._composed:
             self._composed = True
             try:
-                self._root = yaml.compose(self._text, Loader=_SafeLoader)
+                self._root = yaml.compose(self._text, Loader=_ShapeLoader)
             except yaml.YAMLError:
                 self._root = None
         return self._root
+
+    def release(self) -> None:
+        """Forget the composed tree; the next lookup composes it again."""
+        self._root = None
+        self._composed = False
 
     def has(self, loc: Loc) -> bool:
         """Whether the author wrote the key at `loc`."""

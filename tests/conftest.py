@@ -115,3 +115,14 @@ def write(kb_root: Path) -> Callable[[str, str], Path]:
         return path
 
     return _write
+
+
+@pytest.fixture(scope="session")
+def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's example knowledge base built once into a temporary folder."""
+    from kb.config import load_settings
+    from kb.site.build import build_site
+
+    site = tmp_path_factory.mktemp("example") / "site"
+    build_site(load_settings(REPO), site)
+    return site

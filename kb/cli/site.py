@@ -1,0 +1,109 @@
+"""Site commands: build (validate, then a strict build swapped into place) and serve."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from kb.cli.base import EXIT_OK, EXIT_PROBLEMS, Context, cli, pass_ctx
+
+
+class _Echo(logging.Handler):
+    """Shows mkdocs' log records the way mkdocs' own command line does."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__(level)
+        self.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(self.format(record), err=True)
+
+
+@contextmanager
+def mkdocs_logs(level: int) -> Iterator[None]:
+    """Print mkdocs' messages at `level` and above while the block runs."""
+    logger = logging.getLogger("mkdocs")
+    handler = _Echo(level)
+    saved = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]
+
+
+def _kib(size: int) -> str:
+    return f"{size / 1024:,.0f} KB" if size < 10 * 1024 * 1024 else f"{size / 1024 / 1024:,.1f} MB"
+
+
+@cli.command()
+@click.option(
+    "-d",
+    "--site-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Build into this folder instead of mkdocs.yml's site_dir.",
+)
+@pass_ctx
+def build(ctx: Context, site_dir: Path | None) -> int:
+    """Validate every document, then build the static site.
+
+    Invalid documents are reported as path:line:col like `kb validate` and stop the
+    build (exit 1). The build is strict (a broken link fails it) and goes to a
+    temporary folder that replaces the site folder only when it succeeded.
+    """
+    from kb.knowledge import load_knowledge_base
+    from kb.site.build import build_site
+
+    settings = ctx.settings
+    kb = load_knowledge_base(settings)
+    # The same lines as `kb validate` (errors only: warnings do not stop a build).
+    for problem in kb.errors:
+        click.echo(str(problem))
+    click.echo(
+        f"{kb.checked} documents checked: {len(kb.errors)} error(s), "
+        f"{len(kb.warnings)} warning(s)" + (" (kb validate lists them)" if kb.warnings else ""),
+        err=True,
+    )
+    if kb.errors:
+        click.echo("The site was not built.", err=True)
+        return EXIT_PROBLEMS
+    with mkdocs_logs(logging.WARNING):
+        result = build_site(settings, site_dir, kb=kb)
+    largest, size = result.largest_page
+    click.echo(
+        f"Built {result.pages:,} pages into {settings.relative(result.site_dir)} "
+        f"in {result.seconds:.1f} s: {_kib(result.total_bytes)} in all, "
+        f"largest page {largest} ({_kib(size)}), search index {_kib(result.search_index_bytes)}."
+    )
+    return EXIT_OK
+
+
+@cli.command()
+@click.option(
+    "-a",
+    "--dev-addr",
+    default="127.0.0.1:8000",
+    show_default=True,
+    metavar="IP:PORT",
+    help="Address to serve the preview on.",
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the preview in a browser.")
+@pass_ctx
+def serve(ctx: Context, dev_addr: str, open_browser: bool) -> int:
+    """Serve a live preview of the site that rebuilds whenever a document changes.
+
+    Nothing is written to the site folder. Stop it with Ctrl+C.
+    """
+    from kb.site.build import serve_site
+
+    with mkdocs_logs(logging.INFO):
+        serve_site(ctx.settings, dev_addr, open_browser=open_browser)
+    return EXIT_OK

@@ -1,0 +1,228 @@
+"""Charts as static SVG, drawn at build time with matplotlib, plus their data tables.
+
+Each chart is drawn once with dark ink for Material's light scheme; the dark
+scheme's copy swaps the ink colour in the SVG text, which is far cheaper than
+drawing twice. Pages show the right copy with Material's `#only-light` /
+`#only-dark` image suffixes. Backgrounds are transparent and the series colours
+come from the Okabe-Ito palette, which stays distinct for colour-blind readers
+and on both schemes. Under every chart the numbers follow as a table, so people
+who cannot see the chart still get the data.
+
+matplotlib is imported inside `render_svg` only: building the specs is cheap
+and needs no plotting library.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from kb.site.md import DASH, esc, href
+
+Kind = Literal["stacked", "bars", "lines"]
+
+INK_LIGHT = "#333333"  # text and axes on the light scheme
+INK_DARK = "#d5d5d5"  # the same on the dark (slate) scheme
+GRID = "#8c8c8c"
+PALETTE = (
+    "#0072b2",  # blue
+    "#e69f00",  # orange
+    "#009e73",  # green
+    "#cc79a7",  # pink
+    "#56b4e9",  # sky blue
+    "#d55e00",  # vermillion
+    "#f0e442",  # yellow
+    "#999999",  # grey
+)
+SEVERITY_COLOURS = ("#d55e00", "#e69f00", "#56b4e9", "#009e73", "#cc79a7")
+
+
+@dataclass(frozen=True)
+class Chart:
+    """What to draw: named series over periods, and where the SVG goes."""
+
+    uri: str  # docs-relative path of the light SVG, e.g. trends/per-month.svg
+    title: str
+    kind: Kind
+    periods: list[str]
+    series: dict[str, list[float | None]]
+    unit: str = "incidents"
+    colours: tuple[str, ...] = PALETTE
+    dashed: frozenset[str] = field(default_factory=frozenset)  # series drawn with dashes
+    labels: dict[str, str] = field(default_factory=dict)  # series name -> legend text
+    log_scale: bool = False
+
+    @property
+    def dark_uri(self) -> str:
+        """Path of the copy for the dark scheme."""
+        return self.uri.removesuffix(".svg") + "-dark.svg"
+
+    def label(self, name: str) -> str:
+        """Legend text of a series."""
+        return self.labels.get(name, name)
+
+
+Rows = list[list[str]]
+
+
+def figure(
+    chart: Chart,
+    src: str,
+    *,
+    number_format: str = "{:g}",
+    data: tuple[list[str], Rows] | None = None,
+) -> str:
+    """Markdown for a chart on page `src`: both scheme images, then its numbers as a table.
+
+    The table is plain text in a <details> block under the chart; `data` replaces the
+    default one (a row per period, a column per series) with (header, rows).
+    """
+    alt = esc(chart.title)
+    light, dark = href(src, chart.uri), href(src, chart.dark_uri)
+    if data is None:
+        head = ["Period"] + [chart.label(n) for n in chart.series]
+        rows = [
+            [period]
+            + [DASH if v[i] is None else number_format.format(v[i]) for v in chart.series.values()]
+            for i, period in enumerate(chart.periods)
+        ]
+    else:
+        head, rows = data
+    return (
+        f"![{alt}]({light}#only-light)\n![{alt}]({dark}#only-dark)\n\n"
+        + html_table(head, rows, f"The numbers: {chart.title}")
+        + "\n"
+    )
+
+
+def html_table(head: list[str], rows: Rows, summary: str) -> str:
+    """A collapsed <details> block holding a plain-text table (every cell escaped)."""
+    th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>\n"
+        for row in rows
+    )
+    return (
+        f'<details class="kb-data">\n<summary>{html.escape(summary)}</summary>\n'
+        f"<table>\n<thead><tr>{th}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>\n"
+        "</details>\n"
+    )
+
+
+def to_dark(svg: str) -> str:
+    """The dark-scheme copy of an SVG drawn with INK_LIGHT."""
+    return svg.replace(INK_LIGHT, INK_DARK)
+
+
+def render_svg(chart: Chart) -> str:
+    """Draw the chart for the light scheme; returns the SVG text."""
+    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
+
+    matplotlib.rcParams.update(
+        {
+            "svg.fonttype": "none",  # real <text>: smaller files, searchable, crisp
+            "svg.hashsalt": "kb",  # stable ids, so rebuilds give identical files
+            "font.family": "sans-serif",
+            "font.size": 10,
+            "text.color": INK_LIGHT,
+            "axes.edgecolor": INK_LIGHT,
+            "axes.labelcolor": INK_LIGHT,
+            "xtick.color": INK_LIGHT,
+            "ytick.color": INK_LIGHT,
+            "legend.frameon": False,
+        }
+    )
+    # Fixed margins: constrained layout would measure every label and double the cost.
+    names = list(chart.series)
+    fig = Figure(figsize=(8, 3.4))
+    fig.subplots_adjust(left=0.08, right=0.80 if len(names) > 1 else 0.97, bottom=0.14, top=0.88)
+    ax = fig.subplots()
+    x = list(range(len(chart.periods)))
+    colour = {n: chart.colours[i % len(chart.colours)] for i, n in enumerate(names)}
+    if chart.kind == "stacked":
+        bottom = [0.0] * len(x)
+        for name in names:
+            values = [v or 0.0 for v in chart.series[name]]
+            ax.bar(x, values, bottom=bottom, color=colour[name], label=chart.label(name), width=0.8)
+            bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    elif chart.kind == "bars":
+        width = 0.8 / max(1, len(names))
+        for k, name in enumerate(names):
+            offset = (k - (len(names) - 1) / 2) * width
+            values = [v or 0.0 for v in chart.series[name]]
+            ax.bar(
+                [i + offset for i in x],
+                values,
+                width=width,
+                color=colour[name],
+                label=chart.label(name),
+            )
+    else:
+        for name in names:
+            values = [math.nan if v is None else v for v in chart.series[name]]
+            ax.plot(
+                x,
+                values,
+                color=colour[name],
+                marker="o",
+                markersize=4,
+                linestyle="--" if name in chart.dashed else "-",
+                label=chart.label(name),
+            )
+    if chart.log_scale:
+        ax.set_yscale("log")
+    elif chart.kind != "lines" or all(
+        v is None or v >= 0 for s in chart.series.values() for v in s
+    ):
+        ax.set_ylim(bottom=0)
+        if chart.unit == "incidents" or chart.kind != "lines":
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_title(chart.title, loc="left", fontsize=11, color=INK_LIGHT)
+    ax.set_ylabel(chart.unit)
+    step = max(1, math.ceil(len(x) / 8))  # labels like 2025-Q1 need room: at most 8
+    ax.set_xticks(x[::step], chart.periods[::step])
+    if chart.unit == "hours":
+        _hour_ticks(ax, chart, FixedLocator, FuncFormatter)
+    ax.set_xlim(-0.6, len(x) - 0.4)
+    ax.grid(axis="y", color=GRID, alpha=0.35, linewidth=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if len(names) > 1:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
+    out = io.StringIO()
+    fig.savefig(out, format="svg", transparent=True, metadata={"Date": None})
+    return out.getvalue()
+
+
+# Tick marks for duration axes, in hours: 5 min up to 4 weeks.
+_HOUR_TICKS = (1 / 12, 0.25, 0.5, 1, 2, 4, 8, 24, 48, 96, 168, 336, 672)
+
+
+def _hour_label(value: float, _pos: object = None) -> str:
+    if value < 1:
+        return f"{round(value * 60)} min"
+    if value < 24:
+        return f"{value:g} h"
+    return f"{value / 24:g} d"
+
+
+def _hour_ticks(ax: Any, chart: Chart, fixed: Any, formatter: Any) -> None:
+    known = [v for s in chart.series.values() for v in s if v]
+    if not known:
+        return
+    low, high = min(known), max(known)
+    ticks = [t for t in _HOUR_TICKS if low / 2 <= t <= high * 2]
+    while len(ticks) > 7:  # keep the labels apart: every other one
+        ticks = ticks[::2]
+    if chart.log_scale and len(ticks) >= 2:
+        ax.yaxis.set_major_locator(fixed(ticks))
+        ax.yaxis.set_minor_locator(fixed([]))
+        ax.yaxis.set_major_formatter(formatter(_hour_label))
+    else:
+        ax.yaxis.set_major_formatter(formatter(lambda v, _pos: f"{v:g} h"))

@@ -1,0 +1,45 @@
+"""Options of the `kb` mkdocs plugin (the `kb:` entry under `plugins:` in mkdocs.yml)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+
+
+class _AtLeast(c.Type[int]):
+    """An integer option with a lower bound."""
+
+    def __init__(self, minimum: int, default: int) -> None:
+        super().__init__(int, default=default)
+        self.minimum = minimum
+
+    def run_validation(self, value: object) -> int:
+        number = super().run_validation(value)
+        if number < self.minimum:
+            raise base.ValidationError(f"must be at least {self.minimum}, got {number}")
+        return number
+
+
+class _Day(c.OptionallyRequired[dt.date]):
+    """A date written as YYYY-MM-DD."""
+
+    def run_validation(self, value: Any) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise base.ValidationError(f"expected a date like 2025-06-30, got {value!r}") from None
+
+
+class KbConfig(base.Config):  # type: ignore[no-untyped-call]
+    """The plugin's options; `taxonomy` and `index_dir` are shared with the kb command line."""
+
+    taxonomy = c.Type(str, default="taxonomy.yml")  # relative to mkdocs.yml
+    index_dir = c.Type(str, default=".kb/index")  # used by `kb search`; accepted here
+    page_size = _AtLeast(10, default=100)  # rows per page of a long listing
+    similar_limit = _AtLeast(0, default=5)  # similar incidents shown per postmortem
+    today = c.Optional(_Day())  # build as if on this day (reproducible sites); default: today

@@ -1,0 +1,118 @@
+"""Everything the page functions need, computed once per build from the knowledge base."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from kb.knowledge import KnowledgeBase
+from kb.loader import Document
+from kb.models import Postmortem, Premortem
+from kb.site.fragments import Urls
+from kb.site.routes import HOME, Routes
+from kb.site.similar import Similar
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A page (Markdown) or asset (SVG) the site generates, at its docs-relative path.
+
+    `fragments` fill the page's `<!--kb:name-->` slots once mkdocs has rendered it.
+    """
+
+    src_uri: str
+    content: str
+    fragments: dict[str, str] = field(default_factory=dict)
+
+
+def newest_first(docs: list[Document]) -> list[Document]:
+    """Documents sorted by date, newest first (id breaks ties)."""
+    return sorted(docs, key=lambda d: (d.meta.date, d.id), reverse=True)
+
+
+@dataclass
+class SiteContext:
+    """The loaded knowledge base plus the site's routing and precomputed relations."""
+
+    kb: KnowledgeBase
+    similar: Similar = field(default_factory=dict)
+    page_size: int = 100
+    home: str = HOME
+    urls: Urls = field(default_factory=Urls)
+
+    @property
+    def today(self) -> dt.date:
+        """The day the site is built for (overdue items, this quarter)."""
+        return self.kb.today
+
+    @cached_property
+    def routes(self) -> Routes:
+        """Page locations of this knowledge base."""
+        services = {s for d in self.kb.documents for s in d.meta.services}
+        tags = {t for d in self.kb.documents for t in d.meta.tags}
+        return Routes(services, tags, home=self.home)
+
+    @cached_property
+    def incidents(self) -> list[Document]:
+        """Postmortems, newest first."""
+        return newest_first(self.kb.postmortems)
+
+    @cached_property
+    def premortems(self) -> list[Document]:
+        """Pre-mortems, newest first."""
+        return newest_first(self.kb.premortems)
+
+    @cached_property
+    def pm_metas(self) -> list[Postmortem]:
+        """Postmortem front-matter, newest first."""
+        return [d.meta for d in self.incidents if isinstance(d.meta, Postmortem)]
+
+    @cached_property
+    def pre_metas(self) -> list[Premortem]:
+        """Pre-mortem front-matter, newest first."""
+        return [d.meta for d in self.premortems if isinstance(d.meta, Premortem)]
+
+    @cached_property
+    def by_category(self) -> dict[str, list[Document]]:
+        """Category slug -> its incidents, newest first."""
+        out: dict[str, list[Document]] = defaultdict(list)
+        for doc in self.incidents:
+            assert isinstance(doc.meta, Postmortem)
+            for slug in dict.fromkeys(doc.meta.categories):
+                out[slug].append(doc)
+        return dict(out)
+
+    @cached_property
+    def by_service(self) -> dict[str, list[Document]]:
+        """Service name -> its documents (both kinds), newest first."""
+        out: dict[str, list[Document]] = defaultdict(list)
+        for doc in newest_first(self.kb.documents):
+            for name in dict.fromkeys(doc.meta.services):
+                out[name].append(doc)
+        return dict(out)
+
+    @cached_property
+    def by_tag(self) -> dict[str, list[Document]]:
+        """Tag -> its documents (both kinds), newest first."""
+        out: dict[str, list[Document]] = defaultdict(list)
+        for doc in newest_first(self.kb.documents):
+            for name in dict.fromkeys(doc.meta.tags):
+                out[name].append(doc)
+        return dict(out)
+
+    @cached_property
+    def risks_by_category(self) -> dict[str, list[tuple[Document, str]]]:
+        """Category slug -> (pre-mortem, risk id) pairs that named it, newest first."""
+        out: dict[str, list[tuple[Document, str]]] = defaultdict(list)
+        for doc in self.premortems:
+            assert isinstance(doc.meta, Premortem)
+            for risk in doc.meta.risks:
+                for slug in dict.fromkeys(risk.categories):
+                    out[slug].append((doc, risk.id))
+        return dict(out)
+
+    def doc(self, doc_id: str) -> Document | None:
+        """The document with this id, if any."""
+        return self.kb.by_id.get(doc_id)

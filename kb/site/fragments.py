@@ -1,0 +1,117 @@
+"""HTML fragments for the repeated, row-by-row parts of pages: tables, lists, cards, pagers.
+
+Python-Markdown's inline pass costs milliseconds per row, which at thousands of
+documents dominated the build. So pages are a short Markdown skeleton (headings
+and prose, which mkdocs renders, links and table of contents included) with
+slots like `<!--kb:listing-->` that the plugin fills with these fragments after
+rendering. Every value is escaped with `h` here, and links point at the final
+URLs that mkdocs will give the pages (`Urls`), since mkdocs no longer sees them.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from collections.abc import Iterable, Sequence
+from urllib.parse import quote
+
+_SPACE = re.compile(r"\s+")
+_SAFE_URL = re.compile(r"^https?://[^\s<>\"'`\\]+$")
+_SLOT = re.compile(r"<!--kb:([a-z0-9-]+)-->")
+
+
+def h(value: object) -> str:
+    """Front-matter text as HTML text or attribute value, on one line."""
+    return html.escape(_SPACE.sub(" ", str(value)).strip(), quote=True)
+
+
+class Urls:
+    """The URLs mkdocs gives pages and files, and relative links between them."""
+
+    def __init__(self, directory_urls: bool = False) -> None:
+        self.directory_urls = directory_urls
+
+    def url(self, src_uri: str) -> str:
+        """Site-relative URL of a docs-relative path (mkdocs' rules for .md pages)."""
+        if not src_uri.endswith(".md"):
+            return src_uri
+        stem = src_uri[:-3]
+        if not self.directory_urls:
+            return stem + ".html"
+        folder, name = posixpath.split(stem)
+        if name in ("index", "README"):
+            return f"{folder}/" if folder else ""
+        return f"{stem}/"
+
+    def href(self, src: str, dst: str, anchor: str = "") -> str:
+        """The relative URL from page `src` to page or file `dst` (docs-relative paths)."""
+        here, there = self.url(src), self.url(dst)
+        base = here if here.endswith("/") or not here else posixpath.dirname(here)
+        rel = posixpath.relpath(there or ".", base or ".")
+        if there.endswith("/") or not there:
+            rel = "./" if rel == "." else rel + "/"
+        return quote(rel, safe="/") + (f"#{anchor}" if anchor else "")
+
+    def a(self, text_html: str, src: str, dst: str, anchor: str = "") -> str:
+        """A link; `text_html` must already be escaped."""
+        return f'<a href="{self.href(src, dst, anchor)}">{text_html}</a>'
+
+
+def external(value: str) -> str:
+    """A link for an http(s) URL, plain escaped text for anything else."""
+    text = h(value)
+    return f'<a href="{text}">{text}</a>' if _SAFE_URL.match(value) else text
+
+
+def table(head: Sequence[str], rows: Iterable[Sequence[str]], align: str = "") -> str:
+    """An HTML table; cells must already be escaped HTML. `align`: 'l'/'r' per column."""
+    aligns = [' align="right"' if a == "r" else "" for a in (align or "l" * len(head))]
+    th = "".join(f"<th{al}>{cell}</th>" for al, cell in zip(aligns, head, strict=True))
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td{al}>{cell}</td>" for al, cell in zip(aligns, row, strict=True))
+        + "</tr>\n"
+        for row in rows
+    )
+    return f"<table>\n<thead>\n<tr>{th}</tr>\n</thead>\n<tbody>\n{body}</tbody>\n</table>\n"
+
+
+def ul(items: Iterable[str]) -> str:
+    """A bulleted list; items must already be escaped HTML."""
+    return "<ul>\n" + "".join(f"<li>{item}</li>\n" for item in items) + "</ul>\n"
+
+
+def slot(name: str) -> str:
+    """A Markdown block that the plugin later replaces with the fragment called `name`."""
+    return f"\n\n<!--kb:{name}-->\n\n"
+
+
+def fill(rendered: str, fragments: dict[str, str]) -> str:
+    """Rendered HTML with every slot replaced by its fragment (unknown slots vanish)."""
+    return _SLOT.sub(lambda m: fragments.get(m.group(1), ""), rendered)
+
+
+def pager(urls: Urls, src: str, pages: Sequence[str], current: int, window: int = 3) -> str:
+    """Links to the other pages of a paginated listing: previous/next, first, nearby, last."""
+    if len(pages) < 2:
+        return ""
+    shown = sorted(
+        {0, len(pages) - 1, *range(max(0, current - window), min(len(pages), current + window + 1))}
+    )
+    parts: list[str] = []
+    if current > 0:
+        parts.append(urls.a("« Previous", src, pages[current - 1]))
+    last = -1
+    for i in shown:
+        if i - last > 1:
+            parts.append("…")
+        parts.append(
+            f"<strong>{i + 1}</strong>" if i == current else urls.a(str(i + 1), src, pages[i])
+        )
+        last = i
+    if current < len(pages) - 1:
+        parts.append(urls.a("Next »", src, pages[current + 1]))
+    return (
+        f'<p class="kb-pager">Page {current + 1} of {len(pages)}: ' + " · ".join(parts) + "</p>\n"
+    )

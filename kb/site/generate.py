@@ -1,0 +1,110 @@
+"""Every page and chart the site generates, and the drawing of the charts.
+
+Drawing the charts (about 30 of them, plus importing matplotlib) takes seconds,
+so `ChartJob` draws them in a separate process while mkdocs renders the pages,
+and the plugin waits for it only before mkdocs copies the files. Charts already
+drawn in this process (`kb serve` rebuilds on every save) are not drawn again.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+
+from kb.site.charts import Chart, render_svg, to_dark
+from kb.site.context import Generated, SiteContext
+from kb.site.dashboards import home_page, trends_page
+from kb.site.listings import (
+    action_pages,
+    category_pages,
+    premortem_pages,
+    service_pages,
+    tag_pages,
+    timeline_pages,
+)
+
+_SVG_CACHE: dict[str, str] = {}  # repr(chart) -> light SVG
+_CACHE_LIMIT = 1000
+
+
+def generate(
+    ctx: SiteContext, site_name: str, *, with_home: bool = True
+) -> tuple[list[Generated], list[Chart]]:
+    """All generated pages (Markdown) and the charts they show."""
+    pages: list[Generated] = [home_page(ctx, site_name)] if with_home else []
+    pages += timeline_pages(ctx)
+    pages += premortem_pages(ctx)
+    category, charts = category_pages(ctx)
+    pages += category
+    pages += service_pages(ctx)
+    pages += tag_pages(ctx)
+    pages += action_pages(ctx)
+    trend, trend_charts = trends_page(ctx)
+    pages.append(trend)
+    return pages, charts + trend_charts
+
+
+def _write(chart: Chart, svg: str, folder: Path) -> None:
+    for uri, text in ((chart.uri, svg), (chart.dark_uri, to_dark(svg))):
+        path = folder / uri
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def draw_charts(charts: list[Chart], folder: str) -> dict[str, str]:
+    """Draw charts into `folder` (light and dark files at their uris); returns repr -> SVG."""
+    drawn = {}
+    for chart in charts:
+        svg = render_svg(chart)
+        _write(chart, svg, Path(folder))
+        drawn[repr(chart)] = svg
+    return drawn
+
+
+class ChartJob:
+    """Charts being drawn into a folder, in another process when there is work to do."""
+
+    def __init__(self, charts: list[Chart], folder: Path, *, background: bool = True) -> None:
+        self.folder = folder
+        self._pool: ProcessPoolExecutor | None = None
+        self._future: Future[dict[str, str]] | None = None
+        todo = []
+        for chart in charts:
+            svg = _SVG_CACHE.get(repr(chart))
+            if svg is None:
+                todo.append(chart)
+            else:
+                _write(chart, svg, folder)
+        if todo and background:
+            try:
+                # spawn, not fork: mkdocs serve runs threads, and a forked child could
+                # inherit a held lock.
+                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+                self._future = self._pool.submit(draw_charts, todo, str(folder))
+            except (OSError, NotImplementedError):
+                self._pool = None
+        if todo and self._future is None:
+            _remember(draw_charts(todo, str(folder)))
+
+    def wait(self) -> None:
+        """Block until every chart file is written; re-raises what went wrong in the drawing."""
+        if self._future is None:
+            return
+        try:
+            _remember(self._future.result())
+        finally:
+            self._future = None
+            self.close()
+
+    def close(self) -> None:
+        """Stop the helper process, if any."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def _remember(drawn: dict[str, str]) -> None:
+    if len(_SVG_CACHE) + len(drawn) > _CACHE_LIMIT:
+        _SVG_CACHE.clear()
+    _SVG_CACHE.update(drawn)

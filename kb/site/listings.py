@@ -1,0 +1,398 @@
+"""The generated index pages: timeline, pre-mortems, categories, services, tags, action items.
+
+Pure functions from the site context to `Generated` pages. Every long listing is
+split into pages of `page_size` rows, so no page grows with the knowledge base.
+All pages of one listing share a folder, so a row's relative links are the same
+on each of them. The rows are an HTML fragment in the page's `listing` slot.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+
+from kb import trends
+from kb.loader import Document
+from kb.models import Postmortem, Premortem
+from kb.site.charts import Chart, figure
+from kb.site.context import Generated, SiteContext, newest_first
+from kb.site.fragments import h, pager, slot, table, ul
+from kb.site.md import DASH, esc, esc_attr, front_matter, link, percent
+from kb.site.md import table as md_table
+from kb.site.pages import label, risk_anchor, title_link
+from kb.site.routes import (
+    ACTIONS,
+    CATEGORIES,
+    PREMORTEMS,
+    SERVICES,
+    TAGS,
+    TIMELINE,
+    Routes,
+    page_uris,
+)
+
+QUARTERS = 12  # quarters shown in per-quarter charts
+
+Rows = Sequence[Sequence[str]]
+
+
+def paginated(
+    ctx: SiteContext,
+    folder: str,
+    title: str,
+    head: Sequence[str],
+    rows: Rows,
+    *,
+    intro: str = "",
+    outro: tuple[str, str] | None = None,
+    empty: str = "Nothing here yet.",
+) -> list[Generated]:
+    """A listing split into pages of `page_size` rows.
+
+    `intro` (Markdown) comes before the rows of the first page and `outro` (a heading
+    and an HTML fragment) after them. Listing pages stay out of the search index: their
+    rows only repeat the documents' titles.
+    """
+    size = ctx.page_size
+    chunks = [rows[i : i + size] for i in range(0, len(rows), size)] or [[]]
+    uris = page_uris(folder, len(chunks))
+    pages = []
+    for n, (uri, chunk) in enumerate(zip(uris, chunks, strict=True)):
+        plain = title if n == 0 else f"{title} (page {n + 1})"
+        nav = pager(ctx.urls, uri, uris, n)
+        listing = table(head, chunk) if chunk else f"<p><em>{h(empty)}</em></p>\n"
+        text = front_matter(esc_attr(plain), search=False) + f"# {esc(plain)}\n\n"
+        if n == 0 and intro:
+            text += intro.rstrip() + "\n"
+        text += slot("listing")
+        fragments = {"listing": nav + listing + nav}
+        if n == 0 and outro:
+            text += f"## {esc(outro[0])}" + slot("outro")
+            fragments["outro"] = outro[1]
+        pages.append(Generated(uri, text, fragments))
+    return pages
+
+
+def kind_of(doc: Document) -> str:
+    """'Incident', 'Near miss' or 'Pre-mortem'."""
+    if isinstance(doc.meta, Premortem):
+        return "Pre-mortem"
+    return "Near miss" if doc.meta.near_miss else "Incident"
+
+
+def severity(doc: Document) -> str:
+    """The severity id of a postmortem, a dash otherwise."""
+    if isinstance(doc.meta, Postmortem) and doc.meta.severity:
+        return h(doc.meta.severity)
+    return DASH
+
+
+def _doc_rows(docs: Sequence[Document], src: str, ctx: SiteContext) -> list[list[str]]:
+    return [
+        [d.meta.date.isoformat(), title_link(d, src, ctx), h(d.id), kind_of(d), severity(d)]
+        for d in docs
+    ]
+
+
+DOC_HEAD = ["Date", "Document", "Id", "Kind", "Severity"]
+
+
+# ---------------------------------------------------------------- timeline
+
+
+def timeline_pages(ctx: SiteContext) -> list[Generated]:
+    """The timeline index (one row per year) and one paginated listing per year."""
+    by_year: dict[int, list[Document]] = defaultdict(list)
+    for doc in newest_first(ctx.kb.documents):
+        by_year[doc.meta.date.year].append(doc)
+    pages: list[Generated] = []
+    rows = []
+    for year in sorted(by_year, reverse=True):
+        docs = by_year[year]
+        folder = Routes.year(year)
+        incidents = sum(isinstance(d.meta, Postmortem) for d in docs)
+        first = f"{folder}/index.md"
+        rows.append([link(str(year), TIMELINE, first), str(incidents), str(len(docs) - incidents)])
+        pages += paginated(ctx, folder, f"Timeline {year}", DOC_HEAD, _doc_rows(docs, first, ctx))
+    index = [
+        front_matter("Timeline", search=False),
+        "# Timeline\n\n",
+        "Every postmortem and pre-mortem by year, newest first. "
+        f"{len(ctx.incidents)} incidents and {len(ctx.premortems)} pre-mortems in all.\n\n",
+        md_table(["Year", "Incidents", "Pre-mortems"], rows, "lrr")
+        if rows
+        else "*No documents yet.*\n",
+    ]
+    fragments = {}
+    latest = newest_first(ctx.kb.documents)[:20]
+    if latest:
+        index.append("\n## Latest" + slot("latest"))
+        fragments["latest"] = ul(label(d, ctx, TIMELINE) for d in latest)
+    return [Generated(TIMELINE, "".join(index), fragments), *pages]
+
+
+# ---------------------------------------------------------------- pre-mortems
+
+
+def premortem_pages(ctx: SiteContext) -> list[Generated]:
+    """Every pre-mortem with its risk count, top score and how many risks materialised."""
+    rows = []
+    for doc in ctx.premortems:
+        pre = doc.meta
+        assert isinstance(pre, Premortem)
+        realised = sum(1 for r in pre.risks if ctx.kb.realised_by.get(f"{pre.id}#{r.id}"))
+        top = max((r.score for r in pre.risks), default=None)
+        rows.append(
+            [
+                pre.date.isoformat(),
+                title_link(doc, PREMORTEMS, ctx),
+                h(pre.project) if pre.project else DASH,
+                str(len(pre.risks)),
+                str(top) if top is not None else DASH,
+                str(realised),
+                h(pre.status),
+            ]
+        )
+    refs = [f"{p.id}#{r.id}" for p in ctx.pre_metas for r in p.risks]
+    happened = sum(1 for ref in refs if ref in ctx.kb.realised_by)
+    intro = (
+        "Before a launch, the team imagines it failed and writes down why. "
+        f"{len(ctx.premortems)} pre-mortems named {len(refs)} risks; "
+        f"{happened} of them materialised in an incident so far."
+    )
+    head = ["Date", "Pre-mortem", "Project", "Risks", "Top score", "Materialised", "Status"]
+    return paginated(ctx, "premortems", "Pre-mortems", head, rows, intro=intro)
+
+
+# ---------------------------------------------------------------- categories
+
+
+def category_quarters(ctx: SiteContext) -> list[str]:
+    """The quarters shown in per-quarter charts (never before the first incident)."""
+    first = min((pm.date for pm in ctx.pm_metas), default=None)
+    return trends.last_quarters(ctx.today, QUARTERS, first)
+
+
+def category_pages(ctx: SiteContext) -> tuple[list[Generated], list[Chart]]:
+    """The category index by group, and per category its history, chart and risks."""
+    tax = ctx.kb.taxonomy
+    quarters = category_quarters(ctx)
+    counts = trends.per_quarter_by_category(ctx.pm_metas, quarters)
+    recent = set(trends.last_quarters(ctx.today, 4))
+    pages: list[Generated] = []
+    charts: list[Chart] = []
+    sections = []
+    for group in ("technical", "human", "process", "external"):
+        rows = []
+        for cat in (c for c in tax.categories if c.group == group):
+            docs = ctx.by_category.get(cat.slug, [])
+            in_window = sum(1 for d in docs if trends.quarter_of(d.meta.date) in recent)
+            risks = ctx.risks_by_category.get(cat.slug, [])
+            rows.append(
+                [
+                    link(esc(cat.title), CATEGORIES, ctx.routes.category(cat.slug)),
+                    esc(cat.description) if cat.description else DASH,
+                    str(len(docs)),
+                    str(in_window),
+                    docs[0].meta.date.isoformat() if docs else DASH,
+                    str(len(risks)),
+                ]
+            )
+            values = counts.series.get(cat.slug, [0] * len(quarters))
+            chart = None
+            if any(values):  # an empty chart says nothing the sentence above it does not
+                chart = Chart(
+                    f"{ctx.routes.category_folder(cat.slug)}/per-quarter.svg",
+                    f"{cat.title}: incidents per quarter",
+                    "bars",
+                    quarters,
+                    {"incidents": [float(v) for v in values]},
+                )
+                charts.append(chart)
+            pages += _category(ctx, cat.slug, chart)
+        head = ["Category", "What it means", "Incidents", "Last 4 quarters", "Last incident"]
+        head.append("Pre-mortem risks")
+        sections.append(f"## {group.capitalize()}\n\n" + md_table(head, rows, "llrrlr"))
+    intro = (
+        "Contributing factors, grouped as in incident tooling: technical, human, process "
+        "and external. An incident usually has more than one. The vocabulary lives in "
+        "`taxonomy.yml`."
+    )
+    index = front_matter("Categories") + "# Categories\n\n" + intro + "\n\n" + "\n".join(sections)
+    return [Generated(CATEGORIES, index), *pages], charts
+
+
+def _category(ctx: SiteContext, slug: str, chart: Chart | None) -> list[Generated]:
+    cat = ctx.kb.taxonomy.category(slug)
+    assert cat is not None
+    folder = ctx.routes.category_folder(slug)
+    src = f"{folder}/index.md"
+    docs = ctx.by_category.get(slug, [])
+    risks = ctx.risks_by_category.get(slug, [])
+    last = f", the latest on {docs[0].meta.date.isoformat()}" if docs else ""
+    quarters = category_quarters(ctx)
+    intro = "\n\n".join(
+        [
+            f"*{cat.group.capitalize()} category.* {esc(cat.description)}",
+            f"{len(docs)} incidents{last}. {len(risks)} pre-mortem risks anticipated it.",
+            "## Incidents per quarter\n\n"
+            + (
+                figure(chart, src, number_format="{:.0f}")
+                if chart
+                else f"*No incidents from {quarters[0]} to {quarters[-1]}.*\n"
+            ),
+            "## Incidents",
+        ]
+    )
+    items = []
+    for pre_doc, risk_id in risks[: ctx.page_size]:
+        assert isinstance(pre_doc.meta, Premortem)
+        risk = pre_doc.meta.risk(risk_id)
+        assert risk is not None
+        happened = ctx.kb.realised_by.get(f"{pre_doc.id}#{risk_id}", [])
+        text = f"{h(pre_doc.meta.title)}, {h(risk_id)}"
+        where = ctx.urls.a(text, src, pre_doc.src_uri, risk_anchor(risk_id))
+        outcome = (
+            "<strong>materialised</strong> in "
+            + ", ".join(ctx.urls.a(h(d.id), src, d.src_uri) for d in happened)
+            if happened
+            else "not (yet) materialised"
+        )
+        items.append(f"{where} ({pre_doc.meta.date.isoformat()}): {h(risk.scenario)} ({outcome})")
+    more = len(risks) - ctx.page_size
+    if more > 0:
+        items.append(f"… and {more} older risks: see {ctx.urls.a('Pre-mortems', src, PREMORTEMS)}")
+    fragment = ul(items) if items else "<p><em>No pre-mortem named this category yet.</em></p>\n"
+    rows = [
+        [d.meta.date.isoformat(), title_link(d, src, ctx), h(d.id), severity(d), _services(d)]
+        for d in docs
+    ]
+    head = ["Date", "Incident", "Id", "Severity", "Services"]
+    outro = ("Anticipated by pre-mortem risks", fragment)
+    return paginated(ctx, folder, cat.title, head, rows, intro=intro, outro=outro)
+
+
+def _services(doc: Document) -> str:
+    return ", ".join(h(s) for s in doc.meta.services) or DASH
+
+
+# ---------------------------------------------------------------- services and tags
+
+
+def _facet_pages(
+    ctx: SiteContext,
+    *,
+    noun: str,
+    index: str,
+    groups: dict[str, list[Document]],
+    page_of: Callable[[str], str],
+    folder_of: Callable[[str], str],
+) -> list[Generated]:
+    names = sorted(groups, key=lambda n: (-len(groups[n]), n.lower()))
+    rows = []
+    for name in names:
+        docs = groups[name]
+        incidents = sum(isinstance(d.meta, Postmortem) for d in docs)
+        rows.append(
+            [
+                ctx.urls.a(h(name), index, page_of(name)),
+                str(incidents),
+                str(len(docs) - incidents),
+                docs[0].meta.date.isoformat(),
+            ]
+        )
+    title = noun.capitalize() + "s"
+    head = [noun.capitalize(), "Incidents", "Pre-mortems", "Latest"]
+    intro = f"{len(names)} {noun}s, the busiest first."
+    pages = paginated(ctx, index.rsplit("/", 1)[0], title, head, rows, intro=intro)
+    for name in names:
+        docs = groups[name]
+        folder = folder_of(name)
+        src = f"{folder}/index.md"
+        cats: Counter[str] = Counter()
+        for d in docs:
+            if isinstance(d.meta, Postmortem):
+                cats.update(set(d.meta.categories))
+        top = ", ".join(
+            f"{link(esc(ctx.kb.taxonomy.title('categories', c)), src, ctx.routes.category(c))} ({n})"
+            for c, n in cats.most_common(5)
+        )
+        incidents = sum(isinstance(d.meta, Postmortem) for d in docs)
+        text = f"{incidents} incidents and {len(docs) - incidents} pre-mortems mention this {noun}."
+        if top:
+            text += f" Most frequent categories: {top}."
+        rows = _doc_rows(docs, src, ctx)
+        pages += paginated(ctx, folder, f"{noun.capitalize()}: {name}", DOC_HEAD, rows, intro=text)
+    return pages
+
+
+def service_pages(ctx: SiteContext) -> list[Generated]:
+    """The services index and a page per service with its documents."""
+    routes = ctx.routes
+    return _facet_pages(
+        ctx,
+        noun="service",
+        index=SERVICES,
+        groups=ctx.by_service,
+        page_of=routes.service,
+        folder_of=routes.service_folder,
+    )
+
+
+def tag_pages(ctx: SiteContext) -> list[Generated]:
+    """The tags index and a page per tag with its documents."""
+    routes = ctx.routes
+    return _facet_pages(
+        ctx,
+        noun="tag",
+        index=TAGS,
+        groups=ctx.by_tag,
+        page_of=routes.tag,
+        folder_of=routes.tag_folder,
+    )
+
+
+# ---------------------------------------------------------------- action items
+
+
+def action_pages(ctx: SiteContext) -> list[Generated]:
+    """Every open action item, overdue first, with owner, due date and source incident."""
+    today = ctx.today
+    items = []
+    for doc in ctx.incidents:
+        assert isinstance(doc.meta, Postmortem)
+        for item in doc.meta.open_action_items:
+            items.append((doc, item))
+    items.sort(
+        key=lambda di: (
+            not di[1].is_overdue(today),
+            di[1].due is None,
+            di[1].due or today,
+            di[0].meta.date,
+        )
+    )
+    rows = []
+    for doc, item in items:
+        overdue = item.is_overdue(today)
+        due = item.due.isoformat() if item.due else DASH
+        rows.append(
+            [
+                f"<strong>{due}</strong>" if overdue else due,
+                "<strong>⚠ overdue</strong>" if overdue else h(item.status),
+                h(item.title),
+                h(item.owner) if item.owner else DASH,
+                h(item.kind),
+                ctx.urls.a(h(doc.id), ACTIONS, doc.src_uri),
+            ]
+        )
+    ft = trends.follow_through(ctx.pm_metas, [], today)
+    intro = (
+        f"**{ft.open} open**, of which **{ft.overdue} overdue**. "
+        f"Completion rate: **{percent(ft.completion_rate)}** "
+        f"({ft.done} done of the {ft.total - ft.wont_do} items meant to be done; "
+        f"{ft.wont_do} were dropped as won't do). Overdue items come first, then by due date."
+    )
+    head = ["Due", "Status", "Action item", "Owner", "Kind", "Incident"]
+    return paginated(
+        ctx, "actions", "Action items", head, rows, intro=intro, empty="No open action items."
+    )

@@ -1,0 +1,270 @@
+"""What kb adds to each document's own page: a metadata card on top, follow-up below.
+
+Pure functions: a loaded document plus the site context in, `Parts` out. The
+author's Markdown stays in between, untouched. The card, the action-item table
+and the Related lists are HTML fragments (see fragments.py) behind Markdown
+headings, so they cost the Markdown pass nothing and still appear in the page's
+table of contents.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kb.loader import Document
+from kb.models import Postmortem, Premortem, Risk
+from kb.site.context import SiteContext
+from kb.site.fragments import external, h, slot, table, ul
+from kb.site.md import DASH, TIMES, duration, esc
+
+_H1 = re.compile(r"^#\s", re.MULTILINE)
+
+
+@dataclass
+class Parts:
+    """Markdown to put before and after the author's text, and the fragments for its slots."""
+
+    before: str
+    after: str
+    fragments: dict[str, str] = field(default_factory=dict)
+
+
+def risk_anchor(risk_id: str) -> str:
+    """The HTML id of a risk's row in its pre-mortem's risk register."""
+    return f"risk-{risk_id.lower()}"
+
+
+def title_link(doc: Document, src: str, ctx: SiteContext) -> str:
+    """An HTML link to a document, its title as the text."""
+    return ctx.urls.a(h(doc.meta.title), src, doc.src_uri)
+
+
+def label(doc: Document, ctx: SiteContext, src: str) -> str:
+    """'Title · PM-2025-007 · SEV2 · 2025-03-14' in HTML, the title linking to the document."""
+    parts = [title_link(doc, src, ctx), h(doc.id)]
+    if isinstance(doc.meta, Postmortem) and doc.meta.severity:
+        parts.append(h(doc.meta.severity))
+    parts.append(doc.meta.date.isoformat())
+    return " · ".join(parts)
+
+
+def opt(value: object) -> str:
+    """Escaped HTML of a value, or a dash when it is missing or empty."""
+    return h(value) if value not in (None, "") else DASH
+
+
+def facet_links(values: list[str], src: str, target: str, ctx: SiteContext) -> str:
+    """Comma-separated HTML links to the category, service or tag pages of `values`."""
+    routes = ctx.routes
+    out = []
+    for value in values:
+        if target == "category":
+            text, dst = ctx.kb.taxonomy.title("categories", value), routes.category(value)
+        elif target == "service":
+            text, dst = value, routes.service(value)
+        else:
+            text, dst = value, routes.tag(value)
+        out.append(ctx.urls.a(h(text), src, dst))
+    return ", ".join(out) if out else DASH
+
+
+def _names(values: list[str]) -> str:
+    return ", ".join(h(v) for v in values) if values else DASH
+
+
+def _card(kind: str, title: str, lines: list[str]) -> str:
+    # The markup of Material's admonitions, so the card looks like one.
+    return (
+        f'<div class="admonition {kind} kb-card">\n<p class="admonition-title">{title}</p>\n'
+        + ul(lines)
+        + "</div>\n"
+    )
+
+
+def document_parts(doc: Document, ctx: SiteContext) -> Parts:
+    """The H1 (unless the author wrote one), the card, and the follow-up sections of a page."""
+    # Material prints the raw title as the H1 when a page has none; give it an escaped one.
+    heading = "" if _H1.search(doc.body) else f"# {esc(doc.meta.title)}\n"
+    if isinstance(doc.meta, Postmortem):
+        card = _postmortem_card(doc, doc.meta, ctx)
+        sections = [
+            ("Tracked action items", "actions", _action_items(doc, doc.meta, ctx)),
+            ("Related", "related", _related_postmortem(doc, doc.meta, ctx)),
+        ]
+    else:
+        assert isinstance(doc.meta, Premortem)
+        card = _premortem_card(doc, doc.meta, ctx)
+        sections = [
+            ("Risk register", "risks", _risk_register(doc, doc.meta, ctx)),
+            ("Related", "related", _related_section([_related_links(doc, ctx)])),
+        ]
+    fragments = {"card": card}
+    after = ""
+    for title, name, fragment in sections:
+        if fragment:
+            after += f"\n\n## {title}" + slot(name)
+            fragments[name] = fragment
+    return Parts(heading + slot("card"), after, fragments)
+
+
+def _postmortem_card(doc: Document, pm: Postmortem, ctx: SiteContext) -> str:
+    tax, src = ctx.kb.taxonomy, doc.src_uri
+    severity = f"{pm.severity} {tax.title('severities', pm.severity)}" if pm.severity else ""
+    title = " · ".join(h(p) for p in (pm.id, severity or "severity not set", pm.status))
+    date = pm.date.isoformat() + (" (near miss)" if pm.near_miss else "")
+    times = (pm.time_to_detect, pm.time_to_mitigate, pm.time_to_resolve)
+    lines = [
+        f"<strong>Incident date:</strong> {date}",
+        "<strong>Time to detect / mitigate / resolve:</strong> "
+        + " / ".join(duration(d) for d in times),
+        f"<strong>Services:</strong> {facet_links(pm.services, src, 'service', ctx)}",
+        f"<strong>Trigger:</strong> {opt(pm.trigger and tax.title('triggers', pm.trigger))} · "
+        "<strong>Detected by:</strong> "
+        f"{opt(pm.detection and tax.title('detection', pm.detection))}",
+        f"<strong>Categories:</strong> {facet_links(pm.categories, src, 'category', ctx)}",
+        f"<strong>Tags:</strong> {facet_links(pm.tags, src, 'tag', ctx)}",
+    ]
+    impact = [h(pm.impact.summary)] if pm.impact.summary else []
+    if pm.impact.users_affected is not None:
+        impact.append(f"{pm.impact.users_affected:,} users affected")
+    if pm.impact.slo_breached:
+        impact.append("SLO breached")
+    if pm.impact.categories:
+        impact.append(", ".join(h(tax.title("impacts", c)) for c in pm.impact.categories))
+    if impact:
+        lines.append("<strong>Impact:</strong> " + " · ".join(impact))
+    lines.append(f"<strong>Teams:</strong> {_names(pm.teams)}")
+    lines.append(
+        f"<strong>Authors:</strong> {_names(pm.authors)} · "
+        f"<strong>Reviewers:</strong> {_names(pm.reviewers)}"
+    )
+    if pm.action_items:
+        overdue = len(pm.overdue_action_items(ctx.today))
+        text = f"{len(pm.open_action_items)} open of {len(pm.action_items)}"
+        if overdue:
+            text += f", <strong>{overdue} overdue</strong>"
+        lines.append(f"<strong>Action items:</strong> {text}")
+    return _card("abstract", title, lines)
+
+
+def _premortem_card(doc: Document, pre: Premortem, ctx: SiteContext) -> str:
+    src = doc.src_uri
+    title = " · ".join(h(p) for p in (pre.id, "pre-mortem", pre.status))
+    realised = sum(1 for r in pre.risks if ctx.kb.realised_by.get(f"{pre.id}#{r.id}"))
+    lines = [
+        f"<strong>Session date:</strong> {pre.date.isoformat()}",
+        f"<strong>Project:</strong> {opt(pre.project)} · "
+        f"<strong>Launch:</strong> {opt(pre.launch_date)} · "
+        f"<strong>Review after:</strong> {opt(pre.review_after)}",
+        f"<strong>Services:</strong> {facet_links(pre.services, src, 'service', ctx)}",
+        f"<strong>Tags:</strong> {facet_links(pre.tags, src, 'tag', ctx)}",
+        f"<strong>Facilitator:</strong> {opt(pre.facilitator)} · "
+        f"<strong>Participants:</strong> {_names(pre.participants)}",
+        f"<strong>Risks:</strong> {len(pre.risks)}, {realised} materialised so far",
+    ]
+    return _card("abstract", title, lines)
+
+
+def _action_items(doc: Document, pm: Postmortem, ctx: SiteContext) -> str:
+    if not pm.action_items:
+        return ""
+    rows = []
+    for item in pm.action_items:
+        overdue = item.is_overdue(ctx.today)
+        due = item.due.isoformat() if item.due else DASH
+        rows.append(
+            [
+                "<strong>⚠ overdue</strong>" if overdue else h(item.status),
+                h(item.title),
+                h(item.kind),
+                opt(item.owner),
+                f"<strong>{due}</strong>" if overdue else due,
+                external(item.ticket) if item.ticket else DASH,
+            ]
+        )
+    head = ["Status", "Action item", "Kind", "Owner", "Due", "Ticket"]
+    # Other documents' titles and owners would only add noise to search results.
+    return '<div data-search-exclude="">\n' + table(head, rows) + "</div>\n"
+
+
+def _related_section(parts: list[str]) -> str:
+    body = "".join(p for p in parts if p)
+    return f'<div data-search-exclude="">\n{body}</div>\n' if body else ""
+
+
+def _related_links(doc: Document, ctx: SiteContext) -> str:
+    """Explicit `related` links in both directions: named here, or naming this document."""
+    src = doc.src_uri
+    named = doc.meta.related if isinstance(doc.meta, Postmortem) else []
+    items = []
+    for ref in dict.fromkeys(named):
+        other = ctx.doc(ref)
+        if other is not None:
+            items.append(label(other, ctx, src))
+    for other in ctx.kb.linked_from.get(doc.id, []):
+        if other.id not in named:
+            items.append(label(other, ctx, src) + " (links here)")
+    return "<h3>Related documents</h3>\n" + ul(items) if items else ""
+
+
+def _realised_risks(doc: Document, pm: Postmortem, ctx: SiteContext) -> str:
+    items = []
+    for ref in pm.premortem_risks:
+        pre_id, risk_id = ref.split("#")
+        pre_doc = ctx.doc(pre_id)
+        pre = pre_doc.meta if pre_doc is not None else None
+        risk = pre.risk(risk_id) if isinstance(pre, Premortem) else None
+        if pre_doc is None or risk is None:
+            continue
+        text = f"{h(pre_doc.meta.title)}, {h(risk_id)}"
+        where = ctx.urls.a(text, doc.src_uri, pre_doc.src_uri, risk_anchor(risk_id))
+        items.append(f"{where}: {h(risk.scenario)} (score {risk.score})")
+    return "<h3>Pre-mortem risks it realised</h3>\n" + ul(items) if items else ""
+
+
+def _similar(doc: Document, ctx: SiteContext) -> str:
+    items = [
+        label(other, ctx, doc.src_uri)
+        for other_id, _score in ctx.similar.get(doc.id, [])
+        if (other := ctx.doc(other_id)) is not None
+    ]
+    return "<h3>Similar incidents</h3>\n" + ul(items) if items else ""
+
+
+def _related_postmortem(doc: Document, pm: Postmortem, ctx: SiteContext) -> str:
+    return _related_section(
+        [_related_links(doc, ctx), _realised_risks(doc, pm, ctx), _similar(doc, ctx)]
+    )
+
+
+def _risk_register(doc: Document, pre: Premortem, ctx: SiteContext) -> str:
+    if not pre.risks:
+        return ""
+    src = doc.src_uri
+    rows = []
+    for risk in sorted(pre.risks, key=lambda r: (-r.score, r.id)):
+        # Six columns fit Material's content width; details share a cell after a line break.
+        who = ", ".join(
+            ([f"owner {h(risk.owner)}"] if risk.owner else [])
+            + ([f"due {risk.due.isoformat()}"] if risk.due else [])
+        )
+        rows.append(
+            [
+                f'<strong id="{risk_anchor(risk.id)}">{h(risk.id)}</strong>',
+                f"{h(risk.scenario)}<br>{facet_links(risk.categories, src, 'category', ctx)}",
+                f"{risk.likelihood} {TIMES} {risk.impact} = <strong>{risk.score}</strong>",
+                opt(risk.mitigation) + (f"<br><em>{who}</em>" if who else ""),
+                h(risk.status),
+                _materialised(pre, risk, src, ctx),
+            ]
+        )
+    head = ["Risk", "Scenario and categories", f"Likelihood {TIMES} impact", "Mitigation"]
+    return table([*head, "Status", "Materialised in"], rows)
+
+
+def _materialised(pre: Premortem, risk: Risk, src: str, ctx: SiteContext) -> str:
+    docs = ctx.kb.realised_by.get(f"{pre.id}#{risk.id}", [])
+    if not docs:
+        return "not (yet) materialised"
+    return ", ".join(ctx.urls.a(h(d.id), src, d.src_uri) for d in docs)

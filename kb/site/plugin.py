@@ -1,0 +1,264 @@
+"""The `kb` mkdocs plugin: hooks that wire the knowledge base into a Material site.
+
+    on_config          where the knowledge base lives (from mkdocs.yml and the options)
+    on_files           load + validate the documents, add the generated pages and charts,
+                       and set a bounded navigation (sections and index pages, never
+                       every document: with mkdocs' default nav every page embeds the
+                       whole list and the build turns quadratic)
+    on_page_markdown   card on top of each document, action items and Related below
+    on_page_content    fill the pages' <!--kb:...--> slots with their HTML fragments
+    on_env             wait for the charts, drawn meanwhile in another process
+    on_post_build ...  remove the charts' temporary folder
+    on_serve           watch the taxonomy too
+
+Page content comes from the pure functions in pages, listings and dashboards.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.livereload import LiveReloadServer
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
+from mkdocs.utils import nest_paths
+
+from kb.config import Settings
+from kb.errors import KbError
+from kb.knowledge import KnowledgeBase, load_knowledge_base
+from kb.loader import Document
+from kb.site import routes
+from kb.site.config import KbConfig
+from kb.site.context import SiteContext
+from kb.site.dashboards import home_sections, with_home_sections
+from kb.site.fragments import Urls, fill
+from kb.site.generate import ChartJob, generate
+from kb.site.md import esc_attr
+from kb.site.pages import document_parts
+from kb.site.similar import similar_map
+
+log = logging.getLogger("mkdocs.plugins.kb")
+
+NAV = (
+    ("Timeline", routes.TIMELINE),
+    ("Pre-mortems", routes.PREMORTEMS),
+    ("Categories", routes.CATEGORIES),
+    ("Services", routes.SERVICES),
+    ("Tags", routes.TAGS),
+    ("Action items", routes.ACTIONS),
+    ("Trends", routes.TRENDS),
+)
+
+
+class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
+    """Turns the postmortems and pre-mortems under docs_dir into a learning site."""
+
+    def __init__(self) -> None:
+        self.settings: Settings | None = None
+        self.context: SiteContext | None = None
+        self._documents: dict[str, Document] = {}
+        self._author_home = False
+        self._preloaded: KnowledgeBase | None = None
+        self._fragments: dict[str, dict[str, str]] = {}  # src_uri -> slot -> HTML
+        self._charts: ChartJob | None = None
+        self._chart_dir: Path | None = None
+
+    def preload(self, kb: KnowledgeBase) -> None:
+        """Use an already loaded and validated knowledge base (`kb build` has one) once."""
+        self._preloaded = kb
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        """Resolve the knowledge base's locations from mkdocs.yml and the plugin options."""
+        root = Path(config.config_file_path or ".").resolve().parent
+        taxonomy = root / self.config.taxonomy
+        self.settings = Settings(
+            root=root,
+            content_dir=Path(config.docs_dir),
+            taxonomy_path=taxonomy if taxonomy.is_file() else None,
+            index_dir=root / self.config.index_dir,
+            site_dir=Path(config.site_dir),
+            mkdocs_file=Path(config.config_file_path) if config.config_file_path else None,
+        )
+        return config
+
+    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
+        """Load and validate the documents, then add every generated page and chart."""
+        kb = self._load()
+        # Documents that mkdocs.yml keeps out of the site (exclude_docs, draft_docs) are not
+        # linked from anywhere either.
+        shown = [d for d in kb.documents if _included(files.get_file_from_path(d.src_uri))]
+        if len(shown) < len(kb.documents):
+            kb = dataclasses.replace(kb, documents=shown)
+        self._documents = {d.src_uri: d for d in kb.documents}
+        home = files.get_file_from_path(routes.HOME)
+        self._author_home = home is not None and routes.HOME not in self._documents
+        # The one place similar incidents come from: swap in the search index's batch here.
+        similar = similar_map(kb.documents, self.config.similar_limit)
+        self.context = SiteContext(
+            kb,
+            similar,
+            page_size=self.config.page_size,
+            urls=Urls(directory_urls=config.use_directory_urls),
+        )
+        self._fragments = {}
+        pages, charts = generate(self.context, config.site_name, with_home=home is None)
+        self._cleanup()
+        self._chart_dir = Path(tempfile.mkdtemp(prefix="kb-charts-"))
+        self._charts = ChartJob(charts, self._chart_dir)
+        chart_files = [(uri, self._chart_dir / uri) for c in charts for uri in (c.uri, c.dark_uri)]
+        for page in pages:
+            self._add(files, config, page.src_uri, content=page.content)
+            if page.fragments:
+                self._fragments[page.src_uri] = page.fragments
+        for uri, path in chart_files:
+            self._add(files, config, uri, path=path)
+        for src_uri in self._documents:
+            file = files.get_file_from_path(src_uri)
+            if file is not None and file.inclusion is InclusionLevel.INCLUDED:
+                file.inclusion = InclusionLevel.NOT_IN_NAV
+        if config.nav is None:
+            config.nav = self._nav(files)
+        return files
+
+    def _add(
+        self,
+        files: Files,
+        config: MkDocsConfig,
+        uri: str,
+        *,
+        content: str = "",
+        path: Path | None = None,
+    ) -> None:
+        clash = files.get_file_from_path(uri)
+        if clash is not None:
+            raise PluginError(
+                f"{self._shown(clash)}: kb generates {uri} itself; move or rename this file"
+            )
+        # Not in nav: the bounded nav names the index pages it wants.
+        level = InclusionLevel.NOT_IN_NAV
+        if path is None:
+            files.append(File.generated(config, uri, content=content, inclusion=level))
+        else:
+            files.append(File.generated(config, uri, abs_src_path=str(path), inclusion=level))
+
+    def _load(self) -> KnowledgeBase:
+        assert self.settings is not None
+        kb, self._preloaded = self._preloaded, None
+        if (
+            kb is not None
+            and kb.settings.content_dir.resolve() != self.settings.content_dir.resolve()
+        ):
+            kb = None
+        try:
+            if kb is None:
+                kb = load_knowledge_base(self.settings, today=self.config.today)
+        except KbError as err:
+            raise PluginError(str(err)) from None
+        if self.config.today is not None and kb.today != self.config.today:
+            # Errors do not depend on the day; only overdue items and "this quarter" do.
+            kb = dataclasses.replace(kb, today=self.config.today)
+        if kb.errors:
+            lines = "\n".join(str(p) for p in kb.errors)
+            raise PluginError(f"kb: {len(kb.errors)} problem(s) in the documents:\n{lines}")
+        if kb.warnings:
+            log.info(
+                f"kb: {len(kb.warnings)} warning(s) in the documents; `kb validate` lists them"
+            )
+        return kb
+
+    def _nav(self, files: Files) -> list[Any]:
+        nav: list[Any] = [{"Home": routes.HOME}] + [{title: uri} for title, uri in NAV]
+        # The authors' own pages (guides, about ...) stay; kb documents are reached
+        # through the index pages instead of each having a nav entry.
+        own = [
+            f.src_uri
+            for f in files.documentation_pages()
+            if f.src_uri not in self._documents
+            and f.generated_by is None
+            and f.src_uri != routes.HOME
+        ]
+        return nav + (nest_paths(sorted(own)) if own else [])  # type: ignore[no-untyped-call]
+
+    def on_page_markdown(
+        self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        """Wrap a document's own Markdown in its card, action items and Related section."""
+        if self.context is None:
+            return None
+        src = page.file.src_uri
+        doc = self._documents.get(src)
+        if doc is not None:
+            # Templates print page.meta unescaped; keep only what kb has escaped.
+            page.meta = {"title": esc_attr(doc.meta.title)}
+            summary = getattr(doc.meta, "summary", "")
+            if summary:
+                page.meta["description"] = esc_attr(summary)
+            parts = document_parts(doc, self.context)
+            self._fragments[src] = parts.fragments
+            return parts.before + markdown + parts.after
+        if src == routes.HOME and self._author_home:
+            sections, fragments = home_sections(self.context, routes.HOME)
+            self._fragments[src] = fragments
+            return with_home_sections(markdown, sections)
+        return None
+
+    def on_page_content(
+        self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        """Put the HTML fragments into the slots of the rendered page."""
+        fragments = self._fragments.pop(page.file.src_uri, None)
+        return fill(html, fragments) if fragments else None
+
+    def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
+        """Wait for the charts: mkdocs copies the files right after this event."""
+        if self._charts is not None:
+            try:
+                self._charts.wait()
+            except Exception as err:
+                raise PluginError(f"kb: drawing the charts failed: {err}") from err
+        return env
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """Remove the charts' temporary folder."""
+        self._cleanup()
+
+    def on_build_error(self, *, error: Exception) -> None:
+        """Stop drawing and remove the temporary folder when the build fails."""
+        self._cleanup()
+
+    def on_shutdown(self) -> None:
+        """Leave nothing behind."""
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        if self._charts is not None:
+            self._charts.close()
+            self._charts = None
+        if self._chart_dir is not None:
+            shutil.rmtree(self._chart_dir, ignore_errors=True)
+            self._chart_dir = None
+
+    def on_serve(
+        self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
+    ) -> LiveReloadServer | None:
+        """Rebuild when the taxonomy changes, not only the documents."""
+        if self.settings is not None and self.settings.taxonomy_path is not None:
+            server.watch(str(self.settings.taxonomy_path))
+        return server
+
+    def _shown(self, file: File) -> str:
+        if file.abs_src_path and self.settings is not None:
+            return self.settings.relative(Path(file.abs_src_path))
+        return file.src_uri
+
+
+def _included(file: File | None) -> bool:
+    return file is not None and file.inclusion.value > InclusionLevel.DRAFT.value

@@ -1,0 +1,60 @@
+"""Similar incidents for every postmortem in one batch, by shared categories, services and tags.
+
+This is the site's stand-in until the search index offers a batch similarity;
+the plugin calls only `similar_map`, so switching is a one-line change.
+
+A shared value counts more the rarer it is (inverse document frequency). The
+cost is bounded: for a value shared by many incidents only the `window`
+incidents nearest in time are compared, so the work grows linearly with the
+number of documents instead of quadratically.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Sequence
+
+from kb.loader import Document
+from kb.models import Postmortem
+
+Similar = dict[str, list[tuple[str, float]]]
+
+
+def _features(pm: Postmortem) -> set[str]:
+    return (
+        {f"c:{c}" for c in pm.categories}
+        | {f"s:{s}" for s in pm.services}
+        | {f"t:{t}" for t in pm.tags}
+    )
+
+
+def similar_map(documents: Sequence[Document], limit: int = 5, window: int = 60) -> Similar:
+    """id -> up to `limit` (other id, score) pairs, most similar first, postmortems only."""
+    pms = [d.meta for d in documents if isinstance(d.meta, Postmortem)]
+    pms.sort(key=lambda pm: (pm.date, pm.id))
+    features = [_features(pm) for pm in pms]
+    postings: dict[str, list[int]] = defaultdict(list)  # feature -> indexes in date order
+    for i, feats in enumerate(features):
+        for f in feats:
+            postings[f].append(i)
+    total = len(pms)
+    weight = {f: math.log(1 + total / len(p)) for f, p in postings.items()}
+    out: Similar = {}
+    half = window // 2
+    for i, pm in enumerate(pms):
+        scores: dict[int, float] = defaultdict(float)
+        for f in features[i]:
+            posting = postings[f]
+            if len(posting) > window:
+                at = bisect_left(posting, i)
+                posting = posting[max(0, at - half) : at + half + 1]
+            w = weight[f]
+            for j in posting:
+                if j != i:
+                    scores[j] += w
+        # Ties go to the incident closest in time.
+        best = sorted(scores.items(), key=lambda kv: (-kv[1], abs(kv[0] - i)))[:limit]
+        out[pm.id] = [(pms[j].id, round(s, 3)) for j, s in best]
+    return out

@@ -1,0 +1,381 @@
+"""Is the organisation learning? Pure functions from documents to counts and distributions.
+
+Durations are heavy-tailed (most incidents end in an hour, a few take days), so
+they are summarised by median and 90th percentile, never by mean. Periods are
+calendar months ("2025-03") and quarters ("2025-Q1") of the incident date.
+Nothing here does I/O or knows about mkdocs or plotting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from kb.models import RISK_REF, Postmortem, Premortem
+from kb.taxonomy import GROUPS, Taxonomy
+
+UNKNOWN = "unknown"  # bucket for drafts that have not picked a value yet
+
+
+# ---------------------------------------------------------------- periods
+
+
+def quarter_of(day: dt.date) -> str:
+    """The quarter of a date, e.g. '2025-Q1'."""
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def month_of(day: dt.date) -> str:
+    """The month of a date, e.g. '2025-03'."""
+    return f"{day.year}-{day.month:02d}"
+
+
+def _quarter_index(label: str) -> int:
+    year, q = label.split("-Q")
+    return int(year) * 4 + int(q) - 1
+
+
+def _month_index(label: str) -> int:
+    year, month = label.split("-")
+    return int(year) * 12 + int(month) - 1
+
+
+def last_quarters(today: dt.date, n: int, first: dt.date | None = None) -> list[str]:
+    """The `n` quarters ending with today's, oldest first, not starting before `first`."""
+    end = _quarter_index(quarter_of(today))
+    start = end - n + 1
+    if first is not None:
+        start = max(start, min(end, _quarter_index(quarter_of(first))))
+    return [f"{i // 4}-Q{i % 4 + 1}" for i in range(start, end + 1)]
+
+
+def last_months(today: dt.date, n: int, first: dt.date | None = None) -> list[str]:
+    """The `n` months ending with today's, oldest first, not starting before `first`."""
+    end = _month_index(month_of(today))
+    start = end - n + 1
+    if first is not None:
+        start = max(start, min(end, _month_index(month_of(first))))
+    return [f"{i // 12}-{i % 12 + 1:02d}" for i in range(start, end + 1)]
+
+
+# ---------------------------------------------------------------- statistics
+
+
+def median(values: Sequence[float]) -> float | None:
+    """The middle value (mean of the two middle ones for an even count); None when empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[mid])
+    return (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def percentile(values: Sequence[float], p: float) -> float | None:
+    """Nearest-rank percentile: the smallest value with at least p% of values at or below it."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return float(ordered[rank - 1])
+
+
+# ---------------------------------------------------------------- counts
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Counts per period for several named series (e.g. incidents per month by severity)."""
+
+    periods: list[str]
+    series: dict[str, list[int]]
+
+    def total(self, period_index: int) -> int:
+        """Sum of every series in one period."""
+        return sum(values[period_index] for values in self.series.values())
+
+
+def _count(
+    items: Iterable[tuple[str, Iterable[str]]], periods: list[str], names: Sequence[str]
+) -> Counts:
+    position = {p: i for i, p in enumerate(periods)}
+    series = {name: [0] * len(periods) for name in names}
+    for period, keys in items:
+        i = position.get(period)
+        if i is None:
+            continue
+        for key in keys:
+            if key not in series:
+                series[key] = [0] * len(periods)
+            series[key][i] += 1
+    return Counts(periods, {k: v for k, v in series.items() if any(v) or k in names})
+
+
+def per_month_by_severity(
+    pms: Iterable[Postmortem], months: list[str], taxonomy: Taxonomy
+) -> Counts:
+    """Incidents per month, one series per severity (most severe first)."""
+    items = ((month_of(pm.date), [pm.severity or UNKNOWN]) for pm in pms)
+    return _count(items, months, taxonomy.values("severities"))
+
+
+def per_quarter_by_group(
+    pms: Iterable[Postmortem], quarters: list[str], taxonomy: Taxonomy
+) -> Counts:
+    """Incidents per quarter per category group; an incident counts once in each group it touches."""
+
+    def groups(pm: Postmortem) -> list[str]:
+        found = {c.group for slug in pm.categories if (c := taxonomy.category(slug))}
+        return [g for g in GROUPS if g in found]
+
+    return _count(((quarter_of(pm.date), groups(pm)) for pm in pms), quarters, GROUPS)
+
+
+def per_quarter_by_detection(
+    pms: Iterable[Postmortem], quarters: list[str], taxonomy: Taxonomy
+) -> Counts:
+    """Incidents per quarter by how they were detected (alert, customer report ...)."""
+    items = ((quarter_of(pm.date), [pm.detection or UNKNOWN]) for pm in pms)
+    return _count(items, quarters, taxonomy.values("detection"))
+
+
+def per_quarter_by_category(pms: Iterable[Postmortem], quarters: list[str]) -> Counts:
+    """Incidents per quarter for every category that has any."""
+    return _count(((quarter_of(pm.date), pm.categories) for pm in pms), quarters, ())
+
+
+# ---------------------------------------------------------------- durations
+
+
+@dataclass(frozen=True)
+class DurationStats:
+    """Median and 90th percentile of one duration over the incidents of one period."""
+
+    period: str
+    count: int
+    median: dt.timedelta | None
+    p90: dt.timedelta | None
+
+
+def duration_stats(
+    pms: Iterable[Postmortem],
+    quarters: list[str],
+    measure: Callable[[Postmortem], dt.timedelta | None],
+) -> list[DurationStats]:
+    """Per quarter: how many incidents have the duration, its median and p90."""
+    seconds: dict[str, list[float]] = defaultdict(list)
+    for pm in pms:
+        value = measure(pm)
+        if value is not None:
+            seconds[quarter_of(pm.date)].append(value.total_seconds())
+    out = []
+    for quarter in quarters:
+        values = seconds.get(quarter, [])
+        med, p90 = median(values), percentile(values, 90)
+        out.append(
+            DurationStats(
+                quarter,
+                len(values),
+                dt.timedelta(seconds=med) if med is not None else None,
+                dt.timedelta(seconds=p90) if p90 is not None else None,
+            )
+        )
+    return out
+
+
+def time_to_detect(pm: Postmortem) -> dt.timedelta | None:
+    """Start to detection (a `measure` for duration_stats)."""
+    return pm.time_to_detect
+
+
+def time_to_resolve(pm: Postmortem) -> dt.timedelta | None:
+    """Start to resolution (a `measure` for duration_stats)."""
+    return pm.time_to_resolve
+
+
+def median_duration(
+    pms: Iterable[Postmortem], measure: Callable[[Postmortem], dt.timedelta | None]
+) -> dt.timedelta | None:
+    """Median of one duration over all incidents that record it."""
+    values = [v.total_seconds() for pm in pms if (v := measure(pm)) is not None]
+    med = median(values)
+    return dt.timedelta(seconds=med) if med is not None else None
+
+
+# ---------------------------------------------------------------- recurrence
+
+
+@dataclass(frozen=True)
+class Recurring:
+    """A category with incidents in several of the recent quarters."""
+
+    category: str
+    quarters: list[str]  # the recent quarters that had an incident in it
+    incidents: int  # incidents in the window
+
+
+def recurring_categories(
+    pms: Iterable[Postmortem], today: dt.date, window: int = 4, min_quarters: int = 2
+) -> list[Recurring]:
+    """Categories with incidents in at least `min_quarters` of the last `window` quarters."""
+    recent = set(last_quarters(today, window))
+    hits: dict[str, set[str]] = defaultdict(set)
+    counts: Counter[str] = Counter()
+    for pm in pms:
+        quarter = quarter_of(pm.date)
+        if quarter not in recent:
+            continue
+        for slug in set(pm.categories):
+            hits[slug].add(quarter)
+            counts[slug] += 1
+    found = [
+        Recurring(slug, sorted(quarters), counts[slug])
+        for slug, quarters in hits.items()
+        if len(quarters) >= min_quarters
+    ]
+    return sorted(found, key=lambda r: (-len(r.quarters), -r.incidents, r.category))
+
+
+# ---------------------------------------------------------------- action items
+
+
+@dataclass(frozen=True)
+class FollowThrough:
+    """What happened to action items: opened and closed per quarter, and where they stand."""
+
+    quarters: list[str]
+    opened: list[int]  # by the quarter of the incident that raised them
+    closed: list[int]  # done or won't-do, by the quarter of their closed date
+    total: int
+    done: int
+    wont_do: int
+    open: int
+    overdue: int
+
+    @property
+    def completion_rate(self) -> float | None:
+        """Done as a share of the items that were meant to be done (won't-do excluded)."""
+        meant = self.total - self.wont_do
+        return self.done / meant if meant else None
+
+
+def follow_through(pms: Iterable[Postmortem], quarters: list[str], today: dt.date) -> FollowThrough:
+    """Opened vs closed action items per quarter, the completion rate and overdue items now."""
+    position = {q: i for i, q in enumerate(quarters)}
+    opened, closed = [0] * len(quarters), [0] * len(quarters)
+    total = done = wont_do = still_open = overdue = 0
+    for pm in pms:
+        raised = position.get(quarter_of(pm.date))
+        for item in pm.action_items:
+            total += 1
+            if raised is not None:
+                opened[raised] += 1
+            if item.closed is not None and (i := position.get(quarter_of(item.closed))) is not None:
+                closed[i] += 1
+            if item.status == "done":
+                done += 1
+            elif item.status == "wont-do":
+                wont_do += 1
+            else:
+                still_open += 1
+                overdue += item.is_overdue(today)
+    return FollowThrough(quarters, opened, closed, total, done, wont_do, still_open, overdue)
+
+
+# ---------------------------------------------------------------- foresight
+
+
+@dataclass(frozen=True)
+class Foresight:
+    """How well pre-mortems saw incidents coming."""
+
+    incidents: int
+    anticipated: list[str] = field(default_factory=list)  # ids of foreseen incidents
+    risks: int = 0
+    materialised: list[str] = field(default_factory=list)  # 'PRE-...#R2' refs that happened
+
+    @property
+    def incident_rate(self) -> float | None:
+        """Share of incidents a pre-mortem anticipated."""
+        return len(self.anticipated) / self.incidents if self.incidents else None
+
+    @property
+    def risk_rate(self) -> float | None:
+        """Share of pre-mortem risks that materialised."""
+        return len(self.materialised) / self.risks if self.risks else None
+
+
+def anticipated_by(pm: Postmortem, pres: Iterable[Premortem]) -> list[tuple[Premortem, str]]:
+    """(pre-mortem, risk id) pairs that foresaw this incident.
+
+    A risk foresaw an incident when the incident names it in `premortem_risks`, or
+    when the pre-mortem was held on or before the incident date, the risk shares
+    one of the incident's categories, and the pre-mortem covers one of the
+    incident's services (or lists no services at all).
+    """
+    named = {m.groups() for ref in pm.premortem_risks if (m := RISK_REF.match(ref))}
+    categories, services = set(pm.categories), set(pm.services)
+    out = []
+    for pre in pres:
+        in_scope = pre.date <= pm.date and (not pre.services or bool(services & set(pre.services)))
+        for risk in pre.risks:
+            if (pre.id, risk.id) in named or (in_scope and categories & set(risk.categories)):
+                out.append((pre, risk.id))
+    return out
+
+
+def foresight(pms: Sequence[Postmortem], pres: Sequence[Premortem]) -> Foresight:
+    """Share of incidents a pre-mortem anticipated and share of risks that materialised."""
+    by_category: dict[str, list[Premortem]] = defaultdict(list)
+    for pre in pres:
+        for slug in {c for risk in pre.risks for c in risk.categories}:
+            by_category[slug].append(pre)
+    anticipated = []
+    for pm in pms:
+        # Only pre-mortems sharing a category (or named explicitly) can have foreseen it.
+        named = {ref.split("#")[0] for ref in pm.premortem_risks}
+        candidates = {id(p): p for slug in pm.categories for p in by_category.get(slug, [])}
+        candidates.update({id(p): p for p in pres if p.id in named})
+        if anticipated_by(pm, candidates.values()):
+            anticipated.append(pm.id)
+    refs = {f"{pre.id}#{risk.id}" for pre in pres for risk in pre.risks}
+    happened = sorted({ref for pm in pms for ref in pm.premortem_risks if ref in refs})
+    return Foresight(len(pms), anticipated, len(refs), happened)
+
+
+# ---------------------------------------------------------------- headline
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The numbers on the home page."""
+
+    quarter: str
+    this_quarter: int
+    previous_quarter: str
+    last_quarter: int
+    median_resolve: dt.timedelta | None  # over the last four quarters
+    open_actions: int
+    overdue_actions: int
+
+
+def headline(pms: Sequence[Postmortem], today: dt.date) -> Headline:
+    """Incidents this quarter vs last, median time to resolve, open and overdue action items."""
+    previous, current = last_quarters(today, 2)
+    per_quarter = Counter(quarter_of(pm.date) for pm in pms)
+    year = set(last_quarters(today, 4))
+    recent = [pm for pm in pms if quarter_of(pm.date) in year]
+    items = [a for pm in pms for a in pm.action_items if a.is_open]
+    return Headline(
+        quarter=current,
+        this_quarter=per_quarter[current],
+        previous_quarter=previous,
+        last_quarter=per_quarter[previous],
+        median_resolve=median_duration(recent, time_to_resolve),
+        open_actions=len(items),
+        overdue_actions=sum(a.is_overdue(today) for a in items),
+    )

@@ -1,0 +1,96 @@
+"""`kb build` and `kb serve` as users run them."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from docfactory import postmortem
+from sitecheck import write_kb
+
+pytestmark = pytest.mark.slow
+
+
+def kb(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run the real `kb` entry point in a fresh interpreter."""
+    return subprocess.run(
+        [sys.executable, "-m", "kb", *args], cwd=cwd, capture_output=True, text=True, check=False
+    )
+
+
+def test_build_then_invalid_document_stops_the_next_build(tmp_path: Path) -> None:
+    root = write_kb(tmp_path / "kb", [postmortem("PM-2025-001", "2025-03-01")])
+    ok = kb("build", cwd=root)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith("Built ") and " pages into site in " in ok.stdout
+    assert "1 documents checked: 0 error(s)" in ok.stderr
+    index = (root / "site" / "index.html").read_bytes()
+
+    bad = root / "content" / "postmortems" / "2025" / "pm-2025-001.md"
+    bad.write_text(bad.read_text().replace("severity: SEV2", "severity: SEV9"))
+    failed = kb("build", cwd=root)
+    assert failed.returncode == 1
+    assert failed.stdout.startswith(
+        "content/postmortems/2025/pm-2025-001.md:6:1: severity: 'SEV9' is not one of"
+    )
+    assert "The site was not built." in failed.stderr and "Traceback" not in failed.stderr
+    assert (root / "site" / "index.html").read_bytes() == index
+
+
+def test_build_reports_a_broken_link_and_keeps_the_site(tmp_path: Path) -> None:
+    root = write_kb(tmp_path / "kb", [postmortem("PM-2025-001", "2025-03-01")])
+    assert kb("build", cwd=root).returncode == 0
+    (root / "content" / "about.md").write_text("# About\n\n[Gone](gone.md)\n")
+    failed = kb("build", cwd=root)
+    assert failed.returncode == 1
+    assert "about.md" in failed.stderr and "gone.md" in failed.stderr
+    assert "kb: the site was not built" in failed.stderr and "site is unchanged" in failed.stderr
+    assert not (root / "site" / "about.html").exists()
+
+
+def test_build_into_another_folder(tmp_path: Path) -> None:
+    root = write_kb(tmp_path / "kb", [postmortem("PM-2025-001", "2025-03-01")])
+    out = kb("build", "--site-dir", str(tmp_path / "public"), cwd=root)
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "public" / "trends" / "index.html").is_file()
+    assert not (root / "site").exists()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_previews_the_site(tmp_path: Path) -> None:
+    root = write_kb(tmp_path / "kb", [postmortem("PM-2025-001", "2025-03-01", title="Served one")])
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kb", "serve", "--dev-addr", f"127.0.0.1:{port}"],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        page = ""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not page:
+            try:
+                url = f"http://127.0.0.1:{port}/postmortems/2025/pm-2025-001.html"
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    page = response.read().decode()
+            except OSError:
+                assert proc.poll() is None, proc.communicate()[0]
+                time.sleep(0.3)
+        assert "Served one" in page and "Time to detect / mitigate / resolve" in page
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=20)[0]
+    assert "Serving on http://127.0.0.1:" in output
+    assert not (root / "site").exists()  # the preview never writes the site folder

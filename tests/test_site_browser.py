@@ -1,0 +1,206 @@
+"""The built example site in real headless Chromium: links, search, charts, a clean console.
+
+Uses Debian's chromium (`apt-get install chromium`, as .ci/run does) driven by
+Playwright's Python package; Playwright's own browser download is never used.
+A screenshot of the trends page is kept in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import shutil
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from kb.config import load_settings
+from kb.knowledge import KnowledgeBase, load_knowledge_base
+
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium"),
+]
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url(example_site: Path) -> Iterator[str]:
+    handler = functools.partial(_Quiet, directory=str(example_site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return load_knowledge_base(load_settings(REPO))
+
+
+class Watch:
+    """Console errors, page errors and requests to other hosts, across every page opened."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+        self.foreign: list[str] = []
+        self.failed: list[str] = []
+
+    def attach(self, page: Any) -> Any:
+        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("requestfailed", lambda r: self.failed.append(r.url))
+        page.on(
+            "request",
+            lambda r: (
+                urlsplit(r.url).hostname not in ("127.0.0.1", None) and self.foreign.append(r.url)
+            ),
+        )
+        return page
+
+
+@pytest.fixture(scope="module")
+def watch() -> Watch:
+    return Watch()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield chromium
+        chromium.close()
+
+
+def open_page(browser: Any, watch: Watch, url: str, scheme: str = "light") -> Any:
+    context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
+    page = watch.attach(context.new_page())
+    page.goto(url, wait_until="networkidle")
+    return page
+
+
+def test_category_page_links_to_its_incidents(
+    browser: Any, watch: Watch, base_url: str, kb: KnowledgeBase
+) -> None:
+    counts = Counter(c for d in kb.postmortems for c in d.meta.categories)  # type: ignore[union-attr]
+    slug, _n = counts.most_common(1)[0]
+    page = open_page(browser, watch, f"{base_url}categories/{slug}/index.html")
+    table = page.locator("h2#incidents").locator("xpath=following::table[1]")
+    links = table.locator("a")
+    titles = {d.meta.title for d in kb.postmortems if slug in d.meta.categories}  # type: ignore[union-attr]
+    assert links.count() == len(titles)
+    assert {links.nth(i).inner_text() for i in range(links.count())} == titles
+    first = links.first.inner_text()
+    links.first.click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("article h1").first.inner_text().strip().rstrip("¶").strip() == first
+    page.context.close()
+
+
+def unique_body_word(kb: KnowledgeBase) -> tuple[str, str]:
+    """A word in exactly one postmortem's body and nowhere else in the content (nor its title)."""
+    words = re.compile(r"\b[a-z]{9,}\b")
+    everywhere: Counter[str] = Counter()
+    for path in sorted(kb.settings.content_dir.rglob("*.md")):
+        everywhere.update(set(words.findall(path.read_text(encoding="utf-8").lower())))
+    for doc in sorted(kb.postmortems, key=lambda d: d.id):
+        title = doc.meta.title.lower()
+        for word in sorted(set(words.findall(doc.body.lower()))):
+            if everywhere[word] == 1 and word not in title:
+                return word, doc.meta.title
+    raise AssertionError("no word is unique to one document")
+
+
+def test_search_box_finds_a_document_by_a_word_in_its_body(
+    browser: Any, watch: Watch, base_url: str, kb: KnowledgeBase
+) -> None:
+    word, title = unique_body_word(kb)
+    page = open_page(browser, watch, f"{base_url}index.html")
+    page.locator("label.md-search__icon, .md-search__input").first.click()
+    page.locator("input.md-search__input").focus()
+    page.keyboard.type(word, delay=20)  # Material searches on key events
+    results = page.locator(".md-search-result__item")
+    results.first.wait_for(timeout=15_000)
+    found = results.all_inner_texts()
+    assert any(title in text for text in found), (word, found)
+    page.context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_trend_charts_are_visible(browser: Any, watch: Watch, base_url: str, scheme: str) -> None:
+    page = open_page(browser, watch, f"{base_url}trends/index.html", scheme)
+    shown = "only-light" if scheme == "light" else "only-dark"
+    hidden = "only-dark" if scheme == "light" else "only-light"
+    visible = page.locator(f'img[src$="#{shown}"]')
+    assert visible.count() == 6
+    for i in range(visible.count()):
+        img = visible.nth(i)
+        img.scroll_into_view_if_needed()
+        assert img.is_visible()
+        assert img.evaluate("i => i.complete && i.naturalWidth") > 300
+        box = img.bounding_box()
+        assert box is not None and box["width"] > 300 and box["height"] > 100
+    others = page.locator(f'img[src$="#{hidden}"]')
+    assert all(not others.nth(i).is_visible() for i in range(others.count()))
+    # The numbers are under each chart, one click away.
+    details = page.locator("details.kb-data")
+    assert details.count() == 6
+    details.first.locator("summary").click()
+    assert details.first.locator("table").is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(ARTIFACTS / f"trends-{scheme}.png"), full_page=True)
+    page.context.close()
+
+
+def test_console_clean_and_nothing_loaded_from_elsewhere(
+    browser: Any, watch: Watch, base_url: str, kb: KnowledgeBase
+) -> None:
+    for path in (
+        "index.html",
+        "actions/index.html",
+        kb.premortems[0].src_uri.replace(".md", ".html"),
+    ):
+        open_page(browser, watch, base_url + path).context.close()
+    assert watch.errors == [] and watch.failed == []
+    assert watch.foreign == []  # works offline: no CDN fonts or scripts
+
+
+def test_site_opens_from_disk(browser: Any, example_site: Path) -> None:
+    watch = Watch()
+    page = open_page(browser, watch, (example_site / "trends" / "index.html").as_uri())
+    charts = page.locator('img[src$="#only-light"]')
+    assert charts.count() == 6
+    assert all(charts.nth(i).evaluate("i => i.naturalWidth") > 300 for i in range(6))
+    page.locator("nav.md-nav--primary a", has_text="Categories").first.click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/categories/index.html")
+    assert page.locator("article h1").first.inner_text().startswith("Categories")
+    # Only the search box needs a web server: from disk, Material looks for an inlined
+    # copy of the search index, which only its offline plugin (with a CDN script) writes.
+    assert watch.failed and all(u.endswith("/search/search_index.js") for u in watch.failed)
+    assert all("search_index" in e or "ERR_FILE_NOT_FOUND" in e for e in watch.errors)
+    assert watch.foreign == []
+    page.context.close()

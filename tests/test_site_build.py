@@ -1,0 +1,231 @@
+"""Whole-site builds: the example content, bounded pages at scale, escaping, safe swapping."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from docfactory import at, postmortem, premortem
+from sitecheck import broken_links, parse, write_kb
+
+from kb.config import load_settings
+from kb.errors import SiteError
+from kb.knowledge import load_knowledge_base
+from kb.site.build import build_site
+from kb.site.md import DASH
+
+REPO = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.slow
+
+
+def nav_targets(page: Path) -> set[str]:
+    """Where the primary navigation of a page links to (not the table of contents)."""
+    html = page.read_text(encoding="utf-8")
+    primary = html.split('md-nav--primary"', 1)[1].split("md-nav--secondary", 1)[0]
+    return set(re.findall(r'class="md-nav__link[^"]*"\s+href="([^"#]+)"', primary)) | set(
+        re.findall(r'href="([^"#]+)"\s+class="md-nav__link', primary)
+    )
+
+
+def test_example_site_has_every_page_and_no_broken_link(example_site: Path) -> None:
+    kb = load_knowledge_base(load_settings(REPO))
+    assert kb.documents and not kb.errors
+    for doc in kb.documents:
+        assert (example_site / doc.src_uri.replace(".md", ".html")).is_file(), doc.src_uri
+    for page in (
+        "index.html",
+        "timeline/index.html",
+        "premortems/index.html",
+        "categories/index.html",
+        "services/index.html",
+        "tags/index.html",
+        "actions/index.html",
+        "trends/index.html",
+        "search/search_index.json",
+    ):
+        assert (example_site / page).is_file(), page
+    for category in kb.taxonomy.categories:
+        assert (example_site / "categories" / category.slug / "index.html").is_file()
+    assert len(list((example_site / "trends").glob("*.svg"))) == 12  # 6 charts, light + dark
+    assert broken_links(example_site) == []
+
+
+def test_category_pages_link_to_their_incidents_and_back(example_site: Path) -> None:
+    kb = load_knowledge_base(load_settings(REPO))
+    for doc in kb.postmortems:
+        page = example_site / doc.src_uri.replace(".md", ".html")
+        links = {url for _tag, url in parse(page).links}
+        for slug in doc.meta.categories:  # type: ignore[union-attr]
+            assert f"../../categories/{slug}/index.html" in links
+            category = example_site / "categories" / slug / "index.html"
+            targets = {url for _tag, url in parse(category).links}
+            assert f"../../{doc.src_uri.replace('.md', '.html')}" in targets
+
+
+def test_navigation_lists_sections_never_documents(example_site: Path) -> None:
+    kb = load_knowledge_base(load_settings(REPO))
+    doc_page = example_site / kb.postmortems[0].src_uri.replace(".md", ".html")
+    targets = nav_targets(doc_page)
+    assert any(t.endswith("trends/index.html") for t in targets)
+    assert not any("/postmortems/" in t or "/premortems/2" in t for t in targets)
+    assert len(targets) <= 12  # Home, 7 kb sections and the guides
+
+
+def test_page_size_stays_bounded_as_the_corpus_grows(tmp_path: Path) -> None:
+    def build(n: int, root: Path) -> Path:
+        fronts = [
+            postmortem(
+                f"PM-{2024 + i // 100}-{i % 100 + 1:03d}",
+                (dt.date(2024, 1, 1) + dt.timedelta(days=3 * i)).isoformat(),
+                services=[f"svc-{i % 7}"],
+                tags=["shared"],
+                categories=["config"],
+            )
+            for i in range(n)
+        ]
+        write_kb(root, fronts, page_size=10, today="2025-12-31")
+        return build_site(load_settings(root), root / "site").site_dir
+
+    small, large = build(12, tmp_path / "small"), build(150, tmp_path / "large")
+    doc = "postmortems/2024/pm-2024-001.html"
+    # The same document's page does not grow with the number of other documents.
+    assert len(nav_targets(small / doc)) == len(nav_targets(large / doc))
+    growth = (large / doc).stat().st_size - (small / doc).stat().st_size
+    assert growth < 2_000, growth  # only its "similar incidents" may differ
+    # Every listing holds at most page_size rows and is split instead (the category index
+    # lists the taxonomy; chart data tables cover a bounded window of periods).
+    bounded_elsewhere = {"categories/index.html"}
+    for page in large.rglob("*.html"):
+        html = re.sub(r'<details class="kb-data">.*?</details>', "", page.read_text(), flags=re.S)
+        rows = html.count("<tr>") - html.count("<thead>")
+        assert rows <= 10 or page.relative_to(large).as_posix() in bounded_elsewhere, page
+    assert (large / "categories/config/page-15.html").is_file()
+    assert (large / "tags/shared/page-15.html").is_file()
+    assert max(p.stat().st_size for p in large.rglob("*.html")) < 100_000
+    assert broken_links(large) == []
+
+
+HOSTILE = "<script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(2)>"
+
+
+def test_front_matter_values_render_as_text_in_the_built_html(tmp_path: Path) -> None:
+    evil = {
+        "title": HOSTILE,
+        "services": ["[svc](javascript:alert(3))"],
+        "tags": ["<b onmouseover=alert(4)>tag</b>"],
+        "summary": 'Quote " and <script>alert(5)</script>',
+        "impact": {"summary": "{: onclick=alert(6) }"},
+        "action_items": [
+            {
+                "title": "</td></tr><script>alert(7)</script>",
+                "kind": "prevent",
+                "owner": "| pipe | owner",
+                "due": dt.date(2030, 1, 1),
+                "status": "open",
+                "ticket": "javascript:alert(8)",
+            }
+        ],
+    }
+    risk = {
+        "id": "R1",
+        "scenario": "<iframe src=javascript:alert(9)>",
+        "categories": ["config"],
+        "likelihood": 1,
+        "impact": 1,
+        "mitigation": "![x](javascript:alert(10))",
+    }
+    fronts = [
+        postmortem("PM-2025-001", "2025-03-01", premortem_risks=["PRE-2025-001#R1"], **evil),
+        premortem("PRE-2025-001", "2025-01-01", title=HOSTILE, project=HOSTILE, risks=[risk]),
+        postmortem("PM-2025-002", "2025-03-02", related=["PM-2025-001"]),
+    ]
+    root = write_kb(tmp_path / "kb", fronts)
+    site = build_site(load_settings(root), root / "site").site_dir
+    seen_title = False
+    for page in site.rglob("*.html"):
+        parsed = parse(page)
+        for tag, attrs in parsed.tags:
+            assert tag not in ("iframe",), page
+            assert not any(k.startswith("on") for k in attrs), (page, tag, attrs)
+            for key in ("href", "src"):
+                assert not str(attrs.get(key) or "").lower().startswith("javascript:"), page
+            if tag == "img":
+                assert not str(attrs.get("src") or "").startswith("x"), page
+        assert not any("alert(" in s for s in parsed.scripts), page
+        seen_title |= any(HOSTILE in t for t in parsed.text)
+    assert seen_title  # the title is shown, as text
+    doc = parse(site / "postmortems/2025/pm-2025-001.html")
+    text = " ".join(doc.text)
+    assert "<title>" not in text and HOSTILE in text
+    assert "</td></tr><script>alert(7)</script>" in text and "javascript:alert(8)" in text
+
+
+def test_failed_build_leaves_the_previous_site(tmp_path: Path) -> None:
+    root = write_kb(tmp_path / "kb", [postmortem("PM-2025-001", "2025-03-01")])
+    settings = load_settings(root)
+    site = build_site(settings, root / "site").site_dir
+    before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    guide = root / "content" / "guide.md"
+    guide.write_text("# Guide\n\nSee [the missing page](missing.md).\n")
+    with pytest.raises(SiteError, match="the site was not built"):
+        build_site(settings, root / "site")
+    after = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    assert after == before
+    assert [p.name for p in root.iterdir() if p.name.startswith(".site")] == []
+
+
+def test_refuses_to_replace_a_folder_that_is_not_a_site(tmp_path: Path) -> None:
+    root = write_kb(tmp_path / "kb", [postmortem("PM-2025-001", "2025-03-01")])
+    precious = tmp_path / "notes"
+    precious.mkdir()
+    (precious / "mine.txt").write_text("keep me")
+    with pytest.raises(SiteError, match="does not look like a built site"):
+        build_site(load_settings(root), precious)
+    with pytest.raises(SiteError, match="would contain the sources"):
+        build_site(load_settings(root), root)
+    assert (precious / "mine.txt").read_text() == "keep me"
+
+
+def test_generated_page_clash_is_reported(tmp_path: Path) -> None:
+    root = write_kb(tmp_path / "kb", [postmortem("PM-2025-001", "2025-03-01")])
+    (root / "content" / "trends").mkdir()
+    (root / "content" / "trends" / "index.md").write_text("# Mine\n")
+    with pytest.raises(SiteError, match="the site was not built"):
+        build_site(load_settings(root), root / "site")
+
+
+def test_durations_on_document_page(tmp_path: Path) -> None:
+    timeline = {"started": at("2025-03-01", 9), "detected": at("2025-03-01", 9, 7)}
+    root = write_kb(tmp_path / "kb", [postmortem("PM-2025-001", "2025-03-01", timeline=timeline)])
+    site = build_site(load_settings(root), root / "site").site_dir
+    text = " ".join(parse(site / "postmortems/2025/pm-2025-001.html").text)
+    assert f"7 min / {DASH} / {DASH}" in text
+
+
+def test_links_resolve_with_directory_urls(tmp_path: Path) -> None:
+    fronts = [
+        postmortem("PM-2025-001", "2025-03-01", services=["edge"], tags=["dns"]),
+        postmortem("PM-2025-002", "2025-03-02", related=["PM-2025-001"], services=["edge"]),
+        premortem(
+            "PRE-2025-001",
+            "2025-01-01",
+            risks=[
+                {
+                    "id": "R1",
+                    "scenario": "x",
+                    "categories": ["config"],
+                    "likelihood": 1,
+                    "impact": 1,
+                }
+            ],
+        ),
+    ]
+    root = write_kb(tmp_path / "kb", fronts, directory_urls=True, page_size=10)
+    site = build_site(load_settings(root), root / "site").site_dir
+    assert (site / "postmortems/2025/pm-2025-001/index.html").is_file()
+    links = {url for _tag, url in parse(site / "postmortems/2025/pm-2025-001/index.html").links}
+    assert "../../../services/edge/" in links
+    assert broken_links(site) == []

@@ -1,0 +1,131 @@
+"""The trends page and the home page, on a small hand-checked knowledge base."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from docfactory import at, knowledge_base, postmortem, premortem, render
+
+from kb.site.context import SiteContext
+from kb.site.dashboards import home_page, home_sections, trends_page
+
+
+def ctx() -> SiteContext:
+    def pm(doc_id: str, day: str, minutes: int, **fields: object) -> dict[str, object]:
+        timeline = {
+            "started": at(day, 9),
+            "detected": at(day, 9, minutes),
+            "resolved": at(day, 9, 4 * minutes),
+        }
+        return postmortem(doc_id, day, timeline=timeline, **fields)
+
+    item = {
+        "title": "Fix",
+        "kind": "prevent",
+        "owner": "Ana",
+        "due": dt.date(2025, 5, 1),
+        "status": "open",
+    }
+    fronts = [
+        pm("PM-2025-001", "2025-01-10", 10, categories=["config"], detection="customer-report"),
+        pm("PM-2025-002", "2025-02-10", 20, categories=["config"], action_items=[item]),
+        pm("PM-2025-003", "2025-04-10", 30, categories=["config", "network"], services=["edge"]),
+        pm("PM-2025-004", "2025-05-10", 600, categories=["network"], severity="SEV1"),
+        premortem(
+            "PRE-2024-001",
+            "2024-12-01",
+            services=["edge"],
+            risks=[
+                {
+                    "id": "R1",
+                    "scenario": "DNS",
+                    "categories": ["network"],
+                    "likelihood": 3,
+                    "impact": 3,
+                }
+            ],
+        ),
+    ]
+    return SiteContext(knowledge_base(fronts, today="2025-06-15"))
+
+
+def test_trends_page_has_every_section_with_chart_and_numbers() -> None:
+    page, charts = trends_page(ctx())
+    html = render(page.content)
+    for heading in (
+        "Incidents per month, by severity",
+        "Incidents per quarter, by category group",
+        "Time to detect",
+        "Time to resolve",
+        "How incidents were detected",
+        "Recurring categories",
+        "Action-item follow-through",
+        "Pre-mortem foresight",
+    ):
+        assert f">{heading}</h2>" in html, heading
+    assert len(charts) == 6
+    for chart in charts:
+        assert f'src="{chart.uri.removeprefix("trends/")}#only-light"' in html
+        assert f'src="{chart.dark_uri.removeprefix("trends/")}#only-dark"' in html
+    # One data table per chart, under it.
+    assert html.count('<details class="kb-data">') == 6
+
+
+def test_trends_numbers() -> None:
+    page, charts = trends_page(ctx())
+    by_name = {c.uri.split("/")[-1]: c for c in charts}
+    per_month = by_name["incidents-per-month.svg"]
+    assert per_month.periods == ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06"]
+    assert per_month.series["SEV2"] == [1, 1, 0, 1, 0, 0]
+    assert per_month.series["SEV1"] == [0, 0, 0, 0, 1, 0]
+    detect = by_name["time-to-detect.svg"]
+    assert detect.periods == ["2025-Q1", "2025-Q2"]
+    # Q1: 10 and 20 min -> median 15 min, p90 20 min; Q2: 30 and 600 min.
+    assert detect.series["median"] == [0.25, 315 / 60]
+    assert detect.series["p90"] == [20 / 60, 10.0]
+    html = render(page.content)
+    assert "<td>2025-Q1</td><td>2</td><td>15 min</td><td>20 min</td>" in html
+    recurring = html.split('id="recurring-categories"')[1].split("</table>")[0]
+    assert "Configuration" in recurring and "2 of 4" in recurring
+    assert "Network" not in recurring  # only in 2025-Q2
+    foresight = html.split('id="pre-mortem-foresight"')[1]
+    # PM-2025-003 and -004 are network incidents on or after the pre-mortem; -003 is on edge,
+    # -004 lists no services so does not share one with the pre-mortem.
+    assert re.search(r"anticipated</td>\s*<td[^>]*>25%</td>\s*<td[^>]*>1 of 4</td>", foresight)
+    assert re.search(r"materialised</td>\s*<td[^>]*>0%</td>\s*<td[^>]*>0 of 1</td>", foresight)
+
+
+def test_home_headline_and_links() -> None:
+    site = ctx()
+    home = home_page(site, "Larkspur <KB>")
+    html = render(home.content, home.fragments)
+    assert "<h1" in html and "Larkspur &lt;KB&gt;" in html
+    headline = re.findall(r"<td[^>]*>(.*?)</td>", html.split("At a glance")[1].split("</table>")[0])
+    assert headline[:3] == ["2", "2", "1 h 40 min"]  # Q2 vs Q1; median of 40, 80, 120, 2400 min
+    assert ">1</a>" in headline[3] and "<strong>1</strong>" in headline[4]
+    for target in (
+        "timeline/index.md",
+        "categories/index.md",
+        "trends/index.md",
+        "actions/index.md",
+    ):
+        assert f'href="{target}"' in html
+    latest = html.split('id="latest-incidents"')[1]
+    assert 'href="postmortems/2025/pm-2025-004.html"' in latest
+    assert latest.index("PM-2025-004") < latest.index("PM-2025-001")
+
+
+def test_home_sections_link_from_another_page() -> None:
+    text, fragments = home_sections(ctx(), "guide/index.md")
+    assert "(../trends/index.md)" in text
+    assert 'href="../postmortems/2025/pm-2025-004.html"' in fragments["latest"]
+
+
+def test_author_home_gets_kb_sections_before_its_first_section() -> None:
+    from kb.site.dashboards import with_home_sections
+
+    page = "# Our KB\n\nIntro.\n\n## What's here\n\nText.\n"
+    out = with_home_sections(page, "## At a glance\n\nNumbers.\n")
+    assert out.index("Intro.") < out.index("At a glance") < out.index("What's here")
+    assert with_home_sections("# Only a title\n", "## At a glance\n").endswith("## At a glance\n")

@@ -1,0 +1,163 @@
+"""What kb adds to document pages: card, action items, risk register, Related."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from docfactory import at, knowledge_base, postmortem, premortem, render
+
+from kb.site.context import SiteContext
+from kb.site.md import TIMES
+from kb.site.pages import document_parts
+
+RISKS = [
+    {
+        "id": "R1",
+        "scenario": "Pool runs dry",
+        "categories": ["capacity"],
+        "likelihood": 2,
+        "impact": 5,
+    },
+    {
+        "id": "R2",
+        "scenario": "Webhooks twice",
+        "categories": ["third-party"],
+        "likelihood": 4,
+        "impact": 4,
+        "owner": "Priya",
+    },
+]
+
+
+def page(ctx: SiteContext, doc_id: str, body: str = "## Summary\n\nAuthor text.\n") -> str:
+    """The document's whole page as HTML: kb's parts around the author's Markdown."""
+    doc = ctx.doc(doc_id)
+    assert doc is not None
+    parts = document_parts(doc, ctx)
+    return render(parts.before + body + parts.after, parts.fragments)
+
+
+def site(today: str = "2025-06-30", **pm_fields: object) -> SiteContext:
+    main = postmortem(
+        "PM-2025-002",
+        "2025-03-14",
+        title="Checkout <b>errors</b>",
+        services=["checkout", "payments api"],
+        tags=["pool"],
+        categories=["capacity", "config"],
+        timeline={
+            "started": at("2025-03-14", 9),
+            "detected": at("2025-03-14", 9, 12),
+            "mitigated": at("2025-03-14", 10, 5),
+            "resolved": at("2025-03-15", 13),
+        },
+        related=["PM-2025-001"],
+        premortem_risks=["PRE-2025-001#R1"],
+        action_items=[
+            {
+                "title": "Alert on pool use",
+                "kind": "detect",
+                "owner": "Ada",
+                "due": dt.date(2025, 4, 1),
+                "status": "open",
+                "ticket": "https://t.example/OPS-1",
+            },
+            {
+                "title": "Raise pool size",
+                "kind": "prevent",
+                "owner": "Bo",
+                "due": dt.date(2025, 9, 1),
+                "status": "in-progress",
+            },
+            {
+                "title": "Write runbook",
+                "kind": "process",
+                "owner": "Cy",
+                "due": dt.date(2025, 3, 20),
+                "status": "done",
+                "closed": dt.date(2025, 3, 19),
+            },
+        ],
+        **pm_fields,
+    )
+    kb = knowledge_base(
+        [
+            postmortem("PM-2025-001", "2025-01-10", title="Earlier pool trouble"),
+            main,
+            postmortem("PM-2025-003", "2025-05-01", title="Later one", related=["PM-2025-002"]),
+            premortem("PRE-2025-001", "2025-01-02", title="Payments launch", risks=RISKS),
+        ],
+        today=today,
+    )
+    return SiteContext(kb, similar={"PM-2025-002": [("PM-2025-003", 2.0), ("PM-9999-999", 1.0)]})
+
+
+def test_card_shows_facts_in_human_units_with_links() -> None:
+    out = page(site(), "PM-2025-002")
+    assert "<h1" in out and "Checkout &lt;b&gt;errors&lt;/b&gt;" in out
+    assert out.index("PM-2025-002 · SEV2") < out.index("Author text")
+    assert "PM-2025-002 · SEV2 Major · published" in out
+    assert "12 min / 1 h 05 min / 1 d 4 h" in out  # detect / mitigate / resolve
+    assert 'href="../../services/checkout/index.html"' in out
+    assert 'href="../../services/payments-api/index.html">payments api</a>' in out
+    assert 'href="../../categories/capacity/index.html">Capacity and resource exhaustion</a>' in out
+    assert 'href="../../tags/pool/index.html"' in out
+    assert "Code deploy" in out and "Automated alert" in out
+    assert "2 open of 3, <strong>1 overdue</strong>" in out
+
+
+def test_no_second_h1_when_the_author_wrote_one() -> None:
+    ctx = site()
+    doc = ctx.doc("PM-2025-002")
+    assert doc is not None
+    doc.body = "# My own title\n\nText\n"
+    out = page(ctx, "PM-2025-002", doc.body)
+    assert out.count("<h1") == 1 and "My own title" in out
+
+
+def test_action_items_table_marks_overdue() -> None:
+    out = page(site(), "PM-2025-002")
+    assert '<h2 id="tracked-action-items">' in out
+    rows = out.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
+    assert len(rows) == 3
+    assert "overdue" in rows[0] and "<strong>2025-04-01</strong>" in rows[0]
+    assert '<a href="https://t.example/OPS-1">' in rows[0]
+    assert "in-progress" in rows[1] and "overdue" not in rows[1]
+    assert "done" in rows[2]
+
+
+def test_related_links_both_ways_risks_and_similar() -> None:
+    out = page(site(), "PM-2025-002")
+    assert '<h2 id="related">Related' in out
+    related = out.split("Related documents</h3>")[1].split("</ul>")[0]
+    assert "Earlier pool trouble" in related  # named here
+    assert "Later one" in related and "(links here)" in related  # names this one
+    assert 'href="../../premortems/2025/pre-2025-001.html#risk-r1"' in out
+    assert "Pool runs dry (score 10)" in out
+    similar = out.split("Similar incidents</h3>")[1]
+    assert "Later one" in similar and "PM-9999-999" not in similar  # unknown ids are skipped
+
+
+def test_backlink_appears_on_the_linked_document() -> None:
+    out = page(site(), "PM-2025-001")
+    assert "Checkout &lt;b&gt;errors&lt;/b&gt;" in out and "(links here)" in out
+
+
+def test_risk_register_with_materialised_links() -> None:
+    out = page(site(), "PRE-2025-001")
+    assert "PRE-2025-001 · pre-mortem · open" in out
+    assert "2, 1 materialised so far" in out
+    assert '<h2 id="risk-register">' in out
+    rows = out.split("<tbody>")[1].split("<tr>")[1:]
+    # Highest score first: R2 (16) then R1 (10).
+    assert 'id="risk-r2"' in rows[0] and f"4 {TIMES} 4 = <strong>16</strong>" in rows[0]
+    assert "not (yet) materialised" in rows[0]
+    assert 'id="risk-r1"' in rows[1]
+    assert '<a href="../../postmortems/2025/pm-2025-002.html">PM-2025-002</a>' in rows[1]
+
+
+def test_no_related_section_when_nothing_relates() -> None:
+    kb = knowledge_base([postmortem("PM-2025-001", "2025-01-10")])
+    out = page(SiteContext(kb), "PM-2025-001")
+    assert "Related" not in out and "Tracked action items" not in out
+    assert "<!--" not in out  # no empty slot left behind

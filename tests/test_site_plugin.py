@@ -1,0 +1,133 @@
+"""The plugin's hooks on a validated mkdocs config (no full build)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from docfactory import postmortem
+from sitecheck import write_kb
+
+pytestmark = pytest.mark.slow  # each test starts the chart-drawing process
+
+
+def configured(root: Path) -> tuple[Any, Any]:
+    from mkdocs.config import load_config
+
+    config = load_config(str(root / "mkdocs.yml"))
+    config = config.plugins.on_config(config)  # events run through the collection, as in a build
+    return config, config.plugins["kb"]
+
+
+def test_on_files_adds_generated_pages_and_a_bounded_nav(tmp_path: Path) -> None:
+    from mkdocs.structure.files import InclusionLevel, get_files
+
+    root = write_kb(tmp_path, [postmortem("PM-2025-001", "2025-03-01", services=["edge"])])
+    (root / "content" / "guide.md").write_text("# Guide\n")
+    config, plugin = configured(root)
+    files = config.plugins.on_files(get_files(config), config=config)
+    for uri in ("index.md", "trends/index.md", "services/edge/index.md", "trends/detection.svg"):
+        generated = files.get_file_from_path(uri)
+        assert generated is not None and generated.generated_by, uri
+    assert config.nav == [
+        {"Home": "index.md"},
+        {"Timeline": "timeline/index.md"},
+        {"Pre-mortems": "premortems/index.md"},
+        {"Categories": "categories/index.md"},
+        {"Services": "services/index.md"},
+        {"Tags": "tags/index.md"},
+        {"Action items": "actions/index.md"},
+        {"Trends": "trends/index.md"},
+        "guide.md",
+    ]
+    doc = files.get_file_from_path("postmortems/2025/pm-2025-001.md")
+    assert doc.inclusion is InclusionLevel.NOT_IN_NAV
+    plugin.on_post_build(config=config)
+
+
+def test_an_explicit_nav_is_left_alone(tmp_path: Path) -> None:
+    from mkdocs.structure.files import get_files
+
+    root = write_kb(tmp_path, [postmortem("PM-2025-001", "2025-03-01")])
+    mkdocs_yml = root / "mkdocs.yml"
+    mkdocs_yml.write_text(mkdocs_yml.read_text() + "nav:\n  - Trends: trends/index.md\n")
+    config, plugin = configured(root)
+    config.plugins.on_files(get_files(config), config=config)
+    assert config.nav == [{"Trends": "trends/index.md"}]
+    plugin.on_post_build(config=config)
+
+
+def test_documents_excluded_by_mkdocs_are_not_listed(tmp_path: Path) -> None:
+    from mkdocs.structure.files import get_files
+
+    fronts = [postmortem("PM-2025-001", "2025-03-01"), postmortem("PM-2025-002", "2025-03-02")]
+    root = write_kb(tmp_path, fronts)
+    mkdocs_yml = root / "mkdocs.yml"
+    mkdocs_yml.write_text(mkdocs_yml.read_text() + "exclude_docs: |\n  pm-2025-002.md\n")
+    config, plugin = configured(root)
+    config.plugins.on_files(get_files(config), config=config)
+    assert [d.id for d in plugin.context.kb.documents] == ["PM-2025-001"]
+    plugin.on_post_build(config=config)
+
+
+def test_invalid_documents_fail_with_their_locations(tmp_path: Path) -> None:
+    from mkdocs.exceptions import PluginError
+    from mkdocs.structure.files import get_files
+
+    root = write_kb(tmp_path, [postmortem("PM-2025-001", "2025-03-01", severity="SEV9")])
+    config, _plugin = configured(root)
+    with pytest.raises(PluginError) as err:
+        config.plugins.on_files(get_files(config), config=config)
+    message = str(err.value)
+    assert "kb: 1 problem(s) in the documents" in message
+    assert "pm-2025-001.md:6:1: severity: 'SEV9' is not one of" in message
+
+
+def test_document_page_gets_escaped_meta_and_its_parts(tmp_path: Path) -> None:
+    from mkdocs.structure.files import get_files
+    from mkdocs.structure.pages import Page
+
+    title = '<script>alert("x")</script>'
+    root = write_kb(tmp_path, [postmortem("PM-2025-001", "2025-03-01", title=title)])
+    config, plugin = configured(root)
+    files = config.plugins.on_files(get_files(config), config=config)
+    file = files.get_file_from_path("postmortems/2025/pm-2025-001.md")
+    page = Page(None, file, config)
+    page.read_source(config)
+    out = config.plugins.on_page_markdown(page.markdown, page=page, config=config, files=files)
+    assert page.meta == {
+        "title": "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;",
+        "description": "Something broke.",
+    }
+    assert out.startswith('# &lt;script&gt;alert("x")&lt;/script&gt;\n')
+    assert out.index("<!--kb:card-->") < out.index("Body text.")
+    html = config.plugins.on_page_content(
+        "<h1>t</h1>\n<!--kb:card-->", page=page, config=config, files=files
+    )
+    assert "PM-2025-001 · SEV2 Major · published" in html
+    plugin.on_post_build(config=config)
+
+
+def test_option_validation(tmp_path: Path) -> None:
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort
+
+    root = write_kb(tmp_path, [postmortem("PM-2025-001", "2025-03-01")], page_size=3)
+    with pytest.raises(Abort):
+        load_config(str(root / "mkdocs.yml"))
+    text = (root / "mkdocs.yml").read_text().replace("page_size: 3", "page_size: 20")
+    (root / "mkdocs.yml").write_text(text.replace("today: 2025-06-30", "today: tomorrow"))
+    with pytest.raises(Abort):
+        load_config(str(root / "mkdocs.yml"))
+
+
+def test_today_option_sets_the_day(tmp_path: Path) -> None:
+    from mkdocs.structure.files import get_files
+
+    root = write_kb(tmp_path, [postmortem("PM-2025-001", "2025-03-01")], today="2031-01-02")
+    config, plugin = configured(root)
+    config.plugins.on_files(get_files(config), config=config)
+    assert plugin.context.today == dt.date(2031, 1, 2)
+    plugin.on_post_build(config=config)

@@ -1,0 +1,57 @@
+"""Similar incidents by shared categories, services and tags, in one bounded batch."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from docfactory import document, postmortem, premortem
+
+from kb.site.similar import similar_map
+
+
+def test_rare_shared_values_count_more_and_self_is_excluded() -> None:
+    docs = [
+        document(postmortem("PM-2025-001", "2025-01-01", categories=["config"], services=["edge"])),
+        # Shares the common category only.
+        document(postmortem("PM-2025-002", "2025-01-02", categories=["config"], services=["db"])),
+        # Shares the rare service and the category.
+        document(postmortem("PM-2025-003", "2025-01-03", categories=["config"], services=["edge"])),
+        # Shares nothing.
+        document(postmortem("PM-2025-004", "2025-01-04", categories=["network"], services=["api"])),
+        document(postmortem("PM-2025-005", "2025-01-05", categories=["config"], services=["db"])),
+        document(premortem("PRE-2025-001", "2025-01-01")),
+    ]
+    result = similar_map(docs, limit=3)
+    assert set(result) == {f"PM-2025-00{i}" for i in range(1, 6)}  # postmortems only
+    first = [doc_id for doc_id, _ in result["PM-2025-001"]]
+    assert first[0] == "PM-2025-003"
+    assert "PM-2025-001" not in first and "PM-2025-004" not in first
+    assert len(first) == 3
+    assert result["PM-2025-004"] == []
+    scores = [s for _, s in result["PM-2025-001"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_common_values_compare_only_nearby_incidents() -> None:
+    start = dt.date(2020, 1, 1)
+    docs = [
+        document(
+            postmortem(
+                f"PM-{(start + dt.timedelta(days=i)).year}-{i + 1:03d}",
+                (start + dt.timedelta(days=i)).isoformat(),
+                categories=["config"],
+            )
+        )
+        for i in range(200)
+    ]
+    result = similar_map(docs, limit=5, window=10)
+    # Every incident shares the category; ties go to the closest in time.
+    middle = docs[100].id
+    neighbours = {doc_id for doc_id, _ in result[middle]}
+    assert neighbours <= {docs[i].id for i in range(95, 106)}
+    assert len(result[middle]) == 5
+
+
+def test_limit_zero_gives_no_similar() -> None:
+    docs = [document(postmortem(f"PM-2025-00{i}", f"2025-01-0{i}")) for i in range(1, 4)]
+    assert similar_map(docs, limit=0) == {d.id: [] for d in docs}

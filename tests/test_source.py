@@ -1,0 +1,69 @@
+"""The fast YAML path of kb.source must give exactly what PyYAML's safe loader gives."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import yaml
+
+from kb.source import KeyLocator, YamlProblem, _SafeLoader, parse_yaml
+
+SAME_AS_PYYAML = [
+    "title: plain\ncount: 3\nratio: 0.25\nflag: true\nnothing: null\nempty:\n",
+    "when: 2025-03-14\nat: 2025-03-14T09:12:00+01:00\nutc: 2025-03-14T08:12:00Z\n",
+    "bad_date: 2025-02-30\n",  # kb keeps impossible dates as strings
+    "octal: 0o17\nhex: 0x1F\nsexagesimal: 1:30\nunderscored: 1_000\nold_octal: 017\n",
+    "yes: on\nno: off\nY: n\n",  # YAML 1.1 booleans, as keys too
+    "dup: 1\ndup: 2\n",  # the last one wins
+    "list: [a, 1, 2.5, ~, 2025-01-01]\nnested: {a: {b: [c, {d: e}]}}\n",
+    '"quoted: key": "1"\nsingle: \'true\'\nblock: |\n  two\n  lines\nfolded: >-\n  one\n  line\n',
+    "1: int key\n2025-01-01: date key\ntrue: bool key\n",
+    "= : value tag\n",
+    "inf: .inf\nneg: -.Inf\n",
+    "",
+    "# only a comment\n",
+    "- a\n- b\n",
+    "just a string\n",
+    "title: R&D review *draft*\n",  # anchor and alias characters inside strings
+    "base: &b {x: 1}\nother: *b\nmerged:\n  <<: *b\n  y: 2\n",
+    "tagged: !!str 123\n",
+]
+
+
+@pytest.mark.parametrize("text", SAME_AS_PYYAML)
+def test_parse_yaml_matches_pyyaml_safe_loader(text: str) -> None:
+    expected = yaml.load(text, Loader=_SafeLoader)
+    assert parse_yaml(text) == expected
+    assert repr(parse_yaml(text)) == repr(expected)  # same types, not only equal values
+
+
+def test_nan_is_nan() -> None:
+    assert math.isnan(parse_yaml("x: .nan\n")["x"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "? [a, b]\n: unhashable key\n",
+        "obj: !!python/object:os.system x\n",
+        "a: [unclosed\n",
+        "a: 1\n---\nb: 2\n",
+    ],
+)
+def test_errors_match_pyyaml(text: str) -> None:
+    with pytest.raises(yaml.YAMLError) as expected:
+        yaml.load(text, Loader=_SafeLoader)
+    with pytest.raises(YamlProblem) as got:
+        parse_yaml(text, first_line=2)
+    mark = expected.value.context_mark or expected.value.problem_mark  # type: ignore[attr-defined]
+    assert got.value.line == 2 + mark.line
+
+
+def test_locator_finds_keys_again_after_release() -> None:
+    text = "id: PM-2025-001\naction_items:\n  - title: a\n    due: 2025-01-01\n"
+    locator = KeyLocator(text, first_line=2)
+    assert locator.locate(("action_items", 0, "due")) == (5, 5)
+    locator.release()
+    assert locator.locate(("action_items", 0, "due")) == (5, 5)
+    assert locator.has(("id",)) and not locator.has(("title",))
