@@ -86,13 +86,15 @@ def ensure_fresh(
 
     `on_stale` hears why an update is needed before it starts (it may take a while).
     """
-    from kb.search.fresh import stale_reason
+    from kb.search.fresh import TOUCHED_MIN, check, record_stats
 
-    reason = stale_reason(settings)
-    if reason is None:
+    found = check(settings)
+    if found.reason is None:
+        if found.touched >= TOUCHED_MIN:
+            record_stats(settings)  # so the next check need not hash them again
         return None
     if on_stale is not None:
-        on_stale(reason)
+        on_stale(found.reason)
     from kb.search.indexer import update_index
 
     return update_index(settings, progress=progress, timeout=timeout, on_wait=on_wait)
