@@ -18,6 +18,7 @@ _NUMBERED = re.compile(r"\d+[.)] ")
 _ANALYZER = SCHEMA["body"].analyzer
 _WORD = _ANALYZER.items[0].expression  # the analyzer's own tokenizer pattern
 _STEMS: dict[str, str] = {}  # lower-cased word -> its stem ('' when the analyzer drops it)
+_STEMS_MAX = 100_000  # a long-running process starts the memo over past this many words
 
 
 def _could_match(text: str, terms: set[str], prefixes: tuple[str, ...]) -> bool:
@@ -30,6 +31,8 @@ def _could_match(text: str, terms: set[str], prefixes: tuple[str, ...]) -> bool:
         word = match.group().lower()
         stem = _STEMS.get(word)
         if stem is None:
+            if len(_STEMS) >= _STEMS_MAX:
+                _STEMS.clear()
             stem = _STEMS[word] = next((t.text for t in _ANALYZER(word)), "")
         if stem and (stem in terms or (prefixes and stem.startswith(prefixes))):
             return True
