@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -179,3 +180,12 @@ def run_kb(args: list[str], capsys: object) -> tuple[int, str, str]:
     out, err = capsys.readouterr()  # type: ignore[attr-defined]
     code = exited.value.code
     return (code if isinstance(code, int) else 0), out, err
+
+
+def write_example_kb(root: Path) -> Settings:
+    """A copy of the repository's example knowledge base (content, mkdocs.yml, taxonomy)."""
+    repo = Path(__file__).resolve().parents[1]
+    shutil.copytree(repo / "content", root / "content")
+    for name in ("mkdocs.yml", "taxonomy.yml"):
+        shutil.copy(repo / name, root / name)
+    return load_settings(root)

@@ -174,6 +174,28 @@ def test_import_paths_stay_lean(kb_root: Settings) -> None:
     assert "loaded: ['whoosh']" in done.stderr
 
 
+def test_search_on_a_fresh_index_loads_only_what_it_needs(kb_root: Settings) -> None:
+    # Each of these cost `kb search` tens of milliseconds and none is used on this path.
+    assert _kb(["index"], kb_root.root).returncode == 0
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import atexit, sys\n"
+            "watched = ('kb.search.indexer', 'kb.loader', 'numpy', 'asyncio', 'urllib.request')\n"
+            "atexit.register(lambda: print('loaded:', [m for m in watched if m in sys.modules],"
+            " file=sys.stderr))\n"
+            "from kb.cli import main\n"
+            "main(['search', 'pool'])\n",
+        ],
+        cwd=kb_root.root,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0 and "PM-2025-001" in done.stdout
+    assert "loaded: []" in done.stderr
+
+
 def test_concurrent_writer_fails_clearly(kb_root: Settings) -> None:
     holder = subprocess.Popen(
         [

@@ -165,6 +165,18 @@ def test_older_schema_version_is_rebuilt(kb_root: Settings) -> None:
     assert _ids(kb_root, "deadlock") == ["PM-2024-007"]
 
 
+def test_index_of_an_older_kb_is_rebuilt(kb_root: Settings) -> None:
+    update_index(kb_root)
+    folder = store.current(kb_root.index_dir)
+    assert folder is not None
+    (folder / mf.MANIFEST).rename(folder / mf.LEGACY)  # as kb wrote it before the tagged format
+    assert stale_reason(kb_root) == "the index was written by an older kb"
+    report = update_index(kb_root)
+    assert report.rebuilt == "the index was written by an older kb"
+    assert stale_reason(kb_root) is None
+    assert _ids(kb_root, "deadlock") == ["PM-2024-007"]
+
+
 def test_unreadable_index_is_rebuilt(kb_root: Settings) -> None:
     update_index(kb_root)
     folder = store.current(kb_root.index_dir)

@@ -78,3 +78,48 @@ def test_unreadable_manifest_loads_as_none(tmp_path: Path) -> None:
     assert mf.load(tmp_path) is None
     (tmp_path / mf.MANIFEST).write_text('{"schema": 1}', encoding="utf-8")
     assert mf.load(tmp_path) is None
+    (tmp_path / mf.MANIFEST).write_bytes(b"kb manifest 1\n" + b"\x00" * 20)  # another format
+    assert mf.load(tmp_path) is None and mf.peek(tmp_path) is None
+
+
+def test_a_cut_short_manifest_is_unreadable(tmp_path: Path) -> None:
+    mf.save(tmp_path, _manifest(99, **{"a.md": mf.Entry(1, 2, "d", "doc", "PM-2025-001")}))
+    data = (tmp_path / mf.MANIFEST).read_bytes()
+    (tmp_path / mf.MANIFEST).write_bytes(data[:-3])  # the per-file columns are cut
+    assert mf.load(tmp_path) is None
+    (tmp_path / mf.MANIFEST).write_bytes(data[:30])  # so is the stat part
+    assert mf.load(tmp_path) is None and mf.peek(tmp_path) is None
+    assert mf.unreadable_reason(tmp_path) == "the index manifest is missing or unreadable"
+
+
+def test_an_older_kb_manifest_is_named(tmp_path: Path) -> None:
+    (tmp_path / mf.LEGACY).write_text('{"schema": 2, "files": {}}', encoding="utf-8")
+    assert mf.load(tmp_path) is None
+    assert mf.unreadable_reason(tmp_path) == "the index was written by an older kb"
+
+
+def test_peek_reads_what_a_freshness_check_needs(tmp_path: Path) -> None:
+    scanned = 2_000_000_000_000_000_000
+    settled, recent = scanned - 60 * 10**9, scanned - 10**9
+    manifest = _manifest(
+        scanned,
+        **{
+            "old.md": mf.Entry(3, settled, "h1", "doc", "PM-2025-001"),
+            "new.md": mf.Entry(4, recent, "h2", "page"),
+            "gone.md": mf.Entry(5, settled, "h3", "error", None, ((1, 1, "", "bad"),)),
+        },
+    )
+    mf.save(tmp_path, manifest)
+    snapshot = mf.peek(tmp_path)
+    assert snapshot is not None
+    assert (snapshot.schema, snapshot.taxonomy, snapshot.scanned_ns) == (1, "t", scanned)
+    assert snapshot.stats == {
+        "gone.md": (5, settled),
+        "new.md": (4, recent),
+        "old.md": (3, settled),
+    }
+    assert snapshot.racy == ("new.md",)
+    assert snapshot.sha("gone.md") == "h3"
+    files = {"old.md": (3, settled + 1), "new.md": (4, recent), "added.md": (1, 1)}
+    assert snapshot.changes(files) == mf.diff(manifest, files)
+    assert snapshot.changes(files).modified == ["new.md", "old.md"]  # racy, and touched

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from kb.search import snippets
 from kb.search.snippets import WIDTH, best_line, highlight
+from kb.source import split
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "content"
 
 BODY = """\
 ## Summary
@@ -65,3 +73,29 @@ def test_highlight_short_text() -> None:
     assert snippet.line is None
     assert snippet.render(str.upper) == "Checkout connection POOL exhausted"
     assert snippet.as_dict()["highlights"] == [[20, 24]]
+
+
+def test_the_quick_word_test_never_changes_the_snippet(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every example document, with stems, prefixes, dotted names and stop words as terms:
+    # skipping passages that cannot match must pick exactly what the analyzer alone picks.
+    bodies = [split(p.read_text(encoding="utf-8")) for p in sorted(EXAMPLE.rglob("*.md"))]
+    asks = [
+        ({"pool", "exhaust", "connect"}, ()),
+        ({"failov", "replica"}, ("promot",)),
+        ({"certif", "expir", "tl"}, ()),
+        (set(), ("dns",)),
+        ({"the", "api.example.com", "oomkil"}, ("heap",)),
+    ]
+    picked = [
+        best_line(parts.body, parts.body_first_line, terms, prefixes)
+        for parts in bodies
+        for terms, prefixes in asks
+    ]
+    assert sum(s is not None for s in picked) > 30
+    monkeypatch.setattr(snippets, "_could_match", lambda text, terms, prefixes: True)
+    again = [
+        best_line(parts.body, parts.body_first_line, terms, prefixes)
+        for parts in bodies
+        for terms, prefixes in asks
+    ]
+    assert picked == again

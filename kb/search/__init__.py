@@ -2,15 +2,23 @@
 
 This package is the only place kb imports whoosh. Modules, each with one job:
 
+    imports    imports whoosh without the heavy modules it never needs
     schema     the whoosh schema, field boosts, a document's indexed fields
     manifest   what the index was built from (stat, hash, id per file)
     store      index folder layout: generations, CURRENT pointer, write lock
-    indexer    update_index / stale_reason: incremental or full builds
+    fresh      stale_reason: does the index match the content? (stats only)
+    indexer    update_index: incremental or full builds
     query      query syntax checks, filters, date parsing
     searcher   SearchIndex: search and hits
     snippets   the best matching line of a hit
     suggest    "did you mean" when nothing matches
-    similar    similar / similar_map: key-term "more like this"
+    keyterms   a document's key terms (Bo1), for "more like this"
+    bm25       whoosh's BM25F scores of single terms, summed in Python or numpy
+    morelike   similar / similar_map: documents sharing a document's key terms
+
+Names are imported from their module on first use, so `kb search` on an
+up-to-date index never loads the indexer (nor pydantic), and only big
+similar_map batches load numpy.
 
 Typical use::
 
@@ -23,14 +31,47 @@ Typical use::
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from kb.config import Settings
-from kb.search.indexer import IndexReport, Progress, stale_reason, update_index
-from kb.search.query import Filters, parse_date
-from kb.search.searcher import Hit, Results, SearchIndex
-from kb.search.similar import Similar, similar, similar_map
-from kb.search.snippets import Snippet
+from kb.search.imports import import_whoosh
+
+import_whoosh()  # before any module of this package imports whoosh
+
+if TYPE_CHECKING:
+    from kb.config import Settings
+    from kb.search.fresh import stale_reason
+    from kb.search.indexer import IndexReport, Progress, update_index
+    from kb.search.morelike import Similar, similar, similar_map
+    from kb.search.query import Filters, parse_date
+    from kb.search.searcher import Hit, Results, SearchIndex
+    from kb.search.snippets import Snippet
+
+_HOMES = {
+    "stale_reason": "fresh",
+    "IndexReport": "indexer",
+    "Progress": "indexer",
+    "update_index": "indexer",
+    "Filters": "query",
+    "parse_date": "query",
+    "Hit": "searcher",
+    "Results": "searcher",
+    "SearchIndex": "searcher",
+    "Similar": "morelike",
+    "similar": "morelike",
+    "similar_map": "morelike",
+    "Snippet": "snippets",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'kb.search' has no attribute '{name}'")
+    value = getattr(importlib.import_module(f"kb.search.{home}"), name)
+    globals()[name] = value
+    return value
 
 
 def ensure_fresh(
@@ -45,11 +86,17 @@ def ensure_fresh(
 
     `on_stale` hears why an update is needed before it starts (it may take a while).
     """
-    reason = stale_reason(settings)
-    if reason is None:
+    from kb.search.fresh import TOUCHED_MIN, check, record_stats
+
+    found = check(settings)
+    if found.reason is None:
+        if found.touched >= TOUCHED_MIN:
+            record_stats(settings)  # so the next check need not hash them again
         return None
     if on_stale is not None:
-        on_stale(reason)
+        on_stale(found.reason)
+    from kb.search.indexer import update_index
+
     return update_index(settings, progress=progress, timeout=timeout, on_wait=on_wait)
 
 

@@ -13,7 +13,6 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +22,7 @@ from kb.config import Settings
 from kb.problems import Problem
 from kb.search import manifest as mf
 from kb.search import store
+from kb.search.fresh import taxonomy_digest, version_reason
 from kb.search.schema import SCHEMA, SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -57,57 +57,6 @@ class IndexReport:
         return bool(self.added or self.updated or self.removed or self.rebuilt)
 
 
-def taxonomy_digest(settings: Settings) -> str:
-    """Hash of the taxonomy documents are validated against (a change re-checks them all)."""
-    try:
-        if settings.taxonomy_path is not None:
-            return mf.digest(settings.taxonomy_path.read_bytes())
-        return mf.digest(resources.files("kb").joinpath("data", "taxonomy.yml").read_bytes())
-    except OSError:
-        return ""
-
-
-def stale_reason(settings: Settings) -> str | None:
-    """Why the index does not match the content (None when it does); stats, reads no YAML."""
-    folder = store.current(settings.index_dir)
-    if folder is None:
-        return "there is no index yet"
-    manifest = mf.load(folder)
-    reason = _version_reason(manifest)
-    if reason or manifest is None:
-        return reason
-    if manifest.taxonomy != taxonomy_digest(settings):
-        return "the taxonomy changed"
-    changes = mf.diff(manifest, mf.scan(settings.content_dir))
-    if changes.added or changes.deleted:
-        return _describe(changes)
-    for rel in changes.modified:
-        if mf.file_digest(settings.content_dir / rel) != manifest.entries[rel].sha:
-            return _describe(changes)
-    return None
-
-
-def _version_reason(manifest: mf.Manifest | None) -> str | None:
-    if manifest is None:
-        return "the index manifest is missing or unreadable"
-    if manifest.schema != SCHEMA_VERSION:
-        return f"the index was written by schema version {manifest.schema} (now {SCHEMA_VERSION})"
-    return None
-
-
-def _describe(changes: mf.Changes) -> str:
-    parts = [
-        f"{len(files)} {what}"
-        for files, what in (
-            (changes.added, "new"),
-            (changes.modified, "modified"),
-            (changes.deleted, "deleted"),
-        )
-        if files
-    ]
-    return "files changed (" + ", ".join(parts) + ")"
-
-
 def update_index(
     settings: Settings,
     *,
@@ -136,8 +85,10 @@ def _update(settings: Settings, rebuild: bool, progress: Progress | None) -> Ind
         reason: str | None = "asked to rebuild"
     elif folder is None:
         reason = "there was no index yet"
+    elif manifest is None:
+        reason = mf.unreadable_reason(folder)
     else:
-        reason = _version_reason(manifest) or _unreadable(folder)
+        reason = version_reason(manifest.schema) or _unreadable(folder)
     scanned_ns = mf.now_ns()
     files = mf.scan(settings.content_dir)
     taxonomy_sha = taxonomy_digest(settings)

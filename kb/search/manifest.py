@@ -10,22 +10,36 @@ except when it was modified so shortly before the scan that a later edit could
 keep the same mtime (git calls these "racily clean"): those are re-hashed.
 Every update is idempotent per file, so a crash between the whoosh commit and
 the manifest write only means the next run redoes the same work.
+
+On disk the manifest is a format tag and two marshal'ed parts: first the
+header and a {path: (size, mtime)} dict with the racily clean paths, then the
+other columns (hash, kind, id, problems) in the dict's order. `kb search`
+checks freshness on every run: `peek` decodes only the first part (about 5 ms
+at 10,000 files, where the JSON manifest took 25 ms to load) and the scan is
+compared with it as one dict comparison, without building an Entry per file.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import marshal
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
 from kb.errors import SearchError
 
 Kind = Literal["doc", "page", "error"]
-MANIFEST = "manifest.json"
+MANIFEST = "manifest.bin"
+LEGACY = "manifest.json"  # what kb 0.1 development builds wrote; such an index is rebuilt
+# Bump the number when the columns change: a manifest with another tag is unreadable,
+# and an unreadable manifest means a full rebuild.
+_TAG = b"kb manifest 2\n"
+_MARSHAL_VERSION = 4
 # Modification times this close to the scan may hide a second edit with the same
 # mtime (coarse filesystem clocks); such entries are verified by hash.
 RACY_NS = 2_000_000_000
@@ -44,16 +58,6 @@ class Entry:
     id: str | None = None
     problems: tuple[tuple[int, int, str, str], ...] = ()  # (line, column, field, message)
 
-    def to_json(self) -> list[Any]:
-        """Compact JSON form (a list, to keep big manifests small and fast to load)."""
-        return [self.size, self.mtime_ns, self.sha, self.kind, self.id, [*self.problems]]
-
-    @classmethod
-    def from_json(cls, raw: list[Any]) -> Entry:
-        """Inverse of to_json."""
-        size, mtime_ns, sha, kind, doc_id, problems = raw
-        return cls(size, mtime_ns, sha, kind, doc_id, tuple(tuple(p) for p in problems))
-
 
 @dataclass
 class Manifest:
@@ -67,6 +71,31 @@ class Manifest:
     def is_racy(self, entry: Entry) -> bool:
         """Whether an edit after the scan could have left this entry's stat unchanged."""
         return entry.mtime_ns >= self.scanned_ns - RACY_NS
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The part of a manifest a freshness check needs, read without building entries."""
+
+    schema: int
+    taxonomy: str
+    scanned_ns: int
+    stats: dict[str, Stat]  # path -> (size, mtime_ns)
+    racy: tuple[str, ...]  # paths whose stat alone cannot prove them unchanged
+    _rest: bytes  # the other columns, still encoded
+
+    @cached_property
+    def _sha_of(self) -> dict[str, str]:
+        rest = _rest(self._rest, len(self.stats))
+        return dict(zip(self.stats, rest[0], strict=True)) if rest else {}
+
+    def sha(self, path: str) -> str | None:
+        """The content hash recorded for `path` (None when unknown)."""
+        return self._sha_of.get(path)
+
+    def changes(self, files: Mapping[str, Stat]) -> Changes:
+        """How `files` differ from this snapshot (like `diff` on the whole manifest)."""
+        return _diff(self.stats, set(self.racy), files)
 
 
 @dataclass
@@ -116,19 +145,22 @@ def scan(content_dir: Path) -> dict[str, Stat]:
     return out
 
 
-def diff(manifest: Manifest | None, files: dict[str, Stat]) -> Changes:
+def diff(manifest: Manifest | None, files: Mapping[str, Stat]) -> Changes:
     """Files added, possibly modified and deleted since the manifest was written."""
+    if manifest is None:
+        return _diff({}, set(), files)
+    old = {path: (e.size, e.mtime_ns) for path, e in manifest.entries.items()}
+    racy = {path for path, e in manifest.entries.items() if manifest.is_racy(e)}
+    return _diff(old, racy, files)
+
+
+def _diff(old: Mapping[str, Stat], racy: set[str], files: Mapping[str, Stat]) -> Changes:
     changes = Changes()
-    old = manifest.entries if manifest else {}
-    for path, (size, mtime_ns) in files.items():
-        entry = old.get(path)
-        if entry is None:
+    for path, stat in files.items():
+        known = old.get(path)
+        if known is None:
             changes.added.append(path)
-        elif (
-            entry.size != size
-            or entry.mtime_ns != mtime_ns
-            or (manifest is not None and manifest.is_racy(entry))
-        ):
+        elif known != stat or path in racy:
             changes.modified.append(path)
     changes.deleted = [path for path in old if path not in files]
     changes.added.sort()
@@ -155,33 +187,113 @@ def now_ns() -> int:
     return time.time_ns()
 
 
+def _parts(folder: Path) -> tuple[tuple[Any, ...], bytes] | None:
+    """The decoded stat part and the still-encoded rest of a manifest file."""
+    try:
+        data = (folder / MANIFEST).read_bytes()
+        if not data.startswith(_TAG):
+            return None
+        start = len(_TAG) + 8
+        end = start + int.from_bytes(data[len(_TAG) : start], "little")
+        head = marshal.loads(data[start:end])
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    if not (isinstance(head, tuple) and len(head) == 5):
+        return None
+    schema, taxonomy, scanned_ns, stats, racy = head
+    if not (
+        isinstance(schema, int)
+        and isinstance(taxonomy, str)
+        and isinstance(scanned_ns, int)
+        and isinstance(stats, dict)
+        and isinstance(racy, tuple)
+    ):
+        return None
+    return head, data[end:]
+
+
+def _rest(encoded: bytes, count: int) -> tuple[tuple[Any, ...], ...] | None:
+    """The per-file columns after the stats (hash, kind, id, problems), in the stats' order."""
+    try:
+        columns = marshal.loads(encoded)
+    except (ValueError, EOFError, TypeError):
+        return None
+    if not (isinstance(columns, tuple) and len(columns) == 4):
+        return None
+    if not all(isinstance(c, tuple) and len(c) == count for c in columns):
+        return None
+    return columns
+
+
 def load(folder: Path) -> Manifest | None:
     """The manifest in an index generation folder, or None when missing or unreadable."""
-    try:
-        raw = json.loads((folder / MANIFEST).read_bytes())
-        return Manifest(
-            schema=int(raw["schema"]),
-            taxonomy=str(raw["taxonomy"]),
-            scanned_ns=int(raw["scanned_ns"]),
-            entries={path: Entry.from_json(e) for path, e in raw["files"].items()},
-        )
-    except (OSError, ValueError, KeyError, TypeError):
+    parts = _parts(folder)
+    if parts is None:
         return None
+    (schema, taxonomy, scanned_ns, stats, _), encoded = parts
+    rest = _rest(encoded, len(stats))
+    if rest is None:
+        return None
+    try:
+        entries = {
+            path: Entry(size, mtime_ns, *row)
+            for (path, (size, mtime_ns)), *row in zip(stats.items(), *rest, strict=True)
+        }
+    except (TypeError, ValueError):
+        return None
+    return Manifest(schema, taxonomy, scanned_ns, entries)
+
+
+def peek(folder: Path) -> Snapshot | None:
+    """What a freshness check needs from the manifest, or None when missing or unreadable.
+
+    Only the stat part is decoded; hashes are decoded when a file needs checking.
+    """
+    parts = _parts(folder)
+    if parts is None:
+        return None
+    (schema, taxonomy, scanned_ns, stats, racy), encoded = parts
+    return Snapshot(schema, taxonomy, scanned_ns, stats, racy, encoded)
+
+
+def unreadable_reason(folder: Path) -> str:
+    """Why a generation has no readable manifest, in words for people."""
+    if not (folder / MANIFEST).exists() and (folder / LEGACY).exists():
+        return "the index was written by an older kb"
+    return "the index manifest is missing or unreadable"
 
 
 def save(folder: Path, manifest: Manifest) -> None:
     """Write the manifest atomically (temp file, fsync, rename)."""
-    data = {
-        "schema": manifest.schema,
-        "taxonomy": manifest.taxonomy,
-        "scanned_ns": manifest.scanned_ns,
-        "files": {path: e.to_json() for path, e in sorted(manifest.entries.items())},
-    }
+    paths = sorted(manifest.entries)
+    entries = [manifest.entries[path] for path in paths]
+    head = (
+        manifest.schema,
+        manifest.taxonomy,
+        manifest.scanned_ns,
+        {path: (e.size, e.mtime_ns) for path, e in zip(paths, entries, strict=True)},
+        tuple(path for path, e in zip(paths, entries, strict=True) if manifest.is_racy(e)),
+    )
+    rest = (
+        tuple(e.sha for e in entries),
+        tuple(e.kind for e in entries),
+        tuple(e.id for e in entries),
+        tuple(e.problems for e in entries),
+    )
+    encoded = marshal.dumps(head, _MARSHAL_VERSION)
+    data = b"".join(
+        [
+            _TAG,
+            len(encoded).to_bytes(8, "little"),
+            encoded,
+            marshal.dumps(rest, _MARSHAL_VERSION),
+        ]
+    )
     target = folder / MANIFEST
     tmp = folder / f".{MANIFEST}.{os.getpid()}.tmp"
     try:
-        with open(tmp, "w", encoding="utf-8") as out:
-            json.dump(data, out, separators=(",", ":"))
+        with open(tmp, "wb") as out:
+            out.write(data)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, target)

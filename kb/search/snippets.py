@@ -16,6 +16,27 @@ from kb.search.schema import SCHEMA, blank_comments
 WIDTH = 160
 _NUMBERED = re.compile(r"\d+[.)] ")
 _ANALYZER = SCHEMA["body"].analyzer
+_WORD = _ANALYZER.items[0].expression  # the analyzer's own tokenizer pattern
+_STEMS: dict[str, str] = {}  # lower-cased word -> its stem ('' when the analyzer drops it)
+_STEMS_MAX = 100_000  # a long-running process starts the memo over past this many words
+
+
+def _could_match(text: str, terms: set[str], prefixes: tuple[str, ...]) -> bool:
+    """A quick test before the analyzer runs: whether any word's stem is wanted.
+
+    It never says no to a passage the analyzer would match: same tokens, and
+    each distinct word is stemmed once by the analyzer itself.
+    """
+    for match in _WORD.finditer(text):
+        word = match.group().lower()
+        stem = _STEMS.get(word)
+        if stem is None:
+            if len(_STEMS) >= _STEMS_MAX:
+                _STEMS.clear()
+            stem = _STEMS[word] = next((t.text for t in _ANALYZER(word)), "")
+        if stem and (stem in terms or (prefixes and stem.startswith(prefixes))):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -68,6 +89,8 @@ def best_line(
     chosen: tuple[str, int] | None = None
     chosen_found: list[tuple[str, int, int]] = []
     for text, number in _passages(blank_comments(body)):
+        if not _could_match(text, wanted, starts):
+            continue  # most passages: skip the analyzer's token pipeline
         found = _matches(text, wanted, starts)
         if not found:
             continue

@@ -1,0 +1,84 @@
+"""A document's key terms: the words frequent in it and rare in the collection.
+
+Terms are ranked per field with whoosh's Bo1 expansion model (divergence from
+randomness) and weighted relative to the best term of their field, as whoosh's
+own "more like this" does. Collection statistics are looked up once per word
+and shared by every document of a batch.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterable
+from math import log
+from typing import Any
+
+from kb.search.schema import SCHEMA
+
+# field -> (key terms taken from it, weight of its terms in the query)
+SIMILAR_FIELDS: dict[str, tuple[int, float]] = {
+    "title": (4, 2.0),
+    "summary": (6, 1.5),
+    "body": (12, 1.0),
+    "categories": (4, 1.0),
+}
+
+KeyTerm = tuple[str, str, float]  # (field, word, weight)
+# Hears every (word, weight in the document) of one document's field as it is read.
+Sink = Callable[[str, int, list[tuple[str, float]]], None]
+
+
+class KeyTerms:
+    """Key terms of the documents of one open index."""
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+        self.count = float(reader.doc_count_all())
+        # field -> word -> the two Bo1 factors that depend on the collection only
+        # (an empty tuple for a word the collection does not hold)
+        self._factors: dict[str, dict[str, tuple[float, ...]]] = {f: {} for f in SIMILAR_FIELDS}
+
+    def _bo1(self, field: str, word: str) -> tuple[float, ...]:
+        frequency = self.reader.frequency(field, word)
+        found: tuple[float, ...] = ()
+        if frequency:
+            f = frequency / self.count
+            # Bo1: weight * log2((1 + f) / f) + log2(1 + f), as whoosh.classify computes it
+            found = (log((1.0 + f) / f, 2), log(1.0 + f, 2))
+        self._factors[field][word] = found
+        return found
+
+    def _weights(
+        self, docnum: int, field: str, stored: dict[str, Any]
+    ) -> Iterable[tuple[str, float]]:
+        if self.reader.has_vector(docnum, field):
+            return self.reader.vector_as("weight", docnum, field)  # type: ignore[no-any-return]
+        weights: dict[str, float] = {}
+        text = stored.get(field)
+        if text:
+            # Fields without term vectors are short and stored: analyse their text again.
+            for token in SCHEMA[field].analyzer(str(text)):
+                weights[token.text] = weights.get(token.text, 0.0) + 1.0
+        return weights.items()
+
+    def of(self, docnum: int, stored: dict[str, Any], sink: Sink | None = None) -> list[KeyTerm]:
+        """The key terms of one document, best first within each field."""
+        terms: list[KeyTerm] = []
+        for field, (count, boost) in SIMILAR_FIELDS.items():
+            known = self._factors[field]
+            ranked = []
+            items = list(self._weights(docnum, field, stored))
+            if sink is not None:
+                sink(field, docnum, items)
+            for word, weight in items:
+                factors = known.get(word)
+                if factors is None:
+                    factors = self._bo1(field, word)
+                if factors:
+                    ranked.append((-(weight * factors[0] + factors[1]), word))
+            top = heapq.nsmallest(count, ranked)  # best score first, then alphabetical
+            if not top or top[0][0] >= 0:
+                continue
+            best = -top[0][0]
+            terms.extend((field, word, boost * -score / best) for score, word in top)
+        return terms
