@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from docfactory import document, postmortem, premortem
 
@@ -55,3 +56,36 @@ def test_common_values_compare_only_nearby_incidents() -> None:
 def test_limit_zero_gives_no_similar() -> None:
     docs = [document(postmortem(f"PM-2025-00{i}", f"2025-01-0{i}")) for i in range(1, 4)]
     assert similar_map(docs, limit=0) == {d.id: [] for d in docs}
+
+
+def test_site_uses_the_search_index_when_it_is_fresh(tmp_path: Path) -> None:
+    import shutil
+
+    from kb.config import load_settings
+    from kb.knowledge import load_knowledge_base
+    from kb.search import update_index
+    from kb.site.similar import similar_incidents
+
+    repo = Path(__file__).resolve().parents[1]
+    shutil.copytree(repo / "content", tmp_path / "content")
+    shutil.copy(repo / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    shutil.copy(repo / "taxonomy.yml", tmp_path / "taxonomy.yml")
+    settings = load_settings(tmp_path)
+    kb = load_knowledge_base(settings)
+    _, method = similar_incidents(kb.documents, settings, limit=3)
+    assert method == "facets"
+    update_index(settings)
+    text, method = similar_incidents(kb.documents, settings, limit=3)
+    assert method == "text"
+    postmortems = {d.id for d in kb.postmortems}
+    assert set(text) == postmortems
+    assert all(
+        other in postmortems and other != doc for doc, row in text.items() for other, _ in row
+    )
+    # The second orders-database disk incident finds the first by its words.
+    assert "PM-2025-009" in [other for other, _ in text["PM-2026-007"]]
+    # A stale index (content changed since) is not used.
+    (tmp_path / "content" / "postmortems" / "2025").joinpath("new.md").write_text(
+        (tmp_path / "content" / "index.md").read_text() + "\nchanged\n"
+    )
+    assert similar_incidents(kb.documents, settings, limit=3)[1] == "facets"

@@ -47,7 +47,7 @@ from kb.site.fragments import Urls, fill
 from kb.site.generate import ChartJob, generate
 from kb.site.md import esc_attr
 from kb.site.pages import document_parts
-from kb.site.similar import similar_map
+from kb.site.similar import similar_incidents
 
 log = logging.getLogger("mkdocs.plugins.kb")
 
@@ -105,8 +105,11 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         self._documents = {d.src_uri: d for d in kb.documents}
         home = files.get_file_from_path(routes.HOME)
         self._author_home = home is not None and routes.HOME not in self._documents
-        # The one place similar incidents come from: swap in the search index's batch here.
-        similar = similar_map(kb.documents, self.config.similar_limit)
+        similar, method = similar_incidents(kb.documents, kb.settings, self.config.similar_limit)
+        log.info(
+            "kb: similar incidents by %s",
+            "text (search index)" if method == "text" else "shared categories, services and tags",
+        )
         self.context = SiteContext(
             kb,
             similar,

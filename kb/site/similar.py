@@ -1,7 +1,11 @@
-"""Similar incidents for every postmortem in one batch, by shared categories, services and tags.
+"""Similar incidents for every postmortem in one batch.
 
-This is the site's stand-in until the search index offers a batch similarity;
-the plugin calls only `similar_map`, so switching is a one-line change.
+`similar_incidents` is the one function the plugin calls. When the knowledge
+base's search index exists and matches the content (after `kb index` or any
+`kb search`), it uses the index's key-term similarity over the text
+(`kb.search.similar_map`, the same ranking as `kb similar`). Otherwise it falls
+back to `similar_map` here, by shared categories, services and tags, so a build
+never has to index the whole knowledge base first.
 
 A shared value counts more the rarer it is (inverse document frequency). The
 cost is bounded: for a value shared by many incidents only the `window`
@@ -16,6 +20,8 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Sequence
 
+from kb.config import Settings
+from kb.errors import KbError
 from kb.loader import Document
 from kb.models import Postmortem
 
@@ -58,3 +64,26 @@ def similar_map(documents: Sequence[Document], limit: int = 5, window: int = 60)
         best = sorted(scores.items(), key=lambda kv: (-kv[1], abs(kv[0] - i)))[:limit]
         out[pm.id] = [(pms[j].id, round(s, 3)) for j, s in best]
     return out
+
+
+def similar_incidents(
+    documents: Sequence[Document], settings: Settings, limit: int = 5
+) -> tuple[Similar, str]:
+    """Similar postmortems for each postmortem, and which method computed them ('text' or 'facets')."""
+    if settings.index_dir.exists():
+        try:
+            from kb.search import similar_map as text_similar_map
+            from kb.search import stale_reason
+
+            if stale_reason(settings) is None:
+                shown = {d.id for d in documents if isinstance(d.meta, Postmortem)}
+                found = text_similar_map(settings, limit=limit + 10)
+                return {
+                    doc_id: [
+                        (other, score) for other, score in found.get(doc_id, []) if other in shown
+                    ][:limit]
+                    for doc_id in shown
+                }, "text"
+        except KbError:
+            pass  # an unreadable index is no reason to fail a site build
+    return similar_map(documents, limit), "facets"
