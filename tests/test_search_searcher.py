@@ -143,3 +143,26 @@ def test_no_index_yet(tmp_path: Path) -> None:
     settings: Settings = write_kb(tmp_path, INCIDENTS[:1])
     with pytest.raises(SearchError, match=r"there is no index yet; run `kb index`"):
         SearchIndex(settings)
+
+
+def test_a_word_found_in_one_field_only_is_ranked_by_its_score(tmp_path: Path) -> None:
+    from search_helpers import Doc
+
+    docs = [
+        Doc("PM-2025-001", "Queue backlog", "The heartbeat stalled once."),
+        Doc(
+            "PM-2025-002",
+            "Cache outage",
+            "The heartbeat stalled, the heartbeat stopped, heartbeat lost.",
+        ),
+        Doc("PM-2025-003", "Disk alarm", "Nothing about that here."),
+    ]
+    settings = write_kb(tmp_path, docs)
+    update_index(settings)
+    with SearchIndex(settings) as opened:
+        hits = opened.search("heartbeat").hits
+    # The word is only ever in the body: every hit still gets a real score, the
+    # document that says it three times first.
+    assert [h.id for h in hits] == ["PM-2025-002", "PM-2025-001"]
+    assert all(h.score > 0 for h in hits)
+    assert hits[0].score > hits[1].score

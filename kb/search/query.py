@@ -25,7 +25,21 @@ _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _OPERATORS = ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE")
 _CLOSERS = {"(": ")", "[": "]", "{": "}"}
 _TEXT_FIELDS = ("title", "summary", "body", "actions", "risks")
-_WORDS_SCALE = 0.9  # marks the implicit grouping of words (explicit OR has no scale)
+
+
+class _Words(query.Or):  # type: ignore[misc]
+    """The implicit OR of a query's words (an explicit OR stays a plain Or).
+
+    Scores are plain BM25F sums, so a document matching more of the words scores
+    higher. whoosh's coordination bonus (`Or(scale=...)`) is not used: its formula
+    multiplies by (terms - 1) / terms, which is 0 for a word found in one field
+    only, and a document's score changes as matchers are replaced during top-k
+    collection.
+    """
+
+
+class _WordsGroup(qparser.OrGroup):  # type: ignore[misc]
+    qclass = _Words
 
 
 @dataclass(frozen=True)
@@ -63,13 +77,14 @@ def closest(word: str, choices: list[str]) -> str | None:
 
 
 def _parser() -> qparser.QueryParser:
-    # Words are OR-ed with a bonus for documents that match more of them: someone
-    # describing a symptom in five words still finds the incident that used four.
+    # Words are OR-ed and their scores summed, so documents that match more of them
+    # rank higher: someone describing a symptom in five words still finds the
+    # incident that used four.
     parser = qparser.MultifieldParser(
         list(DEFAULT_FIELDS),
         SCHEMA,
         fieldboosts=FIELD_BOOSTS,
-        group=qparser.OrGroup.factory(_WORDS_SCALE),
+        group=_WordsGroup,
     )
     aliases: dict[str, list[str]] = defaultdict(list)
     for alias, name in QUERY_FIELDS.items():
@@ -107,14 +122,14 @@ def _require_constraints(q: Any) -> Any:
     `pool service:checkout` means pool-ish documents of the checkout service, not
     anything about pools or anything of checkout.
     """
-    if isinstance(q, query.Or) and getattr(q, "scale", None) == _WORDS_SCALE:
+    if isinstance(q, _Words):
         kids = [_require_constraints(c) for c in q.subqueries]
         required = [c for c in kids if c.is_leaf() or isinstance(c, query.Not)]
         optional = [c for c in kids if not (c.is_leaf() or isinstance(c, query.Not))]
         if not required:
-            return query.Or(optional, boost=q.boost, scale=_WORDS_SCALE)
+            return _Words(optional, boost=q.boost)
         if optional:
-            required.append(query.Or(optional, scale=_WORDS_SCALE))
+            required.append(_Words(optional))
         return query.And(required, boost=q.boost)
     if isinstance(q, query.CompoundQuery):
         return q.__class__([_require_constraints(c) for c in q.subqueries], boost=q.boost)
