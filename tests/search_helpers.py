@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -189,3 +193,27 @@ def write_example_kb(root: Path) -> Settings:
     for name in ("mkdocs.yml", "taxonomy.yml"):
         shutil.copy(repo / name, root / name)
     return load_settings(root)
+
+
+@contextmanager
+def lock_holder(index_dir: Path) -> Iterator[subprocess.Popen[str]]:
+    """Another process holding the index's write lock until the block ends."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from kb.search import store\n"
+            "with store.write_lock(Path(sys.argv[1]), timeout=5):\n"
+            "    print('locked', flush=True); time.sleep(30)\n",
+            str(index_dir),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "locked"
+        yield holder
+    finally:
+        holder.kill()
+        holder.communicate()

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from search_helpers import INCIDENTS, Doc, age, run_kb, write_doc, write_kb
+from search_helpers import INCIDENTS, Doc, age, lock_holder, run_kb, write_doc, write_kb
 
 from kb.config import Settings
 
@@ -197,24 +197,8 @@ def test_search_on_a_fresh_index_loads_only_what_it_needs(kb_root: Settings) -> 
 
 
 def test_concurrent_writer_fails_clearly(kb_root: Settings) -> None:
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time; from pathlib import Path; from kb.search import store\n"
-            "with store.write_lock(Path(sys.argv[1]), timeout=5):\n"
-            "    print('locked', flush=True); time.sleep(30)\n",
-            str(kb_root.index_dir),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    with lock_holder(kb_root.index_dir) as holder:
         done = _kb(["index", "--wait", "0.2"], kb_root.root)
-    finally:
-        holder.kill()
-        holder.communicate()
     assert done.returncode == 1
     lines = done.stderr.splitlines()
     assert (

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from search_helpers import lock_holder
 
 from kb.errors import SearchError
 from kb.search import store
@@ -35,21 +34,7 @@ def test_pointer_to_a_missing_or_odd_folder_means_no_index(tmp_path: Path) -> No
 
 
 def test_second_writer_gives_up_with_the_holders_pid(tmp_path: Path) -> None:
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time; from pathlib import Path; from kb.search import store\n"
-            "with store.write_lock(Path(sys.argv[1]), timeout=5):\n"
-            "    print('locked', flush=True); time.sleep(30)\n",
-            str(tmp_path),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None
-        assert holder.stdout.readline().strip() == "locked"
+    with lock_holder(tmp_path) as holder:
         waits: list[str] = []
         started = time.monotonic()
         with (
@@ -59,9 +44,6 @@ def test_second_writer_gives_up_with_the_holders_pid(tmp_path: Path) -> None:
             pass
         assert time.monotonic() - started >= 0.3
         assert waits and "waiting" in waits[0]
-    finally:
-        holder.kill()
-        holder.communicate()
     # The holder died without unlocking: its flock went with it.
     with store.write_lock(tmp_path, timeout=1):
         assert (tmp_path / store.LOCK).read_text().strip() == str(os.getpid())
