@@ -49,7 +49,7 @@ def test_chart_job_draws_in_another_process_then_reuses(tmp_path: Path) -> None:
     charts = [chart("one"), chart("two")]
     gen._SVG_CACHE.clear()
     job = gen.ChartJob(charts, tmp_path / "a")
-    assert job._future is not None  # drawing in the helper process
+    assert job._future is not None and job._worker.started  # drawing in the helper process
     job.wait()
     for name in ("one.svg", "one-dark.svg", "two.svg", "two-dark.svg"):
         ET.parse(tmp_path / "a" / "trends" / name)
@@ -63,6 +63,7 @@ def test_chart_job_draws_in_another_process_then_reuses(tmp_path: Path) -> None:
 def test_chart_job_in_process(tmp_path: Path) -> None:
     gen._SVG_CACHE.clear()
     job = gen.ChartJob([chart("three")], tmp_path, background=False)
+    assert not job._worker.started
     job.wait()
     assert "three" in (tmp_path / "trends/three.svg").read_text()
 

@@ -34,7 +34,7 @@ def page(ctx: SiteContext, doc_id: str, body: str = "## Summary\n\nAuthor text.\
     doc = ctx.doc(doc_id)
     assert doc is not None
     parts = document_parts(doc, ctx)
-    return render(parts.before + body + parts.after, parts.fragments)
+    return render(parts.before + body + parts.after, {**parts.searched(), **parts.unsearched()})
 
 
 def site(today: str = "2025-06-30", **pm_fields: object) -> SiteContext:
@@ -161,3 +161,22 @@ def test_no_related_section_when_nothing_relates() -> None:
     out = page(SiteContext(kb), "PM-2025-001")
     assert "Related" not in out and "Tracked action items" not in out
     assert "<!--" not in out  # no empty slot left behind
+
+
+def test_similar_incidents_are_asked_for_only_when_the_related_slot_is_filled() -> None:
+    asked: list[bool] = []
+
+    def ranked() -> dict[str, list[tuple[str, float]]]:
+        asked.append(True)
+        return {}
+
+    ctx = SiteContext(site().kb, similar_from=ranked)
+    doc = ctx.doc("PM-2025-003")
+    assert doc is not None
+    parts = document_parts(doc, ctx)
+    assert "<!--kb:related-->" in parts.after and not asked  # the section is there already
+    fragment = parts.unsearched()["related"]
+    assert asked == [True]
+    assert "Similar incidents</h3>\n<p><em>None found.</em></p>" in fragment
+    document_parts(doc, ctx).unsearched()
+    assert asked == [True]  # computed once per build

@@ -89,3 +89,31 @@ def test_site_uses_the_search_index_when_it_is_fresh(tmp_path: Path) -> None:
         (tmp_path / "content" / "index.md").read_text() + "\nchanged\n"
     )
     assert similar_incidents(kb.documents, settings, limit=3)[1] == "facets"
+
+
+def test_the_build_ranks_them_in_the_helper_process_and_falls_back_here(tmp_path: Path) -> None:
+    from kb.config import Settings
+    from kb.site.background import Worker
+    from kb.site.similar import similar_later
+
+    docs = [
+        document(postmortem("PM-2025-001", "2025-01-01", services=["edge"])),
+        document(postmortem("PM-2025-002", "2025-01-02", services=["edge"])),
+        document(postmortem("PM-2025-003", "2025-01-03", services=["db"])),
+    ]
+    settings = Settings(
+        tmp_path, tmp_path / "content", None, tmp_path / ".kb" / "index", tmp_path / "site", None
+    )
+    expected = similar_map(docs, limit=2)
+    worker = Worker()
+    try:
+        later = similar_later(docs, settings, 2, worker)
+        assert worker.started
+        assert later() == (expected, "facets")  # no index here
+    finally:
+        worker.close()
+    # A helper that is gone by the time the pages ask: ranked here instead, the same way.
+    worker = Worker()
+    later = similar_later(docs, settings, 2, worker)
+    worker.close()
+    assert later() == (expected, "facets")

@@ -90,6 +90,11 @@ class Picker:
         self.items = list(items)
         self.cum = list(accumulate(weights))
 
+    @classmethod
+    def of_pairs(cls, rng: random.Random, pairs: Sequence[tuple[Any, float]]) -> Picker:
+        """A picker from (item, weight) pairs."""
+        return cls(rng, [item for item, _ in pairs], [weight for _, weight in pairs])
+
     def one(self) -> Any:
         """One item."""
         return self.items[bisect_left(self.cum, self.rng.random() * self.cum[-1])]
@@ -162,9 +167,9 @@ class Writer:
         people = [f"{f} {last}" for f in W.FIRST_NAMES for last in W.LAST_NAMES]
         rng.shuffle(people)
         self.people = Picker(rng, people[:240], zipf(people[:240], 0.5))
-        self.severity = Picker(rng, *zip(*SEVERITIES, strict=True))
-        self.trigger = Picker(rng, *zip(*TRIGGERS, strict=True))
-        self.detection = Picker(rng, *zip(*DETECTION, strict=True))
+        self.severity = Picker.of_pairs(rng, SEVERITIES)
+        self.trigger = Picker.of_pairs(rng, TRIGGERS)
+        self.detection = Picker.of_pairs(rng, DETECTION)
         self.n_actions = Picker(rng, range(9), ACTION_COUNTS)
         self.ticket = 1000
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -38,6 +39,9 @@ class SiteContext:
 
     kb: KnowledgeBase
     similar: Similar = field(default_factory=dict)
+    # Where `similar` comes from when it is still being computed (in the build's helper
+    # process): called once, the first time a page asks for similar incidents.
+    similar_from: Callable[[], Similar] | None = None
     page_size: int = 100
     home: str = HOME
     urls: Urls = field(default_factory=Urls)
@@ -112,6 +116,12 @@ class SiteContext:
                 for slug in dict.fromkeys(risk.categories):
                     out[slug].append((doc, risk.id))
         return dict(out)
+
+    def similar_to(self, doc_id: str) -> list[tuple[str, float]]:
+        """The incidents most similar to one, best first (waits for them if need be)."""
+        if self.similar_from is not None:
+            self.similar, self.similar_from = self.similar_from(), None
+        return self.similar.get(doc_id, [])
 
     def doc(self, doc_id: str) -> Document | None:
         """The document with this id, if any."""

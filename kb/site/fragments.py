@@ -31,10 +31,12 @@ class Urls:
 
     def __init__(self, directory_urls: bool = False) -> None:
         self.directory_urls = directory_urls
-        # (src, dst) -> quoted relative link: a build makes tens of thousands of links
-        # between a few thousand pages, and posixpath.relpath is slow (it asks the OS
-        # for the working directory twice per call).
+        # (folder of src's URL, dst) -> quoted relative link: a build makes tens of
+        # thousands of links between a few thousand pages, most of them from the pages
+        # of a few folders (postmortems/2025/ ...), and posixpath.relpath is slow (it
+        # asks the OS for the working directory twice per call).
         self._links: dict[tuple[str, str], str] = {}
+        self._bases: dict[str, str] = {}  # src -> folder of its URL
 
     def url(self, src_uri: str) -> str:
         """Site-relative URL of a docs-relative path (mkdocs' rules for .md pages)."""
@@ -50,15 +52,19 @@ class Urls:
 
     def href(self, src: str, dst: str, anchor: str = "") -> str:
         """The relative URL from page `src` to page or file `dst` (docs-relative paths)."""
-        link = self._links.get((src, dst))
+        base = self._bases.get(src)
+        if base is None:
+            here = self.url(src)
+            base = here if here.endswith("/") or not here else posixpath.dirname(here)
+            base = self._bases[src] = base.rstrip("/")
+        link = self._links.get((base, dst))
         if link is None:
-            link = self._links[(src, dst)] = self._href(src, dst)
+            link = self._links[(base, dst)] = self._href(base, dst)
         return link + (f"#{anchor}" if anchor else "")
 
-    def _href(self, src: str, dst: str) -> str:
-        here, there = self.url(src), self.url(dst)
-        base = here if here.endswith("/") or not here else posixpath.dirname(here)
-        rel = _relpath(there.rstrip("/"), base.rstrip("/"))
+    def _href(self, base: str, dst: str) -> str:
+        there = self.url(dst)
+        rel = _relpath(there.rstrip("/"), base)
         if there.endswith("/") or not there:
             rel = "./" if rel == "." else rel + "/"
         return quote(rel, safe="/")

@@ -1,17 +1,17 @@
 """Every page and chart the site generates, and the drawing of the charts.
 
 Drawing the charts (about 30 of them, plus importing matplotlib) takes seconds,
-so `ChartJob` draws them in a separate process while mkdocs renders the pages,
-and the plugin waits for it only before mkdocs copies the files. Charts already
-drawn in this process (`kb serve` rebuilds on every save) are not drawn again.
+so `ChartJob` has the build's helper process (kb.site.background) draw them
+while mkdocs renders the pages, and the plugin waits for it only before mkdocs
+copies the files. Charts already drawn in this process (`kb serve` rebuilds on
+every save) are not drawn again.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
+from kb.site.background import Pending, Worker
 from kb.site.charts import Chart, render_svg, to_dark
 from kb.site.context import Generated, SiteContext
 from kb.site.dashboards import home_page, trends_page
@@ -63,12 +63,24 @@ def draw_charts(charts: list[Chart], folder: str) -> dict[str, str]:
 
 
 class ChartJob:
-    """Charts being drawn into a folder, in another process when there is work to do."""
+    """Charts being drawn into a folder, by a helper process when there is work to do.
 
-    def __init__(self, charts: list[Chart], folder: Path, *, background: bool = True) -> None:
+    Give the `worker` the build shares (the plugin's); without one, the job starts its
+    own, or draws in place with `background=False`.
+    """
+
+    def __init__(
+        self,
+        charts: list[Chart],
+        folder: Path,
+        *,
+        worker: Worker | None = None,
+        background: bool = True,
+    ) -> None:
         self.folder = folder
-        self._pool: ProcessPoolExecutor | None = None
-        self._future: Future[dict[str, str]] | None = None
+        self._own = worker is None
+        self._worker = worker if worker is not None else Worker(in_process=not background)
+        self._future: Pending[dict[str, str]] | None = None
         todo = []
         for chart in charts:
             svg = _SVG_CACHE.get(repr(chart))
@@ -76,16 +88,8 @@ class ChartJob:
                 todo.append(chart)
             else:
                 _write(chart, svg, folder)
-        if todo and background:
-            try:
-                # spawn, not fork: mkdocs serve runs threads, and a forked child could
-                # inherit a held lock.
-                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-                self._future = self._pool.submit(draw_charts, todo, str(folder))
-            except (OSError, NotImplementedError):
-                self._pool = None
-        if todo and self._future is None:
-            _remember(draw_charts(todo, str(folder)))
+        if todo:
+            self._future = self._worker.submit(draw_charts, todo, str(folder))
 
     def wait(self) -> None:
         """Block until every chart file is written; re-raises what went wrong in the drawing."""
@@ -98,10 +102,9 @@ class ChartJob:
             self.close()
 
     def close(self) -> None:
-        """Stop the helper process, if any."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        """Stop the helper process, if the job started its own."""
+        if self._own:
+            self._worker.close()
 
 
 def _remember(drawn: dict[str, str]) -> None:

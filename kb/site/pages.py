@@ -33,16 +33,26 @@ UNSEARCHED = frozenset({"card", "actions", "related"})
 
 @dataclass
 class Parts:
-    """Markdown to put before and after the author's text, and the fragments for its slots."""
+    """Markdown to put before and after the author's text, and the fragments for its slots.
+
+    `later` fragments are made only when asked for (`unsearched()`), after every page's
+    Markdown: similar incidents are still being ranked in another process until then.
+    """
 
     before: str
     after: str
     fragments: dict[str, str] = field(default_factory=dict)
+    later: dict[str, Callable[[], str]] = field(default_factory=dict)
 
-    def split(self) -> tuple[dict[str, str], dict[str, str]]:
-        """(fragments for the search index to see, fragments to fill in after it)."""
-        seen = {k: v for k, v in self.fragments.items() if k not in UNSEARCHED}
-        return seen, {k: v for k, v in self.fragments.items() if k in UNSEARCHED}
+    def searched(self) -> dict[str, str]:
+        """Fragments for the search index to see."""
+        return {k: v for k, v in self.fragments.items() if k not in UNSEARCHED}
+
+    def unsearched(self) -> dict[str, str]:
+        """Fragments to fill in once the search index has read the page (makes `later` ones)."""
+        out = {k: v for k, v in self.fragments.items() if k in UNSEARCHED}
+        out.update((k, make()) for k, make in self.later.items())
+        return out
 
 
 def risk_anchor(risk_id: str) -> str:
@@ -124,26 +134,37 @@ def document_parts(doc: Document, ctx: SiteContext) -> Parts:
     """The H1 (unless the author wrote one), the card, and the follow-up sections of a page."""
     # Material prints the raw title as the H1 when a page has none; give it an escaped one.
     heading = "" if _H1.search(doc.body) else f"# {esc(doc.meta.title)}\n"
+    fragments: dict[str, str] = {}
+    later: dict[str, Callable[[], str]] = {}
+    after = ""
     if isinstance(doc.meta, Postmortem):
-        card = _postmortem_card(doc, doc.meta, ctx)
-        sections = [
-            ("Tracked action items", "actions", _action_items(doc, doc.meta, ctx)),
-            ("Related", "related", _related_postmortem(doc, doc.meta, ctx)),
-        ]
+        pm = doc.meta
+        fragments["card"] = _postmortem_card(doc, pm, ctx)
+        actions = _action_items(doc, pm, ctx)
+        if actions:
+            after += _section("Tracked action items", "actions")
+            fragments["actions"] = actions
+        known = _related_section([_related_links(doc, ctx), _realised_risks(doc, pm, ctx)])
+        # Similar incidents are ranked meanwhile; whether there can be any is known now.
+        peers = len(ctx.incidents) > 1
+        if known or peers:
+            after += _section("Related", "related")
+            later["related"] = lambda: known + (_similar(doc, ctx) if peers else "")
     else:
         assert isinstance(doc.meta, Premortem)
-        card = _premortem_card(doc, doc.meta, ctx)
-        sections = [
+        fragments["card"] = _premortem_card(doc, doc.meta, ctx)
+        for title, name, fragment in (
             ("Risk register", "risks", _risk_register(doc, doc.meta, ctx)),
-            ("Related", "related", _related_section([_related_links(doc, ctx)])),
-        ]
-    fragments = {"card": card}
-    after = ""
-    for title, name, fragment in sections:
-        if fragment:
-            after += f"\n\n## {title}" + slot(name)
-            fragments[name] = fragment
-    return Parts(heading + slot("card"), after, fragments)
+            ("Related", "related", _related_links(doc, ctx)),
+        ):
+            if fragment:
+                after += _section(title, name)
+                fragments[name] = fragment
+    return Parts(heading + slot("card"), after, fragments, later)
+
+
+def _section(title: str, name: str) -> str:
+    return f"\n\n## {title}" + slot(name)
 
 
 def _postmortem_card(doc: Document, pm: Postmortem, ctx: SiteContext) -> str:
@@ -262,16 +283,11 @@ def _realised_risks(doc: Document, pm: Postmortem, ctx: SiteContext) -> str:
 def _similar(doc: Document, ctx: SiteContext) -> str:
     items = [
         label(other, ctx, doc.src_uri)
-        for other_id, _score in ctx.similar.get(doc.id, [])
+        for other_id, _score in ctx.similar_to(doc.id)
         if (other := ctx.doc(other_id)) is not None
     ]
-    return "<h3>Similar incidents</h3>\n" + ul(items) if items else ""
-
-
-def _related_postmortem(doc: Document, pm: Postmortem, ctx: SiteContext) -> str:
-    return _related_section(
-        [_related_links(doc, ctx), _realised_risks(doc, pm, ctx), _similar(doc, ctx)]
-    )
+    found = ul(items) if items else "<p><em>None found.</em></p>\n"
+    return "<h3>Similar incidents</h3>\n" + found
 
 
 def _risk_register(doc: Document, pre: Premortem, ctx: SiteContext) -> str:

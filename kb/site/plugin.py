@@ -9,7 +9,9 @@
     on_page_markdown   card on top of each document, action items and Related below
     on_page_content    fill the pages' <!--kb:...--> slots with their HTML fragments
     on_page_context    ... except those kept out of search: filled after the search plugin
-    on_env             wait for the charts, drawn meanwhile in another process
+                       (by then the similar incidents, ranked meanwhile in the helper
+                       process, are ready)
+    on_env             wait for the charts, drawn meanwhile in the same helper process
     on_post_build ...  remove the charts' temporary folder
     on_serve           watch the taxonomy too
 
@@ -40,14 +42,15 @@ from kb.errors import KbError
 from kb.knowledge import KnowledgeBase, load_knowledge_base
 from kb.loader import Document
 from kb.site import routes
+from kb.site.background import Worker
 from kb.site.config import KbConfig
 from kb.site.context import SiteContext
 from kb.site.dashboards import home_sections, with_home_sections
 from kb.site.fragments import Urls, fill
 from kb.site.generate import ChartJob, generate
 from kb.site.md import esc_attr
-from kb.site.pages import document_parts
-from kb.site.similar import similar_incidents
+from kb.site.pages import Parts, document_parts
+from kb.site.similar import Similar, similar_later
 
 log = logging.getLogger("mkdocs.plugins.kb")
 
@@ -62,6 +65,13 @@ NAV = (
 )
 
 
+def bounded_nav(own_pages: list[str]) -> list[Any]:
+    """kb's navigation: home, the index pages, then the authors' own pages (not documents)."""
+    nav: list[Any] = [{"Home": routes.HOME}] + [{title: uri} for title, uri in NAV]
+    own = sorted(p for p in own_pages if p != routes.HOME)
+    return nav + (nest_paths(own) if own else [])  # type: ignore[no-untyped-call]
+
+
 class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
     """Turns the postmortems and pre-mortems under docs_dir into a learning site."""
 
@@ -72,9 +82,10 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         self._author_home = False
         self._preloaded: KnowledgeBase | None = None
         self._fragments: dict[str, dict[str, str]] = {}  # src_uri -> slot -> HTML
-        self._unsearched: dict[str, dict[str, str]] = {}  # the same, filled after indexing
+        self._unsearched: dict[str, Parts] = {}  # documents' other slots, filled after indexing
         self._charts: ChartJob | None = None
         self._chart_dir: Path | None = None
+        self._worker: Worker | None = None
 
     def preload(self, kb: KnowledgeBase) -> None:
         """Use an already loaded and validated knowledge base (`kb build` has one) once."""
@@ -105,23 +116,22 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         self._documents = {d.src_uri: d for d in kb.documents}
         home = files.get_file_from_path(routes.HOME)
         self._author_home = home is not None and routes.HOME not in self._documents
-        similar, method = similar_incidents(kb.documents, kb.settings, self.config.similar_limit)
-        log.info(
-            "kb: similar incidents by %s",
-            "text (search index)" if method == "text" else "shared categories, services and tags",
-        )
+        self._cleanup()
+        # One helper process ranks similar incidents (needed once every page's Markdown is
+        # rendered) and then draws the charts (needed at the end), beside mkdocs' rendering.
+        self._worker = Worker()
+        similar = similar_later(kb.documents, kb.settings, self.config.similar_limit, self._worker)
         self.context = SiteContext(
             kb,
-            similar,
+            similar_from=lambda: _logged(similar()),
             page_size=self.config.page_size,
             urls=Urls(directory_urls=config.use_directory_urls),
         )
         self._fragments = {}
         self._unsearched = {}
         pages, charts = generate(self.context, config.site_name, with_home=home is None)
-        self._cleanup()
         self._chart_dir = Path(tempfile.mkdtemp(prefix="kb-charts-"))
-        self._charts = ChartJob(charts, self._chart_dir)
+        self._charts = ChartJob(charts, self._chart_dir, worker=self._worker)
         chart_files = [(uri, self._chart_dir / uri) for c in charts for uri in (c.uri, c.dark_uri)]
         for page in pages:
             self._add(files, config, page.src_uri, content=page.content)
@@ -184,17 +194,14 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         return kb
 
     def _nav(self, files: Files) -> list[Any]:
-        nav: list[Any] = [{"Home": routes.HOME}] + [{title: uri} for title, uri in NAV]
         # The authors' own pages (guides, about ...) stay; kb documents are reached
         # through the index pages instead of each having a nav entry.
         own = [
             f.src_uri
             for f in files.documentation_pages()
-            if f.src_uri not in self._documents
-            and f.generated_by is None
-            and f.src_uri != routes.HOME
+            if f.src_uri not in self._documents and f.generated_by is None
         ]
-        return nav + (nest_paths(sorted(own)) if own else [])  # type: ignore[no-untyped-call]
+        return bounded_nav(own)
 
     def on_page_read_source(self, /, *, page: Page, config: MkDocsConfig) -> str | None:
         """A document's body as kb already read it, so mkdocs does not parse its YAML again."""
@@ -220,7 +227,7 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
             if summary:
                 page.meta["description"] = esc_attr(summary)
             parts = document_parts(doc, self.context)
-            self._fragments[src], self._unsearched[src] = parts.split()
+            self._fragments[src], self._unsearched[src] = parts.searched(), parts
             return parts.before + markdown + parts.after
         if src == routes.HOME and self._author_home:
             sections, fragments = home_sections(self.context, routes.HOME)
@@ -240,9 +247,9 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext | None:
         """Fill the slots kept out of the search index; drop any slot left over."""
-        fragments = self._unsearched.pop(page.file.src_uri, {})
+        parts = self._unsearched.pop(page.file.src_uri, None)
         if page.content is not None:
-            page.content = fill(page.content, fragments)
+            page.content = fill(page.content, parts.unsearched() if parts else {})
         return context
 
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
@@ -270,6 +277,9 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         if self._charts is not None:
             self._charts.close()
             self._charts = None
+        if self._worker is not None:
+            self._worker.close()
+            self._worker = None
         if self._chart_dir is not None:
             shutil.rmtree(self._chart_dir, ignore_errors=True)
             self._chart_dir = None
@@ -286,6 +296,13 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         if file.abs_src_path and self.settings is not None:
             return self.settings.relative(Path(file.abs_src_path))
         return file.src_uri
+
+
+def _logged(found: tuple[Similar, str]) -> Similar:
+    similar, method = found
+    how = "text (search index)" if method == "text" else "shared categories, services and tags"
+    log.info("kb: similar incidents by %s", how)
+    return similar
 
 
 def _included(file: File | None) -> bool:

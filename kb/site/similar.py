@@ -1,8 +1,9 @@
 """Similar incidents for every postmortem in one batch.
 
-`similar_incidents` is the one function the plugin calls. When the knowledge
-base's search index exists and matches the content (after `kb index` or any
-`kb search`), it uses the index's key-term similarity over the text
+`similar_incidents` computes them; `similar_later` starts the same computation
+in the build's helper process, for the plugin to collect once the pages need
+it. When the knowledge base's search index exists and matches the content
+(after `kb index` or any `kb search`), it uses the index's key-term similarity over the text
 (`kb.search.similar_map`, the same ranking as `kb similar`). Otherwise it falls
 back to `similar_map` here, by shared categories, services and tags, so a build
 never has to index the whole knowledge base first.
@@ -18,40 +19,59 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from kb.config import Settings
 from kb.errors import KbError
 from kb.loader import Document
 from kb.models import Postmortem
+from kb.site.background import Worker
 
 Similar = dict[str, list[tuple[str, float]]]
 
 
-def _features(pm: Postmortem) -> set[str]:
-    return (
-        {f"c:{c}" for c in pm.categories}
-        | {f"s:{s}" for s in pm.services}
-        | {f"t:{t}" for t in pm.tags}
-    )
+# What the facet ranking needs of a postmortem, small enough to send to another process:
+# (date, id, its categories, services and tags as "c:...", "s:...", "t:..." features).
+Facets = tuple[str, str, frozenset[str]]
+
+
+def facets_of(documents: Sequence[Document]) -> list[Facets]:
+    """The postmortems among `documents`, oldest first, as facet features."""
+    out = [
+        (
+            d.meta.date.isoformat(),
+            d.id,
+            frozenset(
+                [f"c:{c}" for c in d.meta.categories]
+                + [f"s:{s}" for s in d.meta.services]
+                + [f"t:{t}" for t in d.meta.tags]
+            ),
+        )
+        for d in documents
+        if isinstance(d.meta, Postmortem)
+    ]
+    out.sort()
+    return out
 
 
 def similar_map(documents: Sequence[Document], limit: int = 5, window: int = 60) -> Similar:
     """id -> up to `limit` (other id, score) pairs, most similar first, postmortems only."""
-    pms = [d.meta for d in documents if isinstance(d.meta, Postmortem)]
-    pms.sort(key=lambda pm: (pm.date, pm.id))
-    features = [_features(pm) for pm in pms]
+    return facet_similar(facets_of(documents), limit, window)
+
+
+def facet_similar(items: Sequence[Facets], limit: int = 5, window: int = 60) -> Similar:
+    """`similar_map` over facet features (`facets_of`), in date order."""
     postings: dict[str, list[int]] = defaultdict(list)  # feature -> indexes in date order
-    for i, feats in enumerate(features):
+    for i, (_, _, feats) in enumerate(items):
         for f in feats:
             postings[f].append(i)
-    total = len(pms)
+    total = len(items)
     weight = {f: math.log(1 + total / len(p)) for f, p in postings.items()}
     out: Similar = {}
     half = window // 2
-    for i, pm in enumerate(pms):
+    for i, (_, doc_id, feats) in enumerate(items):
         scores: dict[int, float] = defaultdict(float)
-        for f in features[i]:
+        for f in feats:
             posting = postings[f]
             if len(posting) > window:
                 at = bisect_left(posting, i)
@@ -62,28 +82,66 @@ def similar_map(documents: Sequence[Document], limit: int = 5, window: int = 60)
                     scores[j] += w
         # Ties go to the incident closest in time.
         best = sorted(scores.items(), key=lambda kv: (-kv[1], abs(kv[0] - i)))[:limit]
-        out[pm.id] = [(pms[j].id, round(s, 3)) for j, s in best]
+        out[doc_id] = [(items[j][1], round(s, 3)) for j, s in best]
     return out
+
+
+def text_similar(settings: Settings, shown: Sequence[str], limit: int = 5) -> Similar | None:
+    """Similar postmortems by text, from the search index; None when it is missing or stale.
+
+    It runs in the build's helper process, so it takes only what pickles cheaply:
+    the settings and the ids of the postmortems the site shows.
+    """
+    if not settings.index_dir.exists():
+        return None
+    try:
+        from kb.search import similar_map as text_similar_map
+        from kb.search import stale_reason
+
+        if stale_reason(settings) is not None:
+            return None
+        found = text_similar_map(settings, limit=limit + 10)
+    except KbError:
+        return None  # an unreadable index is no reason to fail a site build
+    wanted = set(shown)
+    return {
+        doc_id: [(other, score) for other, score in found.get(doc_id, []) if other in wanted][
+            :limit
+        ]
+        for doc_id in shown
+    }
 
 
 def similar_incidents(
     documents: Sequence[Document], settings: Settings, limit: int = 5
 ) -> tuple[Similar, str]:
     """Similar postmortems for each postmortem, and which method computed them ('text' or 'facets')."""
-    if settings.index_dir.exists():
-        try:
-            from kb.search import similar_map as text_similar_map
-            from kb.search import stale_reason
+    return ranked(settings, facets_of(documents), limit)
 
-            if stale_reason(settings) is None:
-                shown = {d.id for d in documents if isinstance(d.meta, Postmortem)}
-                found = text_similar_map(settings, limit=limit + 10)
-                return {
-                    doc_id: [
-                        (other, score) for other, score in found.get(doc_id, []) if other in shown
-                    ][:limit]
-                    for doc_id in shown
-                }, "text"
-        except KbError:
-            pass  # an unreadable index is no reason to fail a site build
-    return similar_map(documents, limit), "facets"
+
+def ranked(settings: Settings, items: Sequence[Facets], limit: int) -> tuple[Similar, str]:
+    """By text when the search index is there and fresh, else by facets; and which it was."""
+    found = text_similar(settings, [doc_id for _, doc_id, _ in items], limit)
+    if found is not None:
+        return found, "text"
+    return facet_similar(items, limit), "facets"
+
+
+def similar_later(
+    documents: Sequence[Document], settings: Settings, limit: int, worker: Worker
+) -> Callable[[], tuple[Similar, str]]:
+    """`similar_incidents`, started now in the worker's process; call the result to get it.
+
+    Whichever way they are ranked, the work happens beside the build; should the helper
+    process fail, the facet ranking runs here instead.
+    """
+    items = facets_of(documents)
+    pending = worker.submit(ranked, settings, items, limit)
+
+    def result() -> tuple[Similar, str]:
+        try:
+            return pending.result()
+        except Exception:  # the helper process died: rank by facets here
+            return facet_similar(items, limit), "facets"
+
+    return result

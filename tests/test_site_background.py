@@ -1,0 +1,90 @@
+"""The build's helper process: results in order, errors carried back, nothing left running."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from kb.site.background import Worker, WorkerError
+
+pytestmark = pytest.mark.slow  # starts processes
+
+
+def square(n: int) -> int:
+    return n * n
+
+
+def pid() -> int:
+    return os.getpid()
+
+
+def fail(message: str) -> None:
+    raise ValueError(message)
+
+
+def unpicklable() -> object:
+    return lambda: None  # a lambda cannot travel back over the pipe
+
+
+def die() -> None:
+    os._exit(3)
+
+
+def test_runs_in_another_process_in_order() -> None:
+    worker = Worker()
+    try:
+        first, second, where = (
+            worker.submit(square, 3),
+            worker.submit(square, 4),
+            worker.submit(pid),
+        )
+        assert worker.started
+        # Asking for a later result first collects the earlier ones on the way.
+        assert second.result() == 16 and first.done() and first.result() == 9
+        assert where.result() != os.getpid()
+    finally:
+        worker.close()
+    assert not worker.started
+
+
+def test_errors_come_back_as_the_functions_raised_them() -> None:
+    worker = Worker()
+    try:
+        bad, odd, good = worker.submit(fail, "no"), worker.submit(unpicklable), worker.submit(pid)
+        with pytest.raises(ValueError, match="no"):
+            bad.result()
+        with pytest.raises(WorkerError, match="unpicklable"):
+            odd.result()
+        assert good.result() > 0  # the helper survived both
+    finally:
+        worker.close()
+
+
+def test_a_dead_helper_fails_what_was_waiting_for_it() -> None:
+    worker = Worker()
+    try:
+        gone, after = worker.submit(die), worker.submit(square, 2)
+        with pytest.raises(WorkerError, match="died"):
+            gone.result()
+        with pytest.raises(WorkerError):
+            after.result()
+    finally:
+        worker.close()
+
+
+def test_closing_stops_unfinished_work() -> None:
+    worker = Worker()
+    pending = worker.submit(square, 5)
+    worker.close()
+    with pytest.raises(WorkerError, match="stopped"):
+        pending.result()
+
+
+def test_in_process_runs_at_once() -> None:
+    worker = Worker(in_process=True)
+    done = worker.submit(pid)
+    assert done.done() and done.result() == os.getpid() and not worker.started
+    with pytest.raises(ValueError):
+        worker.submit(fail, "here").result()
+    worker.close()
