@@ -329,20 +329,31 @@ def anticipated_by(pm: Postmortem, pres: Iterable[Premortem]) -> list[tuple[Prem
 
 
 def foresight(pms: Sequence[Postmortem], pres: Sequence[Premortem]) -> Foresight:
-    """Share of incidents a pre-mortem anticipated and share of risks that materialised."""
-    by_category: dict[str, list[Premortem]] = defaultdict(list)
+    """Share of incidents a pre-mortem anticipated and share of risks that materialised.
+
+    An incident counts as anticipated exactly when `anticipated_by` finds a risk for it;
+    rather than comparing every incident with every pre-mortem, this looks up the earliest
+    pre-mortem that covers each (category, service) pair, so the work grows with the
+    number of documents, not with their product.
+    """
+    refs = {f"{pre.id}#{risk.id}" for pre in pres for risk in pre.risks}
+    earliest: dict[tuple[str, str | None], dt.date] = {}  # service None: covers every service
     for pre in pres:
+        scope: list[str | None] = list(pre.services) if pre.services else [None]
         for slug in {c for risk in pre.risks for c in risk.categories}:
-            by_category[slug].append(pre)
+            for service in scope:
+                key = (slug, service)
+                if key not in earliest or pre.date < earliest[key]:
+                    earliest[key] = pre.date
     anticipated = []
     for pm in pms:
-        # Only pre-mortems sharing a category (or named explicitly) can have foreseen it.
-        named = {ref.split("#")[0] for ref in pm.premortem_risks}
-        candidates = {id(p): p for slug in pm.categories for p in by_category.get(slug, [])}
-        candidates.update({id(p): p for p in pres if p.id in named})
-        if anticipated_by(pm, candidates.values()):
+        services: list[str | None] = [*pm.services, None]
+        if any(ref in refs for ref in pm.premortem_risks) or any(
+            (found := earliest.get((slug, service))) is not None and found <= pm.date
+            for slug in pm.categories
+            for service in services
+        ):
             anticipated.append(pm.id)
-    refs = {f"{pre.id}#{risk.id}" for pre in pres for risk in pre.risks}
     happened = sorted({ref for pm in pms for ref in pm.premortem_risks if ref in refs})
     return Foresight(len(pms), anticipated, len(refs), happened)
 

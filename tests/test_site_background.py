@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import time
+from pathlib import Path
 
 import pytest
 
@@ -25,6 +27,14 @@ def fail(message: str) -> None:
 
 def unpicklable() -> object:
     return lambda: None  # a lambda cannot travel back over the pipe
+
+
+def big() -> bytes:
+    return b"x" * 8_000_000  # far more than a pipe holds
+
+
+def touch(path: str) -> None:
+    Path(path).touch()
 
 
 def die() -> None:
@@ -88,3 +98,17 @@ def test_in_process_runs_at_once() -> None:
     with pytest.raises(ValueError):
         worker.submit(fail, "here").result()
     worker.close()
+
+
+def test_a_big_result_nobody_asked_for_yet_does_not_hold_up_the_next_task(tmp_path: Path) -> None:
+    worker = Worker()
+    try:
+        first = worker.submit(big)
+        worker.submit(touch, str(tmp_path / "second-ran"))
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "second-ran").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert (tmp_path / "second-ran").exists()
+        assert len(first.result()) == 8_000_000
+    finally:
+        worker.close()

@@ -220,6 +220,41 @@ def test_foresight_rates() -> None:
     assert empty.incident_rate is None and empty.risk_rate is None
 
 
+def test_foresight_agrees_with_anticipated_by_on_random_sets() -> None:
+    # The fast lookup must count exactly the incidents `anticipated_by` (the definition,
+    # one incident against every pre-mortem) finds a risk for.
+    import random
+
+    rng = random.Random(7)
+    cats, services = ["capacity", "network", "config", "security"], ["a", "b", "c", "d"]
+    for _ in range(30):
+        pres = [
+            pre(
+                f"PRE-2025-{i:03d}",
+                f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                services=rng.sample(services, rng.randint(0, 2)),
+                risks=[
+                    risk(f"R{r}", *rng.sample(cats, rng.randint(1, 2)))
+                    for r in range(1, rng.randint(1, 3) + 1)
+                ],
+            )
+            for i in range(1, rng.randint(0, 4) + 1)
+        ]
+        refs = [f"{p.id}#{r.id}" for p in pres for r in p.risks] + ["PRE-2020-001#R1"]
+        pms = [
+            pm(
+                f"PM-2025-{i:03d}",
+                f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                services=rng.sample(services, rng.randint(0, 2)),
+                categories=rng.sample(cats, rng.randint(1, 2)),
+                premortem_risks=rng.sample(refs, 1) if rng.random() < 0.15 else [],
+            )
+            for i in range(1, 13)
+        ]
+        expected = [p.id for p in pms if trends.anticipated_by(p, pres)]
+        assert trends.foresight(pms, pres).anticipated == expected
+
+
 def test_headline() -> None:
     today = dt.date(2025, 5, 20)
     pms = [

@@ -10,14 +10,18 @@ the result is there at once; callers do not need to know which happened.
 Not concurrent.futures' process pool: its worker exits through a full
 interpreter shutdown (a fifth of a second with matplotlib and numpy loaded) that
 the build would wait for. This helper leaves with `os._exit` once told to stop,
-having nothing left to flush: results travel over the pipe, and the files it
-writes are closed before their result is sent.
+having nothing left to flush: results travel over a pipe, and the files it
+writes are closed before their result is sent. Tasks go out through a queue
+(its feeder thread sends them, so `submit` never blocks) and a reader thread
+takes every result off the pipe as soon as it is sent, so the helper never
+waits for the build to ask for a big result before starting its next task.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections import deque
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -33,37 +37,37 @@ class WorkerError(Exception):
 class Pending(Generic[T]):
     """A result to come from the worker; `result()` waits for it."""
 
-    def __init__(self, worker: Worker | None = None) -> None:
-        self._worker = worker
-        self._done = False
+    def __init__(self) -> None:
+        self._event = threading.Event()
         self._value: Any = None
         self._error: BaseException | None = None
 
     def _set(self, ok: bool, value: Any) -> None:
-        self._done = True
+        if self._event.is_set():
+            return
         if ok:
             self._value = value
         else:
             self._error = value
+        self._event.set()
 
     def done(self) -> bool:
         """Whether the result is in (without waiting)."""
-        return self._done
+        return self._event.is_set()
 
     def result(self) -> T:
         """The function's return value; raises what it raised (or WorkerError)."""
-        if not self._done and self._worker is not None:
-            self._worker._receive_until(self)
+        self._event.wait()
         if self._error is not None:
             raise self._error
         return self._value  # type: ignore[no-any-return]
 
 
-def _serve(conn: Connection) -> None:
+def _serve(tasks: Any, conn: Connection) -> None:
     """The helper process: run what arrives, send back (ok, result), until told to stop."""
     while True:
         try:
-            task = conn.recv()
+            task = tasks.get()
         except (EOFError, OSError):
             os._exit(0)  # the build went away
         if task is None:
@@ -76,6 +80,8 @@ def _serve(conn: Connection) -> None:
             reply = (False, err)
         try:
             conn.send(reply)
+        except (EOFError, OSError):
+            os._exit(0)
         except Exception as err:  # a result or error that does not pickle
             conn.send((False, WorkerError(f"{fn.__name__}: {err}")))
 
@@ -85,9 +91,10 @@ class Worker:
 
     def __init__(self, *, in_process: bool = False) -> None:
         self.in_process = in_process
-        self._conn: Connection | None = None
+        self._tasks: Any = None  # multiprocessing queue of (fn, args), then None
         self._process: Any = None
-        self._waiting: deque[Pending[Any]] = deque()
+        self._reader: threading.Thread | None = None
+        self._waiting: deque[Pending[Any]] = deque()  # submitted, result not yet read
 
     @property
     def started(self) -> bool:
@@ -98,73 +105,68 @@ class Worker:
         """Run `fn(*args)` in the helper process (functions and arguments must pickle)."""
         if self._process is None and not self.in_process:
             self._start()
-        if self._conn is not None:
-            pending: Pending[T] = Pending(self)
-            try:
-                self._conn.send((fn, args))
-            except (OSError, ValueError) as err:
-                pending._set(False, WorkerError(f"the helper process is gone: {err}"))
-                return pending
-            self._waiting.append(pending)
+        pending: Pending[T] = Pending()
+        if self._process is not None:
+            self._waiting.append(pending)  # before the task leaves: its result may be quick
+            self._tasks.put((fn, args))
             return pending
-        done: Pending[T] = Pending()
         try:
-            done._set(True, fn(*args))
+            pending._set(True, fn(*args))
         except Exception as err:  # kept for result(), as the helper process would
-            done._set(False, err)
-        return done
+            pending._set(False, err)
+        return pending
 
     def _start(self) -> None:
         try:
             # spawn, not fork: mkdocs serve runs threads, and a forked child could
             # inherit a lock some other thread holds.
             context = multiprocessing.get_context("spawn")
-            ours, theirs = context.Pipe()
-            process = context.Process(target=_serve, args=(theirs,), daemon=True)
+            tasks = context.Queue()
+            ours, theirs = context.Pipe(duplex=False)
+            process = context.Process(target=_serve, args=(tasks, theirs), daemon=True)
             process.start()
             theirs.close()
         except (OSError, NotImplementedError):
             self.in_process = True
             return
-        self._conn, self._process = ours, process
+        self._tasks, self._process = tasks, process
+        self._reader = threading.Thread(target=self._read, args=(ours,), daemon=True)
+        self._reader.start()
 
-    def _receive_until(self, wanted: Pending[Any]) -> None:
+    def _read(self, conn: Connection) -> None:
         # Results come back in submission order.
-        while not wanted.done():
-            if not self._waiting or self._conn is None:
-                wanted._set(False, WorkerError("the helper process was stopped"))
-                return
-            pending = self._waiting.popleft()
+        while True:
             try:
-                ok, value = self._conn.recv()
+                ok, value = conn.recv()
             except (EOFError, OSError):
-                pending._set(False, WorkerError("the helper process died"))
-                self._fail_all()
-                continue
-            pending._set(ok, value)
+                break
+            except Exception as err:  # a result that does not unpickle here
+                ok, value = False, WorkerError(f"a result could not be read: {err}")
+            if self._waiting:
+                self._waiting.popleft()._set(ok, value)
+        conn.close()
+        self._fail_waiting("the helper process died")
 
-    def _fail_all(self) -> None:
+    def _fail_waiting(self, why: str) -> None:
         while self._waiting:
-            self._waiting.popleft()._set(False, WorkerError("the helper process died"))
+            self._waiting.popleft()._set(False, WorkerError(why))
 
     def close(self) -> None:
-        """Stop the helper process; results not asked for by now are dropped."""
+        """Stop the helper process; results not in by now are dropped."""
         if self._process is None:
             return
-        conn, process = self._conn, self._process
-        self._conn = self._process = None
-        assert conn is not None
-        try:
-            if self._waiting:
-                process.terminate()  # still busy with work nobody will collect
-            else:
-                conn.send(None)
-        except OSError:
-            pass
-        conn.close()
+        tasks, process, reader = self._tasks, self._process, self._reader
+        self._tasks = self._process = self._reader = None
+        if self._waiting:
+            self._fail_waiting("the helper process was stopped")
+            process.terminate()  # still busy with work nobody will collect
+        elif process.is_alive():
+            tasks.put(None)
         process.join(5)
         if process.is_alive():
             process.kill()
             process.join()
-        while self._waiting:
-            self._waiting.popleft()._set(False, WorkerError("the helper process was stopped"))
+        tasks.close()
+        tasks.cancel_join_thread()  # nothing left worth sending to a stopped process
+        if reader is not None:
+            reader.join(5)

@@ -133,6 +133,11 @@ class SiteContext:
         return {}
 
     @cached_property
+    def row_cells(self) -> dict[str, tuple[str, str, str, str]]:
+        """A memo: document id -> its date, id, kind and severity cells in listings."""
+        return {}
+
+    @cached_property
     def escaped(self) -> dict[object, str]:
         """A memo for escaped text that many pages show (titles, service names ...)."""
         # A document's title or a service name lands on dozens of pages; escape it once.

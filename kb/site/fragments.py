@@ -16,14 +16,14 @@ import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import quote
 
-_SPACE = re.compile(r"\s+")
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"'`\\]+$")
 _SLOT = re.compile(r"<!--kb:([a-z0-9-]+)-->")
 
 
 def h(value: object) -> str:
     """Front-matter text as HTML text or attribute value, on one line."""
-    return html.escape(_SPACE.sub(" ", str(value)).strip(), quote=True)
+    # split/join: whitespace runs to one space, ends stripped; twice as fast as a regex.
+    return html.escape(" ".join(str(value).split()), quote=True)
 
 
 class Urls:
@@ -37,6 +37,8 @@ class Urls:
         # asks the OS for the working directory twice per call).
         self._links: dict[tuple[str, str], str] = {}
         self._bases: dict[str, str] = {}  # src -> folder of its URL
+        self._targets: dict[str, tuple[str, str] | None] = {}  # dst -> (folder, quoted name)
+        self._folders: dict[tuple[str, str], str] = {}  # (base, folder) -> relative prefix
 
     def url(self, src_uri: str) -> str:
         """Site-relative URL of a docs-relative path (mkdocs' rules for .md pages)."""
@@ -63,6 +65,23 @@ class Urls:
         return link + (f"#{anchor}" if anchor else "")
 
     def _href(self, base: str, dst: str) -> str:
+        if dst not in self._targets:
+            there = self.url(dst)
+            folder, name = posixpath.split(there)
+            self._targets[dst] = (folder, quote(name)) if name else None
+        target = self._targets[dst]
+        if target is None:  # a folder URL (directory_urls), the home page ...
+            return self._folder_href(base, dst)
+        # Pages link to thousands of documents in a few folders (postmortems/2025/ ...):
+        # the way to each folder is worked out once per page folder.
+        folder, name = target
+        prefix = self._folders.get((base, folder))
+        if prefix is None:
+            rel = _relpath(folder, base)
+            prefix = self._folders[(base, folder)] = "" if rel == "." else quote(rel) + "/"
+        return prefix + name
+
+    def _folder_href(self, base: str, dst: str) -> str:
         there = self.url(dst)
         rel = _relpath(there.rstrip("/"), base)
         if there.endswith("/") or not there:

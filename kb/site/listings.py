@@ -88,10 +88,16 @@ def severity(doc: Document) -> str:
 
 
 def _doc_rows(docs: Sequence[Document], src: str, ctx: SiteContext) -> list[list[str]]:
-    return [
-        [d.meta.date.isoformat(), title_link(d, src, ctx), h(d.id), kind_of(d), severity(d)]
-        for d in docs
-    ]
+    # A document is listed on its year's page and on each of its categories', services'
+    # and tags' pages: its cells but the link (relative to the page) are made once.
+    cells = ctx.row_cells
+    rows = []
+    for d in docs:
+        date, doc_id, kind, sev = cells.get(d.id) or cells.setdefault(
+            d.id, (d.meta.date.isoformat(), h(d.id), kind_of(d), severity(d))
+        )
+        rows.append([date, title_link(d, src, ctx), doc_id, kind, sev])
+    return rows
 
 
 DOC_HEAD = ["Date", "Document", "Id", "Kind", "Severity"]
