@@ -89,6 +89,22 @@ def test_serve_previews_the_site(tmp_path: Path) -> None:
                 assert proc.poll() is None, proc.communicate()[0]
                 time.sleep(0.3)
         assert "Served one" in page and "Time to detect / mitigate / resolve" in page
+        # An edit is rebuilt (helper process, charts and all) and served.
+        doc = root / "content" / "postmortems" / "2025" / "pm-2025-001.md"
+        doc.write_text(doc.read_text().replace("Served one", "Edited one"))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and "Edited one" not in page:
+            time.sleep(0.5)
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    page = response.read().decode()
+            except OSError:
+                assert proc.poll() is None, proc.communicate()[0]
+        assert "Edited one" in page
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/trends/incidents-per-month.svg", timeout=2
+        ) as response:
+            assert b"<svg" in response.read()
     finally:
         proc.terminate()
         output = proc.communicate(timeout=20)[0]
