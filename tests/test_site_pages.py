@@ -180,3 +180,14 @@ def test_similar_incidents_are_asked_for_only_when_the_related_slot_is_filled() 
     assert "Similar incidents</h3>\n<p><em>None found.</em></p>" in fragment
     document_parts(doc, ctx).unsearched()
     assert asked == [True]  # computed once per build
+
+
+def test_no_similar_incidents_section_when_the_site_ranks_none() -> None:
+    # similar_limit 0: the plugin gives no similar source, and pages show no such list.
+    kb = knowledge_base(
+        [postmortem("PM-2025-001", "2025-01-10"), postmortem("PM-2025-002", "2025-01-11")]
+    )
+    assert "Similar incidents" not in page(SiteContext(kb), "PM-2025-001")
+    ranked = SiteContext(kb, similar_from=lambda: {"PM-2025-001": [("PM-2025-002", 1.0)]})
+    out = page(ranked, "PM-2025-001")
+    assert "Similar incidents" in out and "PM-2025-002" in out.split("Similar incidents")[1]

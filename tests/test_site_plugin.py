@@ -159,3 +159,19 @@ def test_today_option_sets_the_day(tmp_path: Path) -> None:
     config.plugins.on_files(get_files(config), config=config)
     assert plugin.context.today == dt.date(2031, 1, 2)
     plugin.on_post_build(config=config)
+
+
+def test_similar_limit_zero_ranks_nothing(tmp_path: Path) -> None:
+    from mkdocs.structure.files import get_files
+
+    root = write_kb(
+        tmp_path,
+        [postmortem("PM-2025-001", "2025-03-01"), postmortem("PM-2025-002", "2025-03-02")],
+    )
+    mkdocs_yml = root / "mkdocs.yml"
+    text = mkdocs_yml.read_text()
+    mkdocs_yml.write_text(text.replace("  - kb:\n", "  - kb:\n      similar_limit: 0\n"))
+    config, plugin = configured(root)
+    config.plugins.on_files(get_files(config), config=config)
+    assert plugin.config.similar_limit == 0 and not plugin.context.ranks_similar
+    plugin.on_post_build(config=config)

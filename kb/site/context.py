@@ -117,6 +117,11 @@ class SiteContext:
                     out[slug].append((doc, risk.id))
         return dict(out)
 
+    @property
+    def ranks_similar(self) -> bool:
+        """Whether this site shows similar incidents at all (similar_limit 0: no)."""
+        return self.similar_from is not None or bool(self.similar)
+
     def similar_to(self, doc_id: str) -> list[tuple[str, float]]:
         """The incidents most similar to one, best first (waits for them if need be)."""
         if self.similar_from is not None:

@@ -146,7 +146,7 @@ def document_parts(doc: Document, ctx: SiteContext) -> Parts:
             fragments["actions"] = actions
         known = _related_section([_related_links(doc, ctx), _realised_risks(doc, pm, ctx)])
         # Similar incidents are ranked meanwhile; whether there can be any is known now.
-        peers = len(ctx.incidents) > 1
+        peers = len(ctx.incidents) > 1 and ctx.ranks_similar
         if known or peers:
             after += _section("Related", "related")
             later["related"] = lambda: known + (_similar(doc, ctx) if peers else "")

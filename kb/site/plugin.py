@@ -122,10 +122,11 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         # One helper process ranks similar incidents (needed once every page's Markdown is
         # rendered) and then draws the charts (needed at the end), beside mkdocs' rendering.
         self._worker = Worker()
-        similar = similar_later(kb.documents, kb.settings, self.config.similar_limit, self._worker)
+        limit = self.config.similar_limit
+        similar = similar_later(kb.documents, kb.settings, limit, self._worker) if limit else None
         self.context = SiteContext(
             kb,
-            similar_from=lambda: _logged(similar()),
+            similar_from=(lambda: _logged(similar())) if similar is not None else None,
             page_size=self.config.page_size,
             urls=Urls(directory_urls=config.use_directory_urls),
         )
