@@ -64,7 +64,7 @@ def test_site_uses_the_search_index_when_it_is_fresh(tmp_path: Path) -> None:
     from kb.config import load_settings
     from kb.knowledge import load_knowledge_base
     from kb.search import update_index
-    from kb.site.similar import similar_incidents
+    from kb.site.similar import facets_of, ranked
 
     repo = Path(__file__).resolve().parents[1]
     shutil.copytree(repo / "content", tmp_path / "content")
@@ -72,10 +72,10 @@ def test_site_uses_the_search_index_when_it_is_fresh(tmp_path: Path) -> None:
     shutil.copy(repo / "taxonomy.yml", tmp_path / "taxonomy.yml")
     settings = load_settings(tmp_path)
     kb = load_knowledge_base(settings)
-    _, method = similar_incidents(kb.documents, settings, limit=3)
+    _, method = ranked(settings, facets_of(kb.documents), 3)
     assert method == "facets"
     update_index(settings)
-    text, method = similar_incidents(kb.documents, settings, limit=3)
+    text, method = ranked(settings, facets_of(kb.documents), 3)
     assert method == "text"
     postmortems = {d.id for d in kb.postmortems}
     assert set(text) == postmortems
@@ -88,7 +88,7 @@ def test_site_uses_the_search_index_when_it_is_fresh(tmp_path: Path) -> None:
     (tmp_path / "content" / "postmortems" / "2025").joinpath("new.md").write_text(
         (tmp_path / "content" / "index.md").read_text() + "\nchanged\n"
     )
-    assert similar_incidents(kb.documents, settings, limit=3)[1] == "facets"
+    assert ranked(settings, facets_of(kb.documents), 3)[1] == "facets"
 
 
 def test_the_build_ranks_them_in_the_helper_process_and_falls_back_here(tmp_path: Path) -> None:

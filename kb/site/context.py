@@ -33,6 +33,17 @@ def newest_first(docs: list[Document]) -> list[Document]:
     return sorted(docs, key=lambda d: (d.meta.date, d.id), reverse=True)
 
 
+def _grouped(
+    docs: list[Document], values: Callable[[Document], list[str]]
+) -> dict[str, list[Document]]:
+    # value -> the documents listing it, in the order of `docs` (each document once per value)
+    out: dict[str, list[Document]] = defaultdict(list)
+    for doc in docs:
+        for value in dict.fromkeys(values(doc)):
+            out[value].append(doc)
+    return dict(out)
+
+
 @dataclass
 class SiteContext:
     """The loaded knowledge base plus the site's routing and precomputed relations."""
@@ -79,32 +90,27 @@ class SiteContext:
         return [d.meta for d in self.premortems if isinstance(d.meta, Premortem)]
 
     @cached_property
+    def documents(self) -> list[Document]:
+        """Every document (both kinds), newest first."""
+        return newest_first(self.kb.documents)
+
+    @cached_property
     def by_category(self) -> dict[str, list[Document]]:
         """Category slug -> its incidents, newest first."""
-        out: dict[str, list[Document]] = defaultdict(list)
-        for doc in self.incidents:
-            assert isinstance(doc.meta, Postmortem)
-            for slug in dict.fromkeys(doc.meta.categories):
-                out[slug].append(doc)
-        return dict(out)
+        return _grouped(
+            self.incidents,
+            lambda doc: doc.meta.categories if isinstance(doc.meta, Postmortem) else [],
+        )
 
     @cached_property
     def by_service(self) -> dict[str, list[Document]]:
         """Service name -> its documents (both kinds), newest first."""
-        out: dict[str, list[Document]] = defaultdict(list)
-        for doc in newest_first(self.kb.documents):
-            for name in dict.fromkeys(doc.meta.services):
-                out[name].append(doc)
-        return dict(out)
+        return _grouped(self.documents, lambda doc: doc.meta.services)
 
     @cached_property
     def by_tag(self) -> dict[str, list[Document]]:
         """Tag -> its documents (both kinds), newest first."""
-        out: dict[str, list[Document]] = defaultdict(list)
-        for doc in newest_first(self.kb.documents):
-            for name in dict.fromkeys(doc.meta.tags):
-                out[name].append(doc)
-        return dict(out)
+        return _grouped(self.documents, lambda doc: doc.meta.tags)
 
     @cached_property
     def risks_by_category(self) -> dict[str, list[tuple[Document, str]]]:

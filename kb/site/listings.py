@@ -15,7 +15,7 @@ from kb import trends
 from kb.loader import Document
 from kb.models import Postmortem, Premortem
 from kb.site.charts import Chart, figure
-from kb.site.context import Generated, SiteContext, newest_first
+from kb.site.context import Generated, SiteContext
 from kb.site.fragments import h, pager, slot, table, ul
 from kb.site.md import DASH, esc, esc_attr, front_matter, link, percent
 from kb.site.md import table as md_table
@@ -109,7 +109,7 @@ DOC_HEAD = ["Date", "Document", "Id", "Kind", "Severity"]
 def timeline_pages(ctx: SiteContext) -> list[Generated]:
     """The timeline index (one row per year) and one paginated listing per year."""
     by_year: dict[int, list[Document]] = defaultdict(list)
-    for doc in newest_first(ctx.kb.documents):
+    for doc in ctx.documents:
         by_year[doc.meta.date.year].append(doc)
     pages: list[Generated] = []
     rows = []
@@ -130,7 +130,7 @@ def timeline_pages(ctx: SiteContext) -> list[Generated]:
         else "*No documents yet.*\n",
     ]
     fragments = {}
-    latest = newest_first(ctx.kb.documents)[:20]
+    latest = ctx.documents[:20]
     if latest:
         index.append("\n## Latest" + slot("latest"))
         fragments["latest"] = ul(label(d, ctx, TIMELINE) for d in latest)

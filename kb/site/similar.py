@@ -1,12 +1,12 @@
 """Similar incidents for every postmortem in one batch.
 
-`similar_incidents` computes them; `similar_later` starts the same computation
-in the build's helper process, for the plugin to collect once the pages need
-it. When the knowledge base's search index exists and matches the content
-(after `kb index` or any `kb search`), it uses the index's key-term similarity over the text
+`ranked` computes them; `similar_later` starts it in the build's helper
+process, for the plugin to collect once the pages need it. When the knowledge
+base's search index exists and matches the content (after `kb index` or any
+`kb search`), it uses the index's key-term similarity over the text
 (`kb.search.similar_map`, the same ranking as `kb similar`). Otherwise it falls
-back to `similar_map` here, by shared categories, services and tags, so a build
-never has to index the whole knowledge base first.
+back to `facet_similar` here, by shared categories, services and tags, so a
+build never has to index the whole knowledge base first.
 
 A shared value counts more the rarer it is (inverse document frequency). The
 cost is bounded: for a value shared by many incidents only the `window`
@@ -112,13 +112,6 @@ def text_similar(settings: Settings, shown: Sequence[str], limit: int = 5) -> Si
     }
 
 
-def similar_incidents(
-    documents: Sequence[Document], settings: Settings, limit: int = 5
-) -> tuple[Similar, str]:
-    """Similar postmortems for each postmortem, and which method computed them ('text' or 'facets')."""
-    return ranked(settings, facets_of(documents), limit)
-
-
 def ranked(settings: Settings, items: Sequence[Facets], limit: int) -> tuple[Similar, str]:
     """By text when the search index is there and fresh, else by facets; and which it was."""
     found = text_similar(settings, [doc_id for _, doc_id, _ in items], limit)
@@ -130,7 +123,9 @@ def ranked(settings: Settings, items: Sequence[Facets], limit: int) -> tuple[Sim
 def similar_later(
     documents: Sequence[Document], settings: Settings, limit: int, worker: Worker
 ) -> Callable[[], tuple[Similar, str]]:
-    """`similar_incidents`, started now in the worker's process; call the result to get it.
+    """`ranked` for the postmortems of `documents`, started now in the worker's process.
+
+    Call the result to get the ranking and its method ('text' or 'facets').
 
     Whichever way they are ranked, the work happens beside the build; should the helper
     process fail, the facet ranking runs here instead.
