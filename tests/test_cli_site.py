@@ -67,6 +67,44 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _pages_and_charts(site: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(site).as_posix(): p.read_bytes()
+        for p in site.rglob("*")
+        if p.suffix in (".html", ".svg")
+    }
+
+
+def test_a_build_reuses_the_charts_kept_by_the_one_before_and_gives_the_same_site(
+    tmp_path: Path,
+) -> None:
+    root = write_kb(
+        tmp_path / "kb",
+        [
+            postmortem("PM-2025-001", "2025-03-01", services=["edge"]),
+            postmortem("PM-2025-002", "2025-05-01", services=["edge"]),
+        ],
+    )
+    cold = kb("build", "--no-cache", "--site-dir", str(tmp_path / "cold"), cwd=root)
+    assert cold.returncode == 0, cold.stderr
+    assert not (root / ".kb" / "cache").exists()  # --no-cache writes nothing either
+    assert kb("build", cwd=root).returncode == 0
+    kept = sorted((root / ".kb" / "cache" / "charts").glob("*.svg"))
+    assert len(kept) == 7  # the category's chart and six trend charts
+    stamps = [p.stat().st_mtime_ns for p in kept]
+    warm = kb("build", "--site-dir", str(tmp_path / "warm"), cwd=root)
+    assert warm.returncode == 0, warm.stderr
+    assert sorted((root / ".kb" / "cache" / "charts").glob("*.svg")) == kept  # none redrawn
+    assert [p.read_text().rstrip().endswith("</svg>") for p in kept] == [True] * 7
+    assert stamps != [p.stat().st_mtime_ns for p in kept]  # read back, so marked as used
+    cold_files, warm_files = (
+        _pages_and_charts(tmp_path / "cold"),
+        _pages_and_charts(tmp_path / "warm"),
+    )
+    assert cold_files.keys() == warm_files.keys() and len(cold_files) > 20
+    assert [name for name in cold_files if cold_files[name] != warm_files[name]] == []
+
+
 def test_serve_previews_the_site(tmp_path: Path) -> None:
     root = write_kb(tmp_path / "kb", [postmortem("PM-2025-001", "2025-03-01", title="Served one")])
     port = _free_port()

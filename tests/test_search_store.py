@@ -47,3 +47,21 @@ def test_second_writer_gives_up_with_the_holders_pid(tmp_path: Path) -> None:
     # The holder died without unlocking: its flock went with it.
     with store.write_lock(tmp_path, timeout=1):
         assert (tmp_path / store.LOCK).read_text().strip() == str(os.getpid())
+
+
+def test_state_names_the_index_as_it_is_now(tmp_path: Path) -> None:
+    from search_helpers import Doc, write_doc, write_kb
+
+    from kb.search import update_index
+
+    settings = write_kb(tmp_path, [Doc("PM-2025-001", "DNS outage", "the resolver failed")])
+    assert store.state(settings.index_dir) is None
+    update_index(settings)
+    first = store.state(settings.index_dir)
+    assert first is not None and first == store.state(settings.index_dir)
+    write_doc(tmp_path, Doc("PM-2025-002", "TLS expiry", "the certificate expired"))
+    update_index(settings)  # an incremental commit in the same generation
+    second = store.state(settings.index_dir)
+    assert second is not None and second != first
+    update_index(settings, rebuild=True)
+    assert store.state(settings.index_dir) not in (first, second, None)

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from docfactory import document, postmortem, premortem
+from search_helpers import write_example_kb
 
 from kb.site.similar import similar_map
 
@@ -59,18 +60,11 @@ def test_limit_zero_gives_no_similar() -> None:
 
 
 def test_site_uses_the_search_index_when_it_is_fresh(tmp_path: Path) -> None:
-    import shutil
-
-    from kb.config import load_settings
     from kb.knowledge import load_knowledge_base
     from kb.search import update_index
     from kb.site.similar import facets_of, ranked
 
-    repo = Path(__file__).resolve().parents[1]
-    shutil.copytree(repo / "content", tmp_path / "content")
-    shutil.copy(repo / "mkdocs.yml", tmp_path / "mkdocs.yml")
-    shutil.copy(repo / "taxonomy.yml", tmp_path / "taxonomy.yml")
-    settings = load_settings(tmp_path)
+    settings = write_example_kb(tmp_path)
     kb = load_knowledge_base(settings)
     _, method = ranked(settings, facets_of(kb.documents), 3)
     assert method == "facets"

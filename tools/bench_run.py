@@ -36,6 +36,7 @@ class Run:
     returncode: int
     stdout: str
     stderr: str
+    cpu: float = 0.0  # user + system seconds of the process and the helpers it waited for
 
 
 def run(
@@ -67,6 +68,7 @@ def run(
             proc.returncode,
             out.read().decode("utf-8", "replace"),
             err.read().decode("utf-8", "replace"),
+            usage.ru_utime + usage.ru_stime,
         )
     if result.returncode not in ok:
         shown = " ".join(str(c) for c in cmd)
@@ -81,11 +83,13 @@ class Measure:
 
     seconds: list[float] = field(default_factory=list)
     max_rss: int = 0
+    cpu: list[float] = field(default_factory=list)  # CPU seconds of the Runs
 
     def add(self, result: Run | float) -> None:
         """Record one run (a Run, or seconds measured in-process)."""
         if isinstance(result, Run):
             self.seconds.append(result.seconds)
+            self.cpu.append(result.cpu)
             self.max_rss = max(self.max_rss, result.max_rss)
         else:
             self.seconds.append(result)
@@ -94,6 +98,11 @@ class Measure:
     def median(self) -> float:
         """Median wall time in seconds."""
         return statistics.median(self.seconds)
+
+    @property
+    def cpu_median(self) -> float:
+        """Median CPU seconds (0 when only in-process times were recorded)."""
+        return statistics.median(self.cpu) if self.cpu else 0.0
 
     @property
     def runs(self) -> int:

@@ -51,13 +51,20 @@ def _kib(size: int) -> str:
     type=click.Path(file_okay=False, path_type=Path),
     help="Build into this folder instead of mkdocs.yml's site_dir.",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Draw every chart and rank similar incidents afresh; neither read nor write .kb/cache.",
+)
 @pass_ctx
-def build(ctx: Context, site_dir: Path | None) -> int:
+def build(ctx: Context, site_dir: Path | None, no_cache: bool) -> int:
     """Validate every document, then build the static site.
 
     Invalid documents are reported as path:line:col like `kb validate` and stop the
     build (exit 1). The build is strict (a broken link fails it) and goes to a
-    temporary folder that replaces the site folder only when it succeeded.
+    temporary folder that replaces the site folder only when it succeeded. Charts and
+    similar incidents computed by an earlier build are reused from the cache folder
+    (the plugin's cache_dir, .kb/cache by default) when nothing they depend on changed.
     """
     from kb.knowledge import load_knowledge_base
     from kb.site.build import build_site
@@ -76,7 +83,7 @@ def build(ctx: Context, site_dir: Path | None) -> int:
         click.echo("The site was not built.", err=True)
         return EXIT_PROBLEMS
     with mkdocs_logs(logging.WARNING):
-        result = build_site(settings, site_dir, kb=kb)
+        result = build_site(settings, site_dir, kb=kb, use_cache=not no_cache)
     largest, size = result.largest_page
     click.echo(
         f"Built {result.pages:,} pages into {settings.relative(result.site_dir)} "

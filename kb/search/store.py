@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import hashlib
 import os
 import shutil
 import time
@@ -39,6 +40,30 @@ def current(index_dir: Path) -> Path | None:
         return None
     folder = index_dir / name
     return folder if folder.is_dir() else None
+
+
+def state(index_dir: Path) -> str | None:
+    """A name for the index as it is now: it changes with every commit, full or incremental.
+
+    Whoosh never rewrites a file in place (a commit adds segment files and a new TOC),
+    so the current generation's file names, sizes and modification times say which
+    index this is. The manifest and lock files are left out: recording new file stats
+    changes the manifest, not the index. None when there is no index.
+    """
+    folder = current(index_dir)
+    if folder is None:
+        return None
+    try:
+        entries = sorted(
+            f"{entry.name}:{entry.stat().st_size}:{entry.stat().st_mtime_ns}"
+            for entry in os.scandir(folder)
+            if entry.is_file()
+            and not entry.name.startswith("manifest.")
+            and not entry.name.endswith("LOCK")
+        )
+    except OSError:
+        return None
+    return folder.name + "/" + hashlib.sha256("\n".join(entries).encode()).hexdigest()[:32]
 
 
 def new_generation(index_dir: Path) -> Path:

@@ -61,12 +61,17 @@ def check_target(target: Path, settings: Settings) -> None:
 
 
 def build_site(
-    settings: Settings, site_dir: Path | None = None, *, kb: KnowledgeBase | None = None
+    settings: Settings,
+    site_dir: Path | None = None,
+    *,
+    kb: KnowledgeBase | None = None,
+    use_cache: bool = True,
 ) -> BuildResult:
     """Build the site (strict) into `site_dir` (default: mkdocs.yml's), replacing it on success.
 
     `kb`, when given, is the knowledge base already loaded and validated, so the plugin
-    does not read every document a second time.
+    does not read every document a second time. `use_cache=False` neither reads nor
+    writes the charts and rankings kept from earlier builds (kb.site.cache).
     """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -82,10 +87,12 @@ def build_site(
     start = time.perf_counter()
     try:
         config = load_config(str(config_file), site_dir=str(staging), strict=True)
-        if kb is not None:
-            for plugin in config.plugins.values():
-                if isinstance(plugin, KbPlugin):
+        for plugin in config.plugins.values():
+            if isinstance(plugin, KbPlugin):
+                if kb is not None:
                     plugin.preload(kb)
+                if not use_cache:
+                    plugin.config.cache = False
         config.plugins.on_startup(command="build", dirty=False)
         try:
             build(config)

@@ -4,7 +4,7 @@ Drawing the charts (about 30 of them, plus importing matplotlib) takes seconds,
 so `ChartJob` has the build's helper process (kb.site.background) draw them
 while mkdocs renders the pages, and the plugin waits for it only before mkdocs
 copies the files. Charts already drawn in this process (`kb serve` rebuilds on
-every save) are not drawn again.
+every save) or kept by an earlier build (kb.site.cache) are not drawn again.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kb.site.background import Pending, Worker
+from kb.site.cache import ChartStore
 from kb.site.charts import Chart, render_svg, to_dark
 from kb.site.context import Generated, SiteContext
 from kb.site.dashboards import home_page, trends_page
@@ -52,13 +53,21 @@ def _write(chart: Chart, svg: str, folder: Path) -> None:
         path.write_text(text, encoding="utf-8")
 
 
-def draw_charts(charts: list[Chart], folder: str) -> dict[str, str]:
-    """Draw charts into `folder` (light and dark files at their uris); returns repr -> SVG."""
+def draw_charts(charts: list[Chart], folder: str, cache_dir: str | None = None) -> dict[str, str]:
+    """Draw charts into `folder` (light and dark files at their uris); returns repr -> SVG.
+
+    With a `cache_dir`, each drawing is also kept there for the next build.
+    """
+    store = ChartStore(Path(cache_dir)) if cache_dir is not None else None
     drawn = {}
     for chart in charts:
         svg = render_svg(chart)
         _write(chart, svg, Path(folder))
+        if store is not None:
+            store.put(chart, svg)
         drawn[repr(chart)] = svg
+    if store is not None:
+        store.prune()
     return drawn
 
 
@@ -66,7 +75,9 @@ class ChartJob:
     """Charts being drawn into a folder, by a helper process when there is work to do.
 
     Give the `worker` the build shares (the plugin's); without one, the job starts its
-    own, or draws in place with `background=False`.
+    own, or draws in place with `background=False`. Charts drawn earlier in this
+    process, or kept in `cache_dir` by an earlier build (kb.site.cache), are written
+    out at once instead of being drawn again.
     """
 
     def __init__(
@@ -76,20 +87,27 @@ class ChartJob:
         *,
         worker: Worker | None = None,
         background: bool = True,
+        cache_dir: Path | None = None,
     ) -> None:
         self.folder = folder
         self._own = worker is None
         self._worker = worker if worker is not None else Worker(in_process=not background)
         self._future: Pending[dict[str, str]] | None = None
+        self.drawn = 0  # charts sent to be drawn; the others were kept from earlier
+        store = ChartStore(cache_dir) if cache_dir is not None else None
         todo = []
         for chart in charts:
             svg = _SVG_CACHE.get(repr(chart))
+            if svg is None and store is not None:
+                svg = store.get(chart)
             if svg is None:
                 todo.append(chart)
             else:
                 _write(chart, svg, folder)
         if todo:
-            self._future = self._worker.submit(draw_charts, todo, str(folder))
+            self.drawn = len(todo)
+            kept = str(cache_dir) if cache_dir is not None else None
+            self._future = self._worker.submit(draw_charts, todo, str(folder), kept)
 
     def wait(self) -> None:
         """Block until every chart file is written; re-raises what went wrong in the drawing."""

@@ -13,6 +13,9 @@
                        process, are ready)
     on_env             wait for the charts, drawn meanwhile in the same helper process
     on_post_build ...  remove the charts' temporary folder
+
+Drawn charts and the similar-incident ranking are kept in the plugin's
+cache_dir for the next build (kb.site.cache); `cache: false` turns that off.
     on_serve           watch the taxonomy too
 
 Page content comes from the pure functions in pages, listings and dashboards.
@@ -122,8 +125,13 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         # One helper process ranks similar incidents (needed once every page's Markdown is
         # rendered) and then draws the charts (needed at the end), beside mkdocs' rendering.
         self._worker = Worker()
+        cache_dir = self._cache_dir()
         limit = self.config.similar_limit
-        similar = similar_later(kb.documents, kb.settings, limit, self._worker) if limit else None
+        similar = (
+            similar_later(kb.documents, kb.settings, limit, self._worker, cache_dir)
+            if limit
+            else None
+        )
         self.context = SiteContext(
             kb,
             similar_from=(lambda: _logged(similar())) if similar is not None else None,
@@ -134,7 +142,7 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         self._unsearched = {}
         pages, charts = generate(self.context, config.site_name, with_home=home is None)
         self._chart_dir = Path(tempfile.mkdtemp(prefix="kb-charts-"))
-        self._charts = ChartJob(charts, self._chart_dir, worker=self._worker)
+        self._charts = ChartJob(charts, self._chart_dir, worker=self._worker, cache_dir=cache_dir)
         chart_files = [(uri, self._chart_dir / uri) for c in charts for uri in (c.uri, c.dark_uri)]
         for page in pages:
             self._add(files, config, page.src_uri, content=page.content)
@@ -175,6 +183,11 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
             files.append(File.generated(config, uri, content=content, inclusion=level))
         else:
             files.append(File.generated(config, uri, abs_src_path=str(path), inclusion=level))
+
+    def _cache_dir(self) -> Path | None:
+        if not self.config.cache or self.settings is None:
+            return None
+        return self.settings.root / self.config.cache_dir
 
     def _load(self) -> KnowledgeBase:
         assert self.settings is not None
