@@ -2,8 +2,8 @@
 
 The root is the nearest folder (from the working directory up) holding an
 `mkdocs.yml`. `docs_dir` and `site_dir` come from that file, and the `kb`
-plugin's options there (`taxonomy`, `index_dir`) are the one place settings
-live, shared by the CLI and the site.
+plugin's options there (`taxonomy`, `index_dir`, `cache`, `cache_dir`) are the
+one place settings live, shared by the CLI and the site.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ DEFAULTS = {
     "site_dir": "site",
     "taxonomy": "taxonomy.yml",
     "index_dir": ".kb/index",
+    "cache_dir": ".kb/cache",
 }
 
 
@@ -47,6 +48,7 @@ class Settings:
     index_dir: Path
     site_dir: Path
     mkdocs_file: Path | None
+    cache_dir: Path | None = None  # what site builds keep for the next; None: keep nothing
 
     def relative(self, path: Path) -> str:
         """A path as people should see it: relative to the working directory when possible."""
@@ -114,4 +116,9 @@ def load_settings(root: Path | None = None, *, start: Path | None = None) -> Set
         index_dir=root / str(options.get("index_dir") or DEFAULTS["index_dir"]),
         site_dir=root / site_dir,
         mkdocs_file=mkdocs_file,
+        cache_dir=(
+            root / str(options.get("cache_dir") or DEFAULTS["cache_dir"])
+            if options.get("cache", True) is not False
+            else None
+        ),
     )

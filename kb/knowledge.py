@@ -16,7 +16,9 @@ from kb.config import Settings
 from kb.errors import ContentError
 from kb.loader import Document, display_path, iter_markdown, load_documents
 from kb.models import Postmortem, Premortem
+from kb.parsecache import ParsedCache
 from kb.problems import Problem
+from kb.source import parse_yaml
 from kb.taxonomy import Taxonomy, load_taxonomy
 
 
@@ -110,11 +112,13 @@ def load_knowledge_base(
     *,
     only: Iterable[Path] | None = None,
     today: date | None = None,
+    cache_dir: Path | None = None,
 ) -> KnowledgeBase:
     """Load and check every document; `only` limits which files' problems are reported.
 
     References are always resolved against the whole knowledge base, so checking
-    one file still knows every id.
+    one file still knows every id. With a `cache_dir`, front-matter parsed by an
+    earlier run is read from there (kb.parsecache): same documents, same problems.
     """
     taxonomy = load_taxonomy(settings.taxonomy_path)
     files = list(iter_markdown(settings.content_dir)) if settings.content_dir.is_dir() else []
@@ -128,8 +132,16 @@ def load_knowledge_base(
             elif path.is_dir():
                 files.extend(f for f in iter_markdown(path) if f.resolve() not in known)
     day = today or date.today()
+    parsed = ParsedCache(cache_dir) if cache_dir is not None else None
     with _gc_paused():
-        result = load_documents(files, taxonomy=taxonomy, content_dir=settings.content_dir)
+        result = load_documents(
+            files,
+            taxonomy=taxonomy,
+            content_dir=settings.content_dir,
+            parse=parsed.parse if parsed is not None else parse_yaml,
+        )
+        if parsed is not None:
+            parsed.save()
         problems = result.problems + check_corpus(result.documents, day, result.unloaded_ids)
         for partial in result.partial:
             problems.extend(check_partial(partial, result.problems, day))

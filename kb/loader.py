@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -160,8 +160,19 @@ def _salvage(
         return None
 
 
-def load_text(text: str, path: Path, *, shown: str, src_uri: str, taxonomy: Taxonomy) -> Loaded:
-    """Parse one file's text into a document, or the problems that prevent it."""
+def load_text(
+    text: str,
+    path: Path,
+    *,
+    shown: str,
+    src_uri: str,
+    taxonomy: Taxonomy,
+    parse: Callable[[str, int], Any] = parse_yaml,
+) -> Loaded:
+    """Parse one file's text into a document, or the problems that prevent it.
+
+    `parse` is parse_yaml, or a cache's version of it (kb.parsecache).
+    """
     parts = split(text)
     if parts.unclosed:
         message = "front-matter opened with --- is never closed (add a line with --- after it)"
@@ -169,7 +180,7 @@ def load_text(text: str, path: Path, *, shown: str, src_uri: str, taxonomy: Taxo
     if parts.front_matter is None:
         return Loaded(is_document=False)
     try:
-        data = parse_yaml(parts.front_matter, parts.fm_first_line)
+        data = parse(parts.front_matter, parts.fm_first_line)
     except YamlProblem as err:
         return Loaded(problems=[Problem(shown, err.line, err.column, "", err.message)])
     locator = KeyLocator(parts.front_matter, parts.fm_first_line)
@@ -211,7 +222,12 @@ def load_text(text: str, path: Path, *, shown: str, src_uri: str, taxonomy: Taxo
 
 
 def load_file(
-    path: Path, *, taxonomy: Taxonomy, content_dir: Path, shown: str | None = None
+    path: Path,
+    *,
+    taxonomy: Taxonomy,
+    content_dir: Path,
+    shown: str | None = None,
+    parse: Callable[[str, int], Any] = parse_yaml,
 ) -> Loaded:
     """Read and parse one file; unreadable or non-UTF-8 files become problems."""
     shown = shown or str(path)
@@ -225,7 +241,12 @@ def load_file(
         line = raw.count(b"\n", 0, err.start) + 1
         return Loaded(problems=[Problem(shown, line, 1, "", "file is not valid UTF-8")])
     return load_text(
-        text, path, shown=shown, src_uri=_relative(path, content_dir), taxonomy=taxonomy
+        text,
+        path,
+        shown=shown,
+        src_uri=_relative(path, content_dir),
+        taxonomy=taxonomy,
+        parse=parse,
     )
 
 
@@ -256,7 +277,13 @@ def display_path(path: Path, cwd: Path) -> str:
         return str(path)
 
 
-def load_documents(paths: Iterable[Path], *, taxonomy: Taxonomy, content_dir: Path) -> LoadResult:
+def load_documents(
+    paths: Iterable[Path],
+    *,
+    taxonomy: Taxonomy,
+    content_dir: Path,
+    parse: Callable[[str, int], Any] = parse_yaml,
+) -> LoadResult:
     """Load every file in `paths`; collect documents and all problems."""
     result = LoadResult()
     cwd = Path.cwd().resolve()
@@ -264,7 +291,11 @@ def load_documents(paths: Iterable[Path], *, taxonomy: Taxonomy, content_dir: Pa
     for path in paths:
         path = path if path.is_absolute() else (cwd / path)
         loaded = load_file(
-            path, taxonomy=taxonomy, content_dir=content_dir, shown=display_path(path, cwd)
+            path,
+            taxonomy=taxonomy,
+            content_dir=content_dir,
+            shown=display_path(path, cwd),
+            parse=parse,
         )
         result.problems.extend(loaded.problems)
         if loaded.document is not None:

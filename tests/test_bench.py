@@ -7,6 +7,7 @@ import importlib.util
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -108,6 +109,32 @@ def test_paired_alternates_and_keeps_medians() -> None:
     assert order == ["a", "b"] * 3
     assert a.runs == b.runs == 3
     assert a.median == pytest.approx(1.03)
+
+
+def test_rounds_run_every_task_in_order_and_count_child_cpu() -> None:
+    order: list[str] = []
+
+    def task(name: str, seconds: float) -> Callable[[], float]:
+        def run() -> float:
+            order.append(name)
+            return seconds
+
+        return run
+
+    m = bench_run.rounds(
+        {"plain": task("p", 1.0), "kb": task("k", 2.0), "slow": task("s", 11.0)},
+        max_runs=3,
+        budget=60,
+        repeat_below=60,
+    )
+    assert order == ["p", "k", "s"] * 3 and m["kb"].median == 2.0
+    order.clear()
+    assert bench_run.rounds({"s": task("s", 11.0)}, max_runs=3, budget=60)["s"].runs == 1
+    # CPU time counts the helpers a command waited for, as kb build's helper process.
+    code = "import subprocess, sys; subprocess.run([sys.executable, '-c', 'sum(range(10**7))'])"
+    result = bench_run.run([sys.executable, "-c", code])
+    spin = bench_run.run([sys.executable, "-c", "sum(range(10**7))"])
+    assert result.cpu > spin.cpu * 0.8 > 0
 
 
 def test_slow_tasks_run_once_unless_asked() -> None:

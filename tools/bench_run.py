@@ -131,6 +131,27 @@ def paired(
             return a, b
 
 
+def rounds(
+    tasks: dict[str, Callable[[], Run | float]],
+    *,
+    max_runs: int,
+    budget: float,
+    repeat_below: float = REPEAT_BELOW,
+) -> dict[str, Measure]:
+    """Run every task once per round, in order; repeat rounds as `paired` repeats pairs."""
+    measures = {name: Measure() for name in tasks}
+    spent, done = 0.0, 0
+    while True:
+        start = time.perf_counter()
+        for name, task in tasks.items():
+            measures[name].add(task())
+        spent += time.perf_counter() - start
+        done += 1
+        slow = max(m.seconds[-1] for m in measures.values()) >= repeat_below
+        if slow or done >= max_runs or spent + spent / done > budget:
+            return measures
+
+
 def repeated(
     task: Callable[[], Run | float],
     *,

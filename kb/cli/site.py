@@ -54,7 +54,7 @@ def _kib(size: int) -> str:
 @click.option(
     "--no-cache",
     is_flag=True,
-    help="Draw every chart and rank similar incidents afresh; neither read nor write .kb/cache.",
+    help="Parse, draw and rank everything afresh; neither read nor write .kb/cache.",
 )
 @pass_ctx
 def build(ctx: Context, site_dir: Path | None, no_cache: bool) -> int:
@@ -62,15 +62,16 @@ def build(ctx: Context, site_dir: Path | None, no_cache: bool) -> int:
 
     Invalid documents are reported as path:line:col like `kb validate` and stop the
     build (exit 1). The build is strict (a broken link fails it) and goes to a
-    temporary folder that replaces the site folder only when it succeeded. Charts and
-    similar incidents computed by an earlier build are reused from the cache folder
-    (the plugin's cache_dir, .kb/cache by default) when nothing they depend on changed.
+    temporary folder that replaces the site folder only when it succeeded. Parsed
+    front-matter, charts and similar incidents computed by an earlier build are reused
+    from the cache folder (the plugin's cache_dir, .kb/cache by default) when nothing
+    they depend on changed.
     """
     from kb.knowledge import load_knowledge_base
     from kb.site.build import build_site
 
     settings = ctx.settings
-    kb = load_knowledge_base(settings)
+    kb = load_knowledge_base(settings, cache_dir=None if no_cache else settings.cache_dir)
     # The same lines as `kb validate` (errors only: warnings do not stop a build).
     for problem in kb.errors:
         click.echo(str(problem))

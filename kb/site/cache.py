@@ -11,6 +11,7 @@ search index. Both are kept under the plugin's `cache_dir` (default
                        drawn (title, periods, values, colours ...) and the drawing code
     similar.json       the last ranking, with the key it was computed for (the search
                        index's state, the postmortems shown and the limit)
+    front-matter.json  every document's parsed front-matter (kb.parsecache)
 
 Any entry can be deleted at any time, and a missing, unreadable or mismatched
 one is simply computed again: the cache can make a build faster, never

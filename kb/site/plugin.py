@@ -107,6 +107,7 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
             index_dir=root / self.config.index_dir,
             site_dir=Path(config.site_dir),
             mkdocs_file=Path(config.config_file_path) if config.config_file_path else None,
+            cache_dir=root / self.config.cache_dir if self.config.cache else None,
         )
         return config
 
@@ -185,9 +186,10 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
             files.append(File.generated(config, uri, abs_src_path=str(path), inclusion=level))
 
     def _cache_dir(self) -> Path | None:
+        # `kb build --no-cache` turns the option off after on_config has run.
         if not self.config.cache or self.settings is None:
             return None
-        return self.settings.root / self.config.cache_dir
+        return self.settings.cache_dir
 
     def _load(self) -> KnowledgeBase:
         assert self.settings is not None
@@ -199,7 +201,9 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
             kb = None
         try:
             if kb is None:
-                kb = load_knowledge_base(self.settings, today=self.config.today)
+                kb = load_knowledge_base(
+                    self.settings, today=self.config.today, cache_dir=self._cache_dir()
+                )
         except KbError as err:
             raise PluginError(str(err)) from None
         if self.config.today is not None and kb.today != self.config.today:

@@ -1,0 +1,126 @@
+"""Front-matter parsed by an earlier site build, found again by the hash of its text.
+
+Parsing the YAML is most of what loading a knowledge base costs (about 0.3 ms
+per document with libyaml), and between two builds nearly every document is
+unchanged. `ParsedCache` keeps each front-matter's parsed value under the
+SHA-1 of its text in one JSON file, so an entry can never go stale: edited
+front-matter has another hash and is parsed again. Everything after the
+parsing (schema, taxonomy, cross-document checks) runs as always, so the
+problems reported are the same with or without the cache.
+
+JSON and not pickle or marshal: the file lives in a cache folder that CI may
+restore from elsewhere, and reading it must never run or crash anything.
+Dates and times, which JSON lacks, are written as one-key objects with a NUL
+in the key, which YAML front-matter cannot produce in practice; a value that
+does not fit (a NUL key, a non-string key, a type JSON cannot hold) is simply
+not kept. Only the entries used by the latest run are written back, so the
+file never holds more than the knowledge base.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from kb.source import parse_yaml
+
+FILE = "front-matter.json"
+VERSION = 1  # bump when parse_yaml's results change shape
+_DATE, _TIME = "\x00date", "\x00datetime"
+
+
+class _Unfit(Exception):
+    """A value the JSON form cannot hold faithfully."""
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, str | bool | int | float) or value is None:
+        return value
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if not isinstance(key, str) or key.startswith("\x00"):
+                raise _Unfit
+            out[key] = _encode(item)
+        return out
+    if isinstance(value, dt.datetime):  # before date: a datetime is a date too
+        return {_TIME: value.isoformat()}
+    if isinstance(value, dt.date):
+        return {_DATE: value.isoformat()}
+    raise _Unfit
+
+
+def _decode(value: Any) -> Any:
+    if type(value) is list:
+        return [_decode(v) for v in value]
+    if type(value) is dict:
+        if len(value) == 1:
+            if _DATE in value:
+                return dt.date.fromisoformat(value[_DATE])
+            if _TIME in value:
+                return dt.datetime.fromisoformat(value[_TIME])
+        return {key: _decode(item) for key, item in value.items()}
+    return value
+
+
+class ParsedCache:
+    """Parsed front-matter by hash: read from `folder` at start, written back by `save`."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = Path(folder) / FILE
+        self._old: dict[str, Any] = {}
+        self._new: dict[str, Any] = {}
+        self._changed = False
+        self.hits = 0
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if isinstance(data, dict) and data.get("version") == VERSION:
+            entries = data.get("entries")
+            if isinstance(entries, dict):
+                self._old = entries
+
+    def parse(self, text: str, first_line: int = 1) -> Any:
+        """parse_yaml(text, first_line), from the cache when this text was parsed before."""
+        key = hashlib.sha1(text.encode("utf-8")).hexdigest()
+        kept = self._old.get(key)
+        if kept is not None:
+            try:
+                value = _decode(kept)
+            except (TypeError, ValueError):  # a damaged entry: parse instead
+                pass
+            else:
+                self._new[key] = kept
+                self.hits += 1
+                return value
+        value = parse_yaml(text, first_line)  # a YamlProblem is raised, not kept
+        try:
+            self._new[key] = _encode(value)
+            self._changed = True
+        except _Unfit:
+            pass
+        return value
+
+    def save(self) -> None:
+        """Write back the entries this run used, unless they are exactly those read."""
+        if not self._changed and self._new.keys() == self._old.keys():
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{FILE}.", suffix=".tmp", dir=self.path.parent)
+        except OSError:
+            return  # a read-only checkout: no cache, same results
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump({"version": VERSION, "entries": self._new}, out, separators=(",", ":"))
+            os.replace(tmp, self.path)
+        except OSError:
+            Path(tmp).unlink(missing_ok=True)

@@ -1,0 +1,147 @@
+"""Front-matter parsed by an earlier build: found again by its text, never stale."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from search_helpers import write_example_kb
+
+import kb.parsecache as pc
+from kb.knowledge import load_knowledge_base
+from kb.source import YamlProblem, parse_yaml
+
+FRONT = """\
+id: PM-2025-001
+started: 2025-03-14T09:30:00+01:00
+naive: 2025-03-14 09:30:00
+day: 2025-03-14
+impossible: 2025-02-30
+flags: [true, false, null]
+numbers: [1, -2, 3.5, .inf, 0x10]
+nested:
+  - {name: "Zoë", owner: "@db-team", due: 2025-04-01}
+  - plain text
+"""
+
+
+def test_a_kept_value_equals_a_fresh_parse_of_the_same_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = pc.ParsedCache(tmp_path)
+    value = first.parse(FRONT, 2)
+    assert value == parse_yaml(FRONT, 2) and first.hits == 0
+    first.save()
+
+    def refuse(text: str, first_line: int = 1) -> Any:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(pc, "parse_yaml", refuse)
+    second = pc.ParsedCache(tmp_path)
+    again = second.parse(FRONT, 2)
+    assert again == value and second.hits == 1
+    # Same types, not only equal values: a date stays a date, an aware time keeps its zone.
+    assert type(again["day"]) is dt.date and type(again["naive"]) is dt.datetime
+    assert again["started"].utcoffset() == dt.timedelta(hours=1)
+    assert again["impossible"] == "2025-02-30" and again["flags"] == [True, False, None]
+    assert again is not value and again["nested"] is not value["nested"]
+
+
+def test_edited_front_matter_is_parsed_again(tmp_path: Path) -> None:
+    first = pc.ParsedCache(tmp_path)
+    first.parse("id: PM-2025-001\n")
+    first.save()
+    second = pc.ParsedCache(tmp_path)
+    assert second.parse("id: PM-2025-002\n") == {"id": "PM-2025-002"}
+    assert second.hits == 0
+
+
+def test_invalid_yaml_is_reported_every_time_and_never_kept(tmp_path: Path) -> None:
+    for _ in range(2):
+        cache = pc.ParsedCache(tmp_path)
+        with pytest.raises(YamlProblem) as raised:
+            cache.parse("id: [unclosed\n", 4)
+        assert raised.value.line >= 4
+        cache.save()
+    assert not (tmp_path / pc.FILE).exists()  # nothing worth keeping
+
+
+def test_values_json_cannot_hold_are_parsed_each_time(tmp_path: Path) -> None:
+    text = "2025: a year as a key\n"
+    for _ in range(2):
+        cache = pc.ParsedCache(tmp_path)
+        assert cache.parse(text) == {2025: "a year as a key"}
+        assert cache.hits == 0
+        cache.save()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "{not json",
+        '{"version": 0, "entries": {}}',
+        '{"version": 1, "entries": []}',
+        "[]",
+    ],
+)
+def test_a_damaged_cache_file_is_ignored(tmp_path: Path, damage: str) -> None:
+    (tmp_path / pc.FILE).write_text(damage)
+    cache = pc.ParsedCache(tmp_path)
+    assert cache.parse("id: PM-2025-001\n") == {"id": "PM-2025-001"} and cache.hits == 0
+    cache.save()
+    assert json.loads((tmp_path / pc.FILE).read_text())["version"] == pc.VERSION
+
+
+def test_a_damaged_entry_is_parsed_again(tmp_path: Path) -> None:
+    cache = pc.ParsedCache(tmp_path)
+    cache.parse("day: 2025-03-14\n")
+    cache.save()
+    data = json.loads((tmp_path / pc.FILE).read_text())
+    (key,) = data["entries"]
+    data["entries"][key] = {"day": {"\x00date": "not a date"}}
+    (tmp_path / pc.FILE).write_text(json.dumps(data))
+    again = pc.ParsedCache(tmp_path)
+    assert again.parse("day: 2025-03-14\n") == {"day": dt.date(2025, 3, 14)}
+    assert again.hits == 0
+
+
+def test_only_the_entries_used_last_are_written_back(tmp_path: Path) -> None:
+    first = pc.ParsedCache(tmp_path)
+    first.parse("id: a\n")
+    first.parse("id: b\n")
+    first.save()
+    second = pc.ParsedCache(tmp_path)
+    second.parse("id: b\n")
+    second.save()
+    assert len(json.loads((tmp_path / pc.FILE).read_text())["entries"]) == 1
+
+
+def test_a_cache_folder_that_cannot_be_written_changes_nothing(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    cache = pc.ParsedCache(blocker / "cache")
+    assert cache.parse("id: a\n") == {"id": "a"}
+    cache.save()  # no exception
+
+
+def test_loading_with_the_cache_finds_the_same_documents_and_problems(tmp_path: Path) -> None:
+    settings = write_example_kb(tmp_path)
+    for bad in ("category-not-in-taxonomy.md", "invalid-yaml.md", "naive-datetime.md"):
+        shutil.copy(Path(__file__).parent / "data" / "invalid" / bad, settings.content_dir / bad)
+    day = dt.date(2026, 11, 26)
+    plain = load_knowledge_base(settings, today=day)
+    cache = tmp_path / ".kb" / "cache"
+    filled = load_knowledge_base(settings, today=day, cache_dir=cache)
+    stamp = (cache / pc.FILE).stat().st_mtime_ns
+    kept = load_knowledge_base(settings, today=day, cache_dir=cache)
+    assert (cache / pc.FILE).stat().st_mtime_ns == stamp  # every entry found: nothing to write
+    for kb in (filled, kept):
+        assert [str(p) for p in kb.problems] == [str(p) for p in plain.problems]
+        assert [(d.path, d.meta, d.body) for d in kb.documents] == [
+            (d.path, d.meta, d.body) for d in plain.documents
+        ]
+    assert plain.errors and plain.warnings  # the comparison covered both kinds
