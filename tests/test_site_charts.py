@@ -78,3 +78,26 @@ def test_figure_with_custom_table() -> None:
     html = render(figure(chart(), "index.md", data=(["Q", "n"], [["2025-Q1", "3 h"]])))
     assert "<th>Q</th><th>n</th>" in html and "<td>3 h</td>" in html
     assert 'src="trends/per-month.svg#only-light"' in html
+
+
+def test_a_kept_figure_draws_exactly_what_a_fresh_one_draws() -> None:
+    from kb.site.charts import Painter
+
+    quarters = ["2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"]
+    charts = [
+        chart(kind="bars", title=title, periods=quarters, series={"incidents": values})
+        for title, values in (
+            ("config", [1.0, 0.0, 2.0, 1.0]),
+            ("dependency <failure>", [0.0, 0.0, 0.0, 0.0]),
+            ("capacity", [40.0, 3.0, None, 117.0]),
+            ("code bug", [2.0, 1.0, 0.0, 1.0]),
+        )
+    ] + [chart(kind="stacked"), chart(kind="bars", title="after another shape")]
+    painter = Painter()
+    kept = [painter.svg(c) for c in charts]
+    fresh = [render_svg(c) for c in charts]
+    assert kept == fresh
+    # Each kept figure got its own title and y axis (0-2 incidents, then up to 117).
+    assert "dependency <failure>" in texts(kept[1]) and "config" not in texts(kept[1])
+    assert "120" in texts(kept[2]) and "120" not in texts(kept[3])
+    assert painter._kept is not None  # the last bar chart's figure is kept for the next

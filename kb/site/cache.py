@@ -28,7 +28,6 @@ import json
 import os
 import tempfile
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +39,8 @@ CHARTS_KEPT = 1000  # charts on disk at most; the least recently used go first
 @cache
 def _drawing_version() -> str:
     """What else decides a chart's SVG: kb's drawing code and matplotlib's version."""
+    from importlib import metadata
+
     from kb.site import charts
 
     code = Path(charts.__file__).read_bytes()

@@ -119,6 +119,70 @@ def to_dark(svg: str) -> str:
 
 def render_svg(chart: Chart) -> str:
     """Draw the chart for the light scheme; returns the SVG text."""
+    return Painter().svg(chart)
+
+
+class Painter:
+    """Draws charts one after another, each as the light scheme's SVG.
+
+    Bar charts of one shape (the same periods, series, unit and colours: every
+    category's incidents per quarter) differ only in their title and bar heights.
+    For those the painter keeps the previous chart's figure and changes just
+    that, which skips building the axes, ticks and legend again (about half the
+    time of a small chart); the SVG is the same as a fresh drawing's.
+    """
+
+    def __init__(self) -> None:
+        self._kept: tuple[tuple[Any, ...], Any, Any, list[Any]] | None = None
+
+    def svg(self, chart: Chart) -> str:
+        """The chart's SVG text."""
+        shape = _shape(chart)
+        if self._kept is not None and shape is not None and self._kept[0] == shape:
+            _, fig, ax, bars = self._kept
+            _restyle(chart, ax, bars)
+        else:
+            fig, ax, bars = _draw(chart)
+            self._kept = (shape, fig, ax, bars) if shape is not None else None
+        out = io.StringIO()
+        fig.savefig(out, format="svg", transparent=True, metadata={"Date": None})
+        return out.getvalue()
+
+
+def _shape(chart: Chart) -> tuple[Any, ...] | None:
+    """What a bar chart's figure depends on besides its title and heights (None: redraw)."""
+    if chart.kind != "bars" or chart.log_scale or chart.unit == "hours":
+        return None
+    return (
+        tuple(chart.periods),
+        tuple(chart.series),
+        chart.unit,
+        chart.colours,
+        tuple(sorted(chart.labels.items())),
+    )
+
+
+def _restyle(chart: Chart, ax: Any, bars: list[Any]) -> None:
+    """Give a kept bar chart's figure another chart's title and heights."""
+    for container, values in zip(bars, chart.series.values(), strict=True):
+        for rect, value in zip(container.patches, values, strict=True):
+            rect.set_height(value or 0.0)
+    _title(ax, chart)
+    # The y range as a fresh drawing finds it: autoscaled to the bars, from 0.
+    ax.set_autoscaley_on(True)
+    ax.relim()
+    ax.autoscale_view(scalex=False)
+    ax.set_ylim(bottom=0)
+
+
+def _title(ax: Any, chart: Chart) -> None:
+    # A fixed y: matplotlib otherwise measures every tick label to place the title (a fifth
+    # of the drawing time), and nothing is drawn above the axes here.
+    ax.set_title(chart.title, loc="left", fontsize=11, color=INK_LIGHT, y=1.0)
+
+
+def _draw(chart: Chart) -> tuple[Any, Any, list[Any]]:
+    """A new figure with the chart drawn on it: (figure, axes, bar containers)."""
     import matplotlib
     from matplotlib.figure import Figure
     from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
@@ -140,6 +204,7 @@ def render_svg(chart: Chart) -> str:
     # Fixed margins: constrained layout would measure every label and double the cost.
     names = list(chart.series)
     fig = Figure(figsize=(8, 3.4))
+    bars = []
     fig.subplots_adjust(left=0.08, right=0.80 if len(names) > 1 else 0.97, bottom=0.14, top=0.88)
     ax = fig.subplots()
     x = list(range(len(chart.periods)))
@@ -155,12 +220,14 @@ def render_svg(chart: Chart) -> str:
         for k, name in enumerate(names):
             offset = (k - (len(names) - 1) / 2) * width
             values = [v or 0.0 for v in chart.series[name]]
-            ax.bar(
-                [i + offset for i in x],
-                values,
-                width=width,
-                color=colour[name],
-                label=chart.label(name),
+            bars.append(
+                ax.bar(
+                    [i + offset for i in x],
+                    values,
+                    width=width,
+                    color=colour[name],
+                    label=chart.label(name),
+                )
             )
     else:
         for name in names:
@@ -182,9 +249,7 @@ def render_svg(chart: Chart) -> str:
         ax.set_ylim(bottom=0)
         if chart.unit == "incidents" or chart.kind != "lines":
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    # A fixed y: matplotlib otherwise measures every tick label to place the title (a fifth
-    # of the drawing time), and nothing is drawn above the axes here.
-    ax.set_title(chart.title, loc="left", fontsize=11, color=INK_LIGHT, y=1.0)
+    _title(ax, chart)
     ax.set_ylabel(chart.unit)
     step = max(1, math.ceil(len(x) / 8))  # labels like 2025-Q1 need room: at most 8
     ax.set_xticks(x[::step], chart.periods[::step])
@@ -197,9 +262,7 @@ def render_svg(chart: Chart) -> str:
         ax.spines[side].set_visible(False)
     if len(names) > 1:
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
-    out = io.StringIO()
-    fig.savefig(out, format="svg", transparent=True, metadata={"Date": None})
-    return out.getvalue()
+    return fig, ax, bars
 
 
 # Tick marks for duration axes, in hours: 5 min up to 4 weeks.

@@ -13,9 +13,10 @@ from pathlib import Path
 
 from kb.site.background import Pending, Worker
 from kb.site.cache import ChartStore
-from kb.site.charts import Chart, render_svg, to_dark
+from kb.site.charts import Chart
 from kb.site.context import Generated, SiteContext
 from kb.site.dashboards import home_page, trends_page
+from kb.site.drawing import draw_charts, write_chart
 from kb.site.listings import (
     action_pages,
     category_pages,
@@ -44,31 +45,6 @@ def generate(
     trend, trend_charts = trends_page(ctx)
     pages.append(trend)
     return pages, charts + trend_charts
-
-
-def _write(chart: Chart, svg: str, folder: Path) -> None:
-    for uri, text in ((chart.uri, svg), (chart.dark_uri, to_dark(svg))):
-        path = folder / uri
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-
-
-def draw_charts(charts: list[Chart], folder: str, cache_dir: str | None = None) -> dict[str, str]:
-    """Draw charts into `folder` (light and dark files at their uris); returns repr -> SVG.
-
-    With a `cache_dir`, each drawing is also kept there for the next build.
-    """
-    store = ChartStore(Path(cache_dir)) if cache_dir is not None else None
-    drawn = {}
-    for chart in charts:
-        svg = render_svg(chart)
-        _write(chart, svg, Path(folder))
-        if store is not None:
-            store.put(chart, svg)
-        drawn[repr(chart)] = svg
-    if store is not None:
-        store.prune()
-    return drawn
 
 
 class ChartJob:
@@ -103,7 +79,7 @@ class ChartJob:
             if svg is None:
                 todo.append(chart)
             else:
-                _write(chart, svg, folder)
+                write_chart(chart, svg, folder)
         if todo:
             self.drawn = len(todo)
             kept = str(cache_dir) if cache_dir is not None else None

@@ -1,0 +1,133 @@
+"""Ranking similar incidents: the part of kb.site.similar that runs in the helper process.
+
+The build's helper process (kb.site.background) imports this module to run
+`ranked`, so it imports little: no pydantic models, no mkdocs, no page
+functions; the search package only when an index is there. Inputs are plain
+tuples (`Facets`) and the settings, which pickle cheaply.
+
+By text: the search index's key-term similarity (`kb.search.similar_map`, the
+same ranking as `kb similar`), when the index exists and matches the content.
+By facets: shared categories, services and tags, a shared value counting more
+the rarer it is (inverse document frequency). The facet ranking's cost is
+bounded: for a value shared by many incidents only the `window` incidents
+nearest in time are compared, so the work grows linearly with the number of
+documents instead of quadratically.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+from kb.config import Settings
+from kb.errors import KbError
+from kb.site.cache import RankingStore, ranking_key
+
+Similar = dict[str, list[tuple[str, float]]]
+
+# What the facet ranking needs of a postmortem, small enough to send to another process:
+# (date, id, its categories, services and tags as "c:...", "s:...", "t:..." features).
+Facets = tuple[str, str, frozenset[str]]
+
+
+def facet_similar(items: Sequence[Facets], limit: int = 5, window: int = 60) -> Similar:
+    """`similar_map` over facet features (`facets_of`), in date order."""
+    postings: dict[str, list[int]] = defaultdict(list)  # feature -> indexes in date order
+    for i, (_, _, feats) in enumerate(items):
+        for f in feats:
+            postings[f].append(i)
+    total = len(items)
+    weight = {f: math.log(1 + total / len(p)) for f, p in postings.items()}
+    out: Similar = {}
+    half = window // 2
+    for i, (_, doc_id, feats) in enumerate(items):
+        scores: dict[int, float] = defaultdict(float)
+        for f in feats:
+            posting = postings[f]
+            if len(posting) > window:
+                at = bisect_left(posting, i)
+                posting = posting[max(0, at - half) : at + half + 1]
+            w = weight[f]
+            for j in posting:
+                if j != i:
+                    scores[j] += w
+        # Ties go to the incident closest in time.
+        best = sorted(scores.items(), key=lambda kv: (-kv[1], abs(kv[0] - i)))[:limit]
+        out[doc_id] = [(items[j][1], round(s, 3)) for j, s in best]
+    return out
+
+
+def _fresh_state(settings: Settings) -> str | None:
+    """The search index's state (kb.search.store.state) when it matches the content."""
+    if not settings.index_dir.exists():
+        return None  # a fresh clone: no need to import the search package at all
+    from kb.search import stale_reason
+    from kb.search.store import state
+
+    if stale_reason(settings) is not None:
+        return None
+    return state(settings.index_dir)
+
+
+def kept_ranking(
+    settings: Settings, shown: Sequence[str], limit: int, cache_dir: Path | None
+) -> Similar | None:
+    """The text ranking an earlier build kept for this very index, postmortems and limit."""
+    if cache_dir is None:
+        return None
+    try:
+        index_state = _fresh_state(settings)
+    except KbError:
+        return None
+    if index_state is None:
+        return None
+    return RankingStore(cache_dir).get(ranking_key(index_state, list(shown), limit))
+
+
+def text_similar(
+    settings: Settings, shown: Sequence[str], limit: int = 5, cache_dir: Path | None = None
+) -> Similar | None:
+    """Similar postmortems by text, from the search index; None when it is missing or stale.
+
+    It runs in the build's helper process, so it takes only what pickles cheaply:
+    the settings and the ids of the postmortems the site shows. With a `cache_dir`,
+    the ranking is kept there for the next build (kb.site.cache), and one kept for
+    the same index, postmortems and limit is read back instead of computed.
+    """
+    try:
+        index_state = _fresh_state(settings)
+        if index_state is None:
+            return None
+        key = ranking_key(index_state, list(shown), limit)
+        store = RankingStore(cache_dir) if cache_dir is not None else None
+        kept = store.get(key) if store is not None else None
+        if kept is not None:
+            return kept
+        from kb.search import similar_map as text_similar_map
+
+        found = text_similar_map(settings, limit=limit + 10)
+    except KbError:
+        return None  # an unreadable index is no reason to fail a site build
+    wanted = set(shown)
+    ranking = {
+        doc_id: [(other, score) for other, score in found.get(doc_id, []) if other in wanted][
+            :limit
+        ]
+        for doc_id in shown
+    }
+    if store is not None:
+        store.put(key, ranking)
+    return ranking
+
+
+def ranked(
+    settings: Settings, items: Sequence[Facets], limit: int, cache_dir: Path | None = None
+) -> tuple[Similar, str]:
+    """By text when the search index is there and fresh, else by facets; and which it was."""
+    found = text_similar(settings, [doc_id for _, doc_id, _ in items], limit, cache_dir)
+    if found is not None:
+        return found, "text"
+    return facet_similar(items, limit), "facets"
