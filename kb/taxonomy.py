@@ -111,10 +111,19 @@ class Taxonomy(_Strict):
 
     def term(self, kind: Kind, slug: str) -> Term | SeverityLevel | None:
         """The entry of vocabulary `kind` with this slug or id."""
-        for entry in getattr(self, kind):
-            if getattr(entry, "slug", None) == slug or getattr(entry, "id", None) == slug:
-                return entry  # type: ignore[no-any-return]
-        return None
+        return self._terms.get((kind, slug))
+
+    @cached_property
+    def _terms(self) -> dict[tuple[str, str], Term | SeverityLevel]:
+        # Pages ask for titles thousands of times; the first entry with a key wins, as a
+        # scan in order would find it.
+        found: dict[tuple[str, str], Term | SeverityLevel] = {}
+        for kind in self._values:
+            for entry in getattr(self, kind):
+                for key in (getattr(entry, "slug", None), getattr(entry, "id", None)):
+                    if isinstance(key, str):
+                        found.setdefault((kind, key), entry)
+        return found
 
     def title(self, kind: Kind, slug: str) -> str:
         """Human title of a vocabulary entry (the slug when unknown)."""

@@ -58,3 +58,16 @@ def test_duplicate_slug_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(TaxonomyError, match="'a' is listed twice"):
         load_taxonomy(path)
+
+
+def test_titles_of_every_vocabulary_and_unknown_values() -> None:
+    from kb.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    for kind in ("severities", "categories", "triggers", "detection", "impacts"):
+        for entry in getattr(taxonomy, kind):
+            key = getattr(entry, "slug", None) or entry.id
+            assert taxonomy.term(kind, key) is entry
+            assert taxonomy.title(kind, key) == entry.title
+    assert taxonomy.term("categories", "SEV1") is None  # a severity is not a category
+    assert taxonomy.title("categories", "no-such-category") == "no-such-category"
