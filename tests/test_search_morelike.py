@@ -75,7 +75,13 @@ def test_scores_are_whoosh_bm25f_over_the_key_terms(index: SearchIndex) -> None:
         assert found == [(hit["id"], round(hit.score, 4)) for hit in hits][:4]
 
 
-def test_removed_and_changed_documents(tmp_path: Path) -> None:
+@pytest.mark.parametrize("array_min", [morelike.ARRAY_MIN, 1])
+def test_removed_and_changed_documents(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, array_min: int
+) -> None:
+    # With array_min 1 the batch also reads the collection statistics in one pass
+    # (TermStats), which must count deleted documents as whoosh's lookups do.
+    monkeypatch.setattr(morelike, "ARRAY_MIN", array_min)
     settings = write_kb(tmp_path, [*INCIDENTS, TWIN])
     update_index(settings)
     (settings.content_dir / TWIN.path).unlink()

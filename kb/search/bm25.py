@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from whoosh import scoring
 
-from kb.search.keyterms import SIMILAR_FIELDS, KeyTerm
+from kb.search.keyterms import SIMILAR_FIELDS, KeyTerm, TermStats
 
 if TYPE_CHECKING:
     import numpy as np
@@ -53,12 +53,16 @@ class Forward:
 class Collection:
     """What BM25F needs to know about one open index, and each term's postings (read once).
 
-    Postings come from `forward` when it holds every live document, else from the index.
+    Postings come from `forward` when it holds every live document, else from the index;
+    document frequencies from `stats` when given, else from the index.
     """
 
-    def __init__(self, reader: Any, forward: Forward | None = None) -> None:
+    def __init__(
+        self, reader: Any, forward: Forward | None = None, stats: TermStats | None = None
+    ) -> None:
         self.reader = reader
         self.forward = forward
+        self.stats = stats if stats is not None else reader
         self.count = int(reader.doc_count_all())
         weighting = scoring.BM25F()  # the model (and defaults) whoosh searches with
         self.b, self.k1 = float(weighting.B), float(weighting.K1)
@@ -66,7 +70,7 @@ class Collection:
 
     def idf(self, field: str, word: str) -> float:
         """whoosh's inverse document frequency (deleted documents still count, as there)."""
-        return math.log(self.count / (self.reader.doc_frequency(field, word) + 1)) + 1
+        return math.log(self.count / (self.stats.doc_frequency(field, word) + 1)) + 1
 
     def average(self, field: str) -> float:
         """The mean length of `field` over the collection (1 when empty)."""

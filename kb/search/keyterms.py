@@ -28,18 +28,52 @@ KeyTerm = tuple[str, str, float]  # (field, word, weight)
 Sink = Callable[[str, int, list[tuple[str, float]]], None]
 
 
-class KeyTerms:
-    """Key terms of the documents of one open index."""
+class TermStats:
+    """Every term's collection frequency and document frequency in the similarity fields.
+
+    Read in one pass over each segment's term dictionary: for a whole-collection
+    batch that is a small fraction of looking up thousands of terms one by one,
+    each in every segment. The sums are whoosh's own (deleted documents still
+    count), added in the same order, so the numbers are the same to the last bit.
+    """
 
     def __init__(self, reader: Any) -> None:
+        self.table: dict[str, dict[str, tuple[float, int]]] = {f: {} for f in SIMILAR_FIELDS}
+        for leaf, _base in reader.leaf_readers():
+            for field, table in self.table.items():
+                if field not in leaf.schema:
+                    continue
+                decode = leaf.schema[field].from_bytes
+                for raw, info in leaf.iter_field(field):
+                    word = decode(raw)
+                    weight, docs = table.get(word, (0, 0))
+                    table[word] = (weight + info.weight(), docs + info.doc_frequency())
+
+    def frequency(self, field: str, word: str) -> float:
+        """How often `word` occurs in `field` across the collection."""
+        return self.table[field].get(word, (0, 0))[0]
+
+    def doc_frequency(self, field: str, word: str) -> int:
+        """How many documents hold `word` in `field`."""
+        return self.table[field].get(word, (0, 0))[1]
+
+
+class KeyTerms:
+    """Key terms of the documents of one open index.
+
+    Collection statistics come from the reader, or from `stats` read in one pass.
+    """
+
+    def __init__(self, reader: Any, stats: TermStats | None = None) -> None:
         self.reader = reader
+        self.stats = stats if stats is not None else reader
         self.count = float(reader.doc_count_all())
         # field -> word -> the two Bo1 factors that depend on the collection only
         # (an empty tuple for a word the collection does not hold)
         self._factors: dict[str, dict[str, tuple[float, ...]]] = {f: {} for f in SIMILAR_FIELDS}
 
     def _bo1(self, field: str, word: str) -> tuple[float, ...]:
-        frequency = self.reader.frequency(field, word)
+        frequency = self.stats.frequency(field, word)
         found: tuple[float, ...] = ()
         if frequency:
             f = frequency / self.count

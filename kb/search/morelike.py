@@ -21,7 +21,7 @@ from typing import Any
 from kb.config import Settings
 from kb.errors import UsageError
 from kb.search.bm25 import ArraySums, Collection, Forward, Sums
-from kb.search.keyterms import KeyTerms
+from kb.search.keyterms import KeyTerms, TermStats
 from kb.search.query import closest
 from kb.search.searcher import SearchIndex
 
@@ -45,16 +45,17 @@ def similar_map(
             return similar_map(opened, ids, limit)
     searcher = index.searcher
     reader = searcher.reader()
-    forward = None
+    forward = stats = None
     if ids is None:
         docs = [(str(f["id"]), n, f) for n, f in reader.iter_docs()]
         forward = Forward()
+        stats = TermStats(reader) if len(docs) >= ARRAY_MIN else None
     else:
         docs = [(doc_id, *_find(index, doc_id)) for doc_id in ids]
-    keys = KeyTerms(reader)
+    keys = KeyTerms(reader, stats)
     sink = forward.add if forward is not None else None
     wanted = [(doc_id, docnum, keys.of(docnum, fields, sink)) for doc_id, docnum, fields in docs]
-    collection = Collection(reader, forward)
+    collection = Collection(reader, forward, stats)
     sums = ArraySums(collection) if len(docs) >= ARRAY_MIN else Sums(collection)
     names = {docnum: doc_id for doc_id, docnum, _ in docs} if ids is None else {}
     out: dict[str, Similar] = {}
