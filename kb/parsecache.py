@@ -19,14 +19,14 @@ file never holds more than the knowledge base.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from kb.files import write_atomically
 from kb.source import parse_yaml
 
 FILE = "front-matter.json"
@@ -118,16 +118,7 @@ class ParsedCache:
         """Write back the entries this run used, unless they are exactly those read."""
         if not self._changed and self._new.keys() == self._old.keys():
             return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{FILE}.", suffix=".tmp", dir=self.path.parent)
-        except OSError:
-            return  # a read-only checkout: no cache, same results
-        try:
-            # dumps, not dump: json.dump writes through a Python-level generator, 3x slower.
-            text = json.dumps({"version": VERSION, "entries": self._new}, separators=(",", ":"))
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(text)
-            os.replace(tmp, self.path)
-        except OSError:
-            Path(tmp).unlink(missing_ok=True)
+        # dumps, not dump: json.dump writes through a Python-level generator, 3x slower.
+        text = json.dumps({"version": VERSION, "entries": self._new}, separators=(",", ":"))
+        with contextlib.suppress(OSError):  # a read-only checkout: no cache, same results
+            write_atomically(self.path, text)

@@ -119,16 +119,13 @@ def paired(
     repeat_below: float = REPEAT_BELOW,
 ) -> tuple[Measure, Measure]:
     """Alternate two tasks; repeat while they are short and the time budget lasts."""
-    a, b = Measure(), Measure()
-    spent = 0.0
-    while True:
-        start = time.perf_counter()
-        a.add(first())
-        b.add(second())
-        spent += time.perf_counter() - start
-        slow = max(a.seconds[-1], b.seconds[-1]) >= repeat_below
-        if slow or a.runs >= max_runs or spent + spent / a.runs > budget:
-            return a, b
+    m = rounds(
+        {"first": first, "second": second},
+        max_runs=max_runs,
+        budget=budget,
+        repeat_below=repeat_below,
+    )
+    return m["first"], m["second"]
 
 
 def rounds(

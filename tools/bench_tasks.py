@@ -356,9 +356,10 @@ def site(b: Bench) -> list[Row]:
     import baselines
 
     plain_config = baselines.plain_mkdocs_config(b.root, b.root / "mkdocs-plain.yml")
-    site_dir = b.settings().site_dir
+    settings = b.settings()
+    site_dir, index = settings.site_dir, settings.index_dir
     plain_dir = b.root / "site-plain"
-    cache, index = b.root / ".kb" / "cache", b.settings().index_dir
+    cache = getattr(settings, "cache_dir", None) or b.root / ".kb" / "cache"
     away = index.with_name(index.name + "-away")
 
     def plain() -> R.Run:

@@ -54,15 +54,15 @@ def state(index_dir: Path) -> str | None:
     if folder is None:
         return None
     try:
-        entries = sorted(
-            f"{entry.name}:{entry.stat().st_size}:{entry.stat().st_mtime_ns}"
-            for entry in os.scandir(folder)
-            if entry.is_file()
-            and not entry.name.startswith("manifest.")
-            and not entry.name.endswith("LOCK")
-        )
+        entries = []
+        for entry in os.scandir(folder):
+            name = entry.name
+            if entry.is_file() and not name.startswith("manifest.") and not name.endswith("LOCK"):
+                stat = entry.stat()
+                entries.append(f"{name}:{stat.st_size}:{stat.st_mtime_ns}")
     except OSError:
         return None
+    entries.sort()
     return folder.name + "/" + hashlib.sha256("\n".join(entries).encode()).hexdigest()[:32]
 
 

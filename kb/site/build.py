@@ -71,7 +71,8 @@ def build_site(
 
     `kb`, when given, is the knowledge base already loaded and validated, so the plugin
     does not read every document a second time. `use_cache=False` neither reads nor
-    writes the charts and rankings kept from earlier builds (kb.site.cache).
+    writes what earlier builds kept (kb.site.cache): the plugin's `cache` option is
+    turned off before mkdocs runs its on_config.
     """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config

@@ -26,11 +26,11 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from kb.files import write_atomically
 from kb.site.charts import Chart
 
 CHARTS_KEPT = 1000  # charts on disk at most; the least recently used go first
@@ -56,18 +56,6 @@ def chart_key(chart: Chart) -> str:
     return hashlib.sha256((_drawing_version() + repr(chart)).encode()).hexdigest()[:40]
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 class ChartStore:
     """Drawn charts by key, as SVG files in `folder`/charts."""
 
@@ -88,7 +76,7 @@ class ChartStore:
     def put(self, chart: Chart, svg: str) -> None:
         """Keep a drawn chart (quietly not, when the folder cannot be written)."""
         with contextlib.suppress(OSError):
-            _write_atomically(self.folder / f"{chart_key(chart)}.svg", svg)
+            write_atomically(self.folder / f"{chart_key(chart)}.svg", svg)
 
     def prune(self, keep: int = CHARTS_KEPT) -> int:
         """Remove all but the `keep` most recently used charts; how many went."""
@@ -137,7 +125,7 @@ class RankingStore:
     def put(self, key: str, ranking: dict[str, list[tuple[str, float]]]) -> None:
         """Keep a ranking for `key`, replacing the one before."""
         with contextlib.suppress(OSError):
-            _write_atomically(
+            write_atomically(
                 self.path, json.dumps({"key": key, "similar": ranking}, separators=(",", ":"))
             )
 

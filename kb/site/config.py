@@ -43,7 +43,7 @@ class KbConfig(base.Config):  # type: ignore[no-untyped-call]
     page_size = _AtLeast(10, default=100)  # rows per page of a long listing
     similar_limit = _AtLeast(0, default=5)  # similar incidents shown per postmortem
     today = c.Optional(_Day())  # build as if on this day (reproducible sites); default: today
-    # Drawn charts and the similar-incident ranking, kept for the next build (kb.site.cache);
-    # relative to mkdocs.yml. `cache: false` (or `kb build --no-cache`) computes everything.
+    # Parsed front-matter, drawn charts and the similar-incident ranking, kept for the next
+    # build (kb.site.cache); relative to mkdocs.yml. `cache: false` (or `kb build --no-cache`) computes everything.
     cache = c.Type(bool, default=True)
     cache_dir = c.Type(str, default=".kb/cache")

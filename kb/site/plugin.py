@@ -13,12 +13,12 @@
                        process, are ready)
     on_env             wait for the charts, drawn meanwhile in the same helper process
     on_post_build ...  remove the charts' temporary folder
-
-Drawn charts and the similar-incident ranking are kept in the plugin's
-cache_dir for the next build (kb.site.cache); `cache: false` turns that off.
     on_serve           watch the taxonomy too
 
 Page content comes from the pure functions in pages, listings and dashboards.
+Parsed front-matter, drawn charts and the similar-incident ranking are kept in
+the plugin's cache_dir for the next build (kb.site.cache); `cache: false`
+turns that off.
 """
 
 from __future__ import annotations
@@ -126,7 +126,8 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         # One helper process ranks similar incidents (needed once every page's Markdown is
         # rendered) and then draws the charts (needed at the end), beside mkdocs' rendering.
         self._worker = Worker()
-        cache_dir = self._cache_dir()
+        assert self.settings is not None  # on_config has run
+        cache_dir = self.settings.cache_dir  # None with `cache: false` or --no-cache
         limit = self.config.similar_limit
         similar = (
             similar_later(kb.documents, kb.settings, limit, self._worker, cache_dir)
@@ -185,12 +186,6 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         else:
             files.append(File.generated(config, uri, abs_src_path=str(path), inclusion=level))
 
-    def _cache_dir(self) -> Path | None:
-        # `kb build --no-cache` turns the option off after on_config has run.
-        if not self.config.cache or self.settings is None:
-            return None
-        return self.settings.cache_dir
-
     def _load(self) -> KnowledgeBase:
         assert self.settings is not None
         kb, self._preloaded = self._preloaded, None
@@ -202,7 +197,7 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         try:
             if kb is None:
                 kb = load_knowledge_base(
-                    self.settings, today=self.config.today, cache_dir=self._cache_dir()
+                    self.settings, today=self.config.today, cache_dir=self.settings.cache_dir
                 )
         except KbError as err:
             raise PluginError(str(err)) from None

@@ -60,57 +60,50 @@ def facet_similar(items: Sequence[Facets], limit: int = 5, window: int = 60) -> 
     return out
 
 
-def _fresh_state(settings: Settings) -> str | None:
+def fresh_state(settings: Settings) -> str | None:
     """The search index's state (kb.search.store.state) when it matches the content."""
     if not settings.index_dir.exists():
         return None  # a fresh clone: no need to import the search package at all
     from kb.search import stale_reason
     from kb.search.store import state
 
-    if stale_reason(settings) is not None:
-        return None
-    return state(settings.index_dir)
+    try:
+        return state(settings.index_dir) if stale_reason(settings) is None else None
+    except KbError:
+        return None  # an unreadable index is no reason to fail a site build
 
 
 def kept_ranking(
-    settings: Settings, shown: Sequence[str], limit: int, cache_dir: Path | None
+    index_state: str | None, shown: Sequence[str], limit: int, cache_dir: Path | None
 ) -> Similar | None:
     """The text ranking an earlier build kept for this very index, postmortems and limit."""
-    if cache_dir is None:
-        return None
-    try:
-        index_state = _fresh_state(settings)
-    except KbError:
-        return None
-    if index_state is None:
+    if index_state is None or cache_dir is None:
         return None
     return RankingStore(cache_dir).get(ranking_key(index_state, list(shown), limit))
 
 
 def text_similar(
-    settings: Settings, shown: Sequence[str], limit: int = 5, cache_dir: Path | None = None
+    settings: Settings,
+    index_state: str,
+    shown: Sequence[str],
+    limit: int = 5,
+    cache_dir: Path | None = None,
 ) -> Similar | None:
-    """Similar postmortems by text, from the search index; None when it is missing or stale.
+    """Similar postmortems by text, from the search index in `index_state` (fresh_state).
 
-    It runs in the build's helper process, so it takes only what pickles cheaply:
-    the settings and the ids of the postmortems the site shows. With a `cache_dir`,
-    the ranking is kept there for the next build (kb.site.cache), and one kept for
-    the same index, postmortems and limit is read back instead of computed.
+    With a `cache_dir`, the ranking is kept there for the next build (kb.site.cache),
+    and one kept for the same index, postmortems and limit is read back instead.
+    None when the index cannot be read.
     """
-    try:
-        index_state = _fresh_state(settings)
-        if index_state is None:
-            return None
-        key = ranking_key(index_state, list(shown), limit)
-        store = RankingStore(cache_dir) if cache_dir is not None else None
-        kept = store.get(key) if store is not None else None
-        if kept is not None:
-            return kept
-        from kb.search import similar_map as text_similar_map
+    kept = kept_ranking(index_state, shown, limit, cache_dir)
+    if kept is not None:
+        return kept
+    from kb.search import similar_map as text_similar_map
 
+    try:
         found = text_similar_map(settings, limit=limit + 10)
     except KbError:
-        return None  # an unreadable index is no reason to fail a site build
+        return None
     wanted = set(shown)
     ranking = {
         doc_id: [(other, score) for other, score in found.get(doc_id, []) if other in wanted][
@@ -118,16 +111,31 @@ def text_similar(
         ]
         for doc_id in shown
     }
-    if store is not None:
-        store.put(key, ranking)
+    if cache_dir is not None:
+        RankingStore(cache_dir).put(ranking_key(index_state, list(shown), limit), ranking)
     return ranking
+
+
+def ranked_on(
+    index_state: str | None,
+    settings: Settings,
+    items: Sequence[Facets],
+    limit: int,
+    cache_dir: Path | None = None,
+) -> tuple[Similar, str]:
+    """`ranked` for an index state found beforehand (by the process that sends the work).
+
+    It runs in the build's helper process, so it takes only what pickles cheaply.
+    """
+    if index_state is not None:
+        found = text_similar(settings, index_state, [d for _, d, _ in items], limit, cache_dir)
+        if found is not None:
+            return found, "text"
+    return facet_similar(items, limit), "facets"
 
 
 def ranked(
     settings: Settings, items: Sequence[Facets], limit: int, cache_dir: Path | None = None
 ) -> tuple[Similar, str]:
     """By text when the search index is there and fresh, else by facets; and which it was."""
-    found = text_similar(settings, [doc_id for _, doc_id, _ in items], limit, cache_dir)
-    if found is not None:
-        return found, "text"
-    return facet_similar(items, limit), "facets"
+    return ranked_on(fresh_state(settings), settings, items, limit, cache_dir)

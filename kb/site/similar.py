@@ -19,7 +19,15 @@ from kb.config import Settings
 from kb.loader import Document
 from kb.models import Postmortem
 from kb.site.background import Worker
-from kb.site.ranking import Facets, Similar, facet_similar, kept_ranking, ranked
+from kb.site.ranking import (
+    Facets,
+    Similar,
+    facet_similar,
+    fresh_state,
+    kept_ranking,
+    ranked,
+    ranked_on,
+)
 
 __all__ = [
     "Facets",
@@ -72,10 +80,11 @@ def similar_later(
     kept for the same index is read here, and then no helper is needed for it.
     """
     items = facets_of(documents)
-    kept = kept_ranking(settings, [doc_id for _, doc_id, _ in items], limit, cache_dir)
+    index_state = fresh_state(settings)  # once, here: the helper need not scan the files again
+    kept = kept_ranking(index_state, [doc_id for _, doc_id, _ in items], limit, cache_dir)
     if kept is not None:
         return lambda: (kept, "text")
-    pending = worker.submit(ranked, settings, items, limit, cache_dir)
+    pending = worker.submit(ranked_on, index_state, settings, items, limit, cache_dir)
 
     def result() -> tuple[Similar, str]:
         try:
