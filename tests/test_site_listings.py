@@ -154,6 +154,16 @@ def test_services_and_tags_pages_with_distinct_slugs() -> None:
     assert "Configuration</a> (2)" in tags["tags/db/index.md"]
 
 
+def test_most_frequent_categories_break_ties_by_name() -> None:
+    # Equal counts must come out in the same order in every build, whatever came first.
+    fronts = [
+        postmortem("PM-2025-001", "2025-01-05", services=["edge"], categories=["config"]),
+        postmortem("PM-2025-002", "2025-02-05", services=["edge"], categories=["network"]),
+    ]
+    text = by_uri(service_pages(SiteContext(knowledge_base(fronts))))["services/edge/index.md"]
+    assert text.index("Configuration</a> (1)") < text.index("Network</a> (1)")
+
+
 def test_action_items_overdue_first_with_completion_rate() -> None:
     def item(title: str, status: str, due: str, closed: str | None = None) -> dict[str, object]:
         out: dict[str, object] = {

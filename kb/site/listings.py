@@ -321,7 +321,8 @@ def _facet_pages(
                 cats.update(set(d.meta.categories))
         top = ", ".join(
             f"{link(esc(ctx.kb.taxonomy.title('categories', c)), src, ctx.routes.category(c))} ({n})"
-            for c, n in cats.most_common(5)
+            # Ties by name: the page must not change between builds of the same files.
+            for c, n in sorted(cats.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
         )
         incidents = sum(isinstance(d.meta, Postmortem) for d in docs)
         text = f"{incidents} incidents and {len(docs) - incidents} pre-mortems mention this {noun}."

@@ -53,6 +53,7 @@ from kb.site.dashboards import home_sections, with_home_sections
 from kb.site.fragments import Urls, fill
 from kb.site.generate import ChartJob, generate
 from kb.site.md import esc_attr
+from kb.site.navcache import share_nav
 from kb.site.pages import Parts, document_parts
 from kb.site.similar import Similar, similar_later
 
@@ -91,6 +92,7 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         self._chart_dir: Path | None = None
         self._worker: Worker | None = None
         self._frozen = False
+        self._navigation: Navigation | None = None
 
     def preload(self, kb: KnowledgeBase) -> None:
         """Use an already loaded and validated knowledge base (`kb build` has one) once."""
@@ -272,8 +274,15 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
             page.content = fill(page.content, parts.unsearched() if parts else {})
         return context
 
+    def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> None:
+        """Keep the navigation: the sidebar of pages it does not list is shared (on_env)."""
+        self._navigation = nav
+
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
-        """Wait for the charts: mkdocs copies the files right after this event."""
+        """Share the documents' sidebar per folder; wait for the charts, which mkdocs
+        copies right after this event."""
+        if self._navigation is not None and self.context is not None:
+            share_nav(env, self._navigation)
         if self._charts is not None:
             try:
                 self._charts.wait()

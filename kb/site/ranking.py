@@ -45,7 +45,7 @@ def facet_similar(items: Sequence[Facets], limit: int = 5, window: int = 60) -> 
     half = window // 2
     for i, (_, doc_id, feats) in enumerate(items):
         scores: dict[int, float] = defaultdict(float)
-        for f in feats:
+        for f in sorted(feats):  # a fixed order: the same float sums in every build
             posting = postings[f]
             if len(posting) > window:
                 at = bisect_left(posting, i)
@@ -54,8 +54,8 @@ def facet_similar(items: Sequence[Facets], limit: int = 5, window: int = 60) -> 
             for j in posting:
                 if j != i:
                     scores[j] += w
-        # Ties go to the incident closest in time.
-        best = sorted(scores.items(), key=lambda kv: (-kv[1], abs(kv[0] - i)))[:limit]
+        # Ties go to the incident closest in time, then to the older one.
+        best = sorted(scores.items(), key=lambda kv: (-kv[1], abs(kv[0] - i), kv[0]))[:limit]
         out[doc_id] = [(items[j][1], round(s, 3)) for j, s in best]
     return out
 

@@ -1,0 +1,110 @@
+"""The documents' sidebar rendered once per folder: the same site, byte for byte."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from docfactory import postmortem
+from search_helpers import write_example_kb
+from sitecheck import write_kb
+
+from kb.config import load_settings
+from kb.site import navcache
+from kb.site import plugin as kb_plugin
+from kb.site.build import build_site
+
+pytestmark = pytest.mark.slow  # full site builds
+
+
+def files_of(site: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(site).as_posix(): p.read_bytes()
+        for p in site.rglob("*")
+        if p.is_file() and p.name != "sitemap.xml.gz"  # gzip stamps the time
+    }
+
+
+def build_both(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path, list[Any]]:
+    """The site built with the shared sidebar and without it; the SharedNav objects made."""
+    made: list[Any] = []
+
+    def spy(env: Any, nav: Any) -> Any:
+        shared = navcache.share_nav(env, nav)
+        made.append(shared)
+        return shared
+
+    settings = load_settings(root)
+    monkeypatch.setattr(kb_plugin, "share_nav", spy)
+    shared = build_site(settings, root / "site-shared").site_dir
+    monkeypatch.setattr(kb_plugin, "share_nav", lambda env, nav: None)
+    plain = build_site(settings, root / "site-plain").site_dir
+    return shared, plain, made
+
+
+def test_the_shared_sidebar_changes_no_byte_of_the_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_example_kb(tmp_path)
+    shared, plain, made = build_both(tmp_path, monkeypatch)
+    assert files_of(shared) == files_of(plain)
+    # ... and it was used: documents of one year share their folder's sidebar.
+    assert made and made[0] is not None and made[0].reused > 10
+
+
+def test_pages_the_nav_lists_keep_their_own_sidebar(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = [postmortem(f"PM-2025-00{n}", f"2025-03-0{n}") for n in range(1, 5)]
+    root = write_kb(tmp_path / "kb", docs)
+    mkdocs_yml = root / "mkdocs.yml"
+    # An author's nav that lists two of the documents: those pages mark themselves active.
+    mkdocs_yml.write_text(
+        mkdocs_yml.read_text()
+        + "nav:\n  - Home: index.md\n  - Incidents:\n"
+        + "    - postmortems/2025/pm-2025-001.md\n    - postmortems/2025/pm-2025-002.md\n"
+        + "  - Trends: trends/index.md\n"
+    )
+    shared, plain, made = build_both(root, monkeypatch)
+    assert files_of(shared) == files_of(plain)
+    listed = (shared / "postmortems/2025/pm-2025-001.html").read_text()
+    unlisted = (shared / "postmortems/2025/pm-2025-003.html").read_text()
+    assert "md-nav__item--active" in listed and "md-nav__item--active" not in unlisted
+    assert made[0].reused >= 1  # 003 and 004 share one folder's sidebar
+
+
+def test_a_theme_override_of_the_nav_is_rendered_for_every_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = [postmortem(f"PM-2025-00{n}", f"2025-03-0{n}") for n in range(1, 4)]
+    root = write_kb(tmp_path / "kb", docs)
+    overrides = root / "overrides" / "partials"
+    overrides.mkdir(parents=True)
+    # An override that shows the page's own title in the sidebar: it must not be shared.
+    (overrides / "nav.html").write_text(
+        '<nav class="md-nav md-nav--primary"><p class="mine">{{ page.title | e }}</p></nav>\n'
+    )
+    mkdocs_yml = root / "mkdocs.yml"
+    theme = "  name: material\n"
+    mkdocs_yml.write_text(
+        mkdocs_yml.read_text().replace(theme, theme + "  custom_dir: overrides\n")
+    )
+    assert "custom_dir: overrides" in mkdocs_yml.read_text()
+    shared, _plain, made = build_both(root, monkeypatch)
+    assert made == [None]
+    for n in range(1, 4):
+        page = (shared / f"postmortems/2025/pm-2025-00{n}.html").read_text()
+        assert f'<p class="mine">Incident PM-2025-00{n}</p>' in page
+
+
+@pytest.mark.parametrize(
+    ("url", "key"),
+    [
+        ("postmortems/2025/pm-2025-001.html", "postmortems/2025"),
+        ("postmortems/2025/pm-2025-001/", "postmortems/2025/pm-2025-001/"),
+        ("index.html", ""),
+    ],
+)
+def test_folder_key_follows_mkdocs_relative_links(url: str, key: str) -> None:
+    assert navcache.folder_key(url) == key
