@@ -10,8 +10,8 @@ contents is folded into it. So the documents of one folder (postmortems/2025/
 folder and reuses the text.
 
 Only Material's own templates are trusted with this: when a theme override
-replaces the nav partials (custom_dir), or the nav lists the page, or any nav
-item is active, the partial renders as usual.
+replaces the nav partials (custom_dir), or any nav item is active (the nav
+lists the page being rendered), the partial renders as usual.
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ class SharedNav:
 
     def __init__(self, original: Render, nav: Any) -> None:
         self.original = original
-        self._listed = {id(p) for p in nav.pages}
         self._items = list(_walk(nav.items))
         self._text: dict[str, str] = {}
         self.reused = 0
@@ -60,10 +59,9 @@ class SharedNav:
         yield text
 
     def _key(self, page: Any) -> str | None:
+        # A page the nav lists is active while it renders, and so are its sections.
         url = getattr(page, "url", None)
-        if not isinstance(url, str) or id(page) in self._listed:
-            return None
-        if any(item.active for item in self._items):
+        if not isinstance(url, str) or any(item.active for item in self._items):
             return None
         return folder_key(url)
 

@@ -281,7 +281,7 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
         """Share the documents' sidebar per folder; wait for the charts, which mkdocs
         copies right after this event."""
-        if self._navigation is not None and self.context is not None:
+        if self._navigation is not None:
             share_nav(env, self._navigation)
         if self._charts is not None:
             try:
