@@ -51,6 +51,35 @@ def test_on_files_adds_generated_pages_and_a_bounded_nav(tmp_path: Path) -> None
     assert gc.get_freeze_count() == 0
 
 
+def test_rendered_pages_are_frozen_in_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from types import SimpleNamespace
+
+    from mkdocs.structure.files import get_files
+
+    import kb.site.plugin as plugin_module
+
+    monkeypatch.setattr(plugin_module, "_FREEZE_EVERY", 2)
+    root = write_kb(tmp_path, [postmortem("PM-2025-001", "2025-03-01")])
+    config, plugin = configured(root)
+    files = config.plugins.on_files(get_files(config), config=config)
+    try:
+        page = SimpleNamespace(file=SimpleNamespace(src_uri="guide.md"))
+        kept: list[list[list[int]]] = []
+        for _ in range(3):
+            kept.append([[n] for n in range(100)])  # what a rendered page leaves behind
+            assert plugin.on_page_content("<p>x</p>", page=page, config=config, files=files) is None
+        # The second page froze what the first two left (the collector no longer sees it);
+        # the third page's objects wait for the next batch.
+        seen = {id(o) for o in gc.get_objects()}
+        assert not any(id(o) in seen for o in kept[0] + kept[1])
+        assert all(id(o) in seen for o in kept[2])
+    finally:
+        plugin.on_post_build(config=config)
+    assert gc.get_freeze_count() == 0
+
+
 def test_an_explicit_nav_is_left_alone(tmp_path: Path) -> None:
     from mkdocs.structure.files import get_files
 

@@ -59,6 +59,9 @@ from kb.site.similar import Similar, similar_later
 
 log = logging.getLogger("mkdocs.plugins.kb")
 
+# Rendered pages are moved out of the cyclic collector's reach in batches of this many.
+_FREEZE_EVERY = 500
+
 NAV = (
     ("Timeline", routes.TIMELINE),
     ("Pre-mortems", routes.PREMORTEMS),
@@ -92,6 +95,7 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         self._chart_dir: Path | None = None
         self._worker: Worker | None = None
         self._frozen = False
+        self._rendered = 0
         self._navigation: Navigation | None = None
 
     def preload(self, kb: KnowledgeBase) -> None:
@@ -165,6 +169,7 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         # while mkdocs renders (at 10,000 documents, millions of objects each time).
         gc.freeze()
         self._frozen = True
+        self._rendered = 0
         return files
 
     def _add(
@@ -261,6 +266,10 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
         """Put the HTML fragments into the slots of the rendered page (those search sees)."""
+        self._rendered += 1
+        if self._frozen and self._rendered % _FREEZE_EVERY == 0:
+            # Rendered pages live until the build ends too: freeze them in batches.
+            gc.freeze()
         fragments = self._fragments.pop(page.file.src_uri, None)
         return fill(html, fragments, keep_unknown=True) if fragments else None
 
