@@ -264,6 +264,19 @@ def test_corpora_are_reused_until_their_inputs_change(tmp_path: Path) -> None:
     assert (other / "mine.txt").exists()
 
 
+def test_site_notes_give_cpu_and_the_spread_of_per_round_ratios() -> None:
+    kb = bench_run.Measure(seconds=[11.0, 9.0, 12.6], cpu=[13.0, 9.5, 14.0])
+    plain = bench_run.Measure(seconds=[10.0, 9.0, 9.0], cpu=[9.8, 8.8, 8.9])
+    note = bench_tasks._cpu_note(kb, plain)
+    # Medians 11.0 / 9.0 for the verdict; each round's own ratio 1.10, 1.00, 1.40.
+    assert note.startswith("median of 3 runs; CPU 13.0 s vs 8.9 s (1.46x)")
+    assert note.endswith("; rounds 1.00-1.40x")
+    one = bench_tasks._cpu_note(
+        bench_run.Measure([5.0], cpu=[5.0]), bench_run.Measure([4.0], cpu=[4.0])
+    )
+    assert "rounds" not in one
+
+
 @pytest.mark.slow
 def test_quick_run_prints_a_table_for_every_task(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
@@ -297,3 +310,10 @@ def test_quick_run_prints_a_table_for_every_task(tmp_path: Path) -> None:
         assert matching, f"no row for {name}"
         # Measured, or plainly marked as not available on this branch.
         assert all(r["kb"] is not None or r["note"] for r in matching)
+    # Every site build's run is kept, so the spread between rounds can be checked later.
+    for task in ("site build", "site build, cache kept", "site build, fresh clone"):
+        row = by_task[task]
+        assert len(row["samples"]) == len(row["baseline_samples"]) >= 1
+        assert min(row["samples"]) <= row["kb"] <= max(row["samples"])
+        if len(row["samples"]) > 1:
+            assert "rounds " in row["note"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,9 @@ class Row:
     target: Target | None = None
     note: str = ""
     count: int = 0  # documents in the corpus (set by the harness)
+    # Every run's wall seconds, kb's and the baseline's, in the order they ran (--json only).
+    samples: list[float] = field(default_factory=list)
+    baseline_samples: list[float] = field(default_factory=list)
 
     @property
     def ratio(self) -> float | None:
