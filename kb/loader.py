@@ -44,6 +44,9 @@ class Document:
     body: str
     body_first_line: int
     locator: KeyLocator = field(repr=False)
+    # False: warnings point at the front-matter's first line instead of their key, so the
+    # YAML is not composed again to find it (a site build only counts warnings).
+    warning_lines: bool = field(default=True, repr=False)
 
     @property
     def id(self) -> str:
@@ -57,7 +60,10 @@ class Document:
 
     def problem(self, loc: Loc, message: str, severity: Severity = "error") -> Problem:
         """A problem pointing at the line of `loc` in this document."""
-        line, column = self.locator.locate(loc)
+        if severity == "warning" and not self.warning_lines:
+            line, column = self.locator.start()
+        else:
+            line, column = self.locator.locate(loc)
         return Problem(self.shown, line, column, format_field(loc), message, severity)
 
 

@@ -210,6 +210,10 @@ class KeyLocator:
         self._root = None
         self._composed = False
 
+    def start(self) -> tuple[int, int]:
+        """(line, column) of the front-matter's opening `---` (line 1 when there is none)."""
+        return (self._first_line - 1 if self._first_line > 1 else 1), 1
+
     def has(self, loc: Loc) -> bool:
         """Whether the author wrote the key at `loc`."""
         return self._find(loc)[1]
@@ -218,7 +222,7 @@ class KeyLocator:
         """(line, column) of the deepest part of `loc` present; the key itself for mappings."""
         best = self._find(loc)[0]
         if best is None:
-            return self._first_line - 1 if self._first_line > 1 else 1, 1
+            return self.start()
         mark = best.start_mark
         return self._first_line + mark.line, mark.column + 1
 

@@ -71,7 +71,10 @@ def build(ctx: Context, site_dir: Path | None, no_cache: bool) -> int:
     from kb.site.build import build_site
 
     settings = ctx.settings
-    kb = load_knowledge_base(settings, cache_dir=None if no_cache else settings.cache_dir)
+    # Warnings are only counted here, so their lines are not looked up.
+    kb = load_knowledge_base(
+        settings, cache_dir=None if no_cache else settings.cache_dir, warning_lines=False
+    )
     # The same lines as `kb validate` (errors only: warnings do not stop a build).
     for problem in kb.errors:
         click.echo(str(problem))

@@ -204,7 +204,10 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         try:
             if kb is None:
                 kb = load_knowledge_base(
-                    self.settings, today=self.config.today, cache_dir=self.settings.cache_dir
+                    self.settings,
+                    today=self.config.today,
+                    cache_dir=self.settings.cache_dir,
+                    warning_lines=False,  # only counted here
                 )
         except KbError as err:
             raise PluginError(str(err)) from None
