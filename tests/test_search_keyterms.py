@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from search_helpers import INCIDENTS, Doc, write_kb
 from whoosh import classify
+from whoosh.matching import ListMatcher
 
 from kb.search import SearchIndex, update_index
-from kb.search.keyterms import SIMILAR_FIELDS, KeyTerm, KeyTerms
+from kb.search.keyterms import SIMILAR_FIELDS, KeyTerm, KeyTerms, vector_weights
 
 POOL = Doc(
     "PM-2025-030",
@@ -74,3 +76,27 @@ def test_the_sink_hears_every_word_of_every_field(index: SearchIndex) -> None:
     # Analysed as the index analyses it: stemmed, lower-cased, stop words ('the', 'for') gone.
     assert set(heard["summary"]) == {"connect", "limit", "were", "too", "low", "queue"}
     assert heard["categories"] == {"capacity": 1.0}
+
+
+def test_vectors_read_by_block_match_whoosh_term_by_term(tmp_path: Path) -> None:
+    # Words like "wabcd" are not English stems' prey, so the body keeps 600 distinct terms,
+    # several of whoosh's 128-posting blocks; some repeat so weights differ.
+    words = ["w" + "".join(chr(97 + (n // 26**k) % 26) for k in range(3)) for n in range(600)]
+    long_body = "## Notes\n\n" + " ".join(words + words[::7] + words[::13]) + "\n"
+    docs = [*INCIDENTS, POOL, Doc("PM-2025-040", "Long notes", long_body)]
+    settings = write_kb(tmp_path, docs)
+    update_index(settings)
+    with SearchIndex(settings) as opened:
+        reader = opened.searcher.reader()
+        seen = 0
+        for docnum in reader.all_doc_ids():
+            for field in SIMILAR_FIELDS:
+                if not reader.has_vector(docnum, field):
+                    continue
+                expected = list(reader.vector_as("weight", docnum, field))
+                assert vector_weights(reader.vector(docnum, field)) == expected
+                seen = max(seen, len(expected))
+        assert seen >= 600  # the long body spanned several blocks
+    # Any other matcher is read through its public interface.
+    other = ListMatcher([b"a", b"b"], [2.0, 1.0])
+    assert vector_weights(other) == [(b"a", 2.0), (b"b", 1.0)]

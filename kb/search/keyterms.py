@@ -58,6 +58,37 @@ class TermStats:
         return self.table[field].get(word, (0, 0))[1]
 
 
+# What whoosh's on-disk posting reader keeps per block; `vector_weights` reads whole blocks
+# through them and leaves every other reader to the matcher's public interface.
+_BLOCK_PARTS = ("_ids", "_weights", "_i", "_blocklength", "_read_ids", "_read_weights")
+
+
+def vector_weights(vec: Any) -> list[tuple[Any, float]]:
+    """A term vector's (term, weight) pairs, as `reader.vector_as("weight", ...)` yields them.
+
+    whoosh's own iteration costs a few method calls per term (2.5 million terms for the
+    similar incidents of 10,000 documents: most of that batch's time); for its on-disk
+    matcher this takes each block's decoded ids and weights at once, and lets the matcher
+    move to the next block itself.
+    """
+    items: list[tuple[Any, float]] = []
+    if not all(hasattr(vec, part) for part in _BLOCK_PARTS):
+        while vec.is_active():
+            items.append((vec.id(), vec.weight()))
+            vec.next()
+        return items
+    while vec.is_active():
+        if vec._ids is None:
+            vec._read_ids()
+        if vec._weights is None:
+            vec._read_weights()
+        end = vec._blocklength
+        items.extend(zip(vec._ids[vec._i : end], vec._weights[vec._i : end], strict=True))
+        vec._i = end - 1
+        vec.next()  # past the block's last posting: the matcher loads the next block
+    return items
+
+
 class KeyTerms:
     """Key terms of the documents of one open index.
 
@@ -86,7 +117,7 @@ class KeyTerms:
         self, docnum: int, field: str, stored: dict[str, Any]
     ) -> Iterable[tuple[str, float]]:
         if self.reader.has_vector(docnum, field):
-            return self.reader.vector_as("weight", docnum, field)  # type: ignore[no-any-return]
+            return vector_weights(self.reader.vector(docnum, field))
         weights: dict[str, float] = {}
         text = stored.get(field)
         if text:
