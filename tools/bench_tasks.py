@@ -398,39 +398,9 @@ def site(b: Bench) -> list[Row]:
     b.base_rss["kb build"] = (base.max_rss, "plain mkdocs")
     ours, theirs = _sizes(site_dir), _sizes(plain_dir)
     return [
-        Row(
-            names[0],
-            "s",
-            kb.median,
-            base.median,
-            "plain mkdocs",
-            SITE,
-            _cpu_note(kb, base) + "; first build after `kb index`",
-            samples=kb.seconds,
-            baseline_samples=base.seconds,
-        ),
-        Row(
-            "site build, cache kept",
-            "s",
-            m["kept"].median,
-            base.median,
-            "plain mkdocs",
-            SITE,
-            _cpu_note(m["kept"], base),
-            samples=m["kept"].seconds,
-            baseline_samples=base.seconds,
-        ),
-        Row(
-            "site build, fresh clone",
-            "s",
-            m["fresh"].median,
-            base.median,
-            "plain mkdocs",
-            SITE,
-            _cpu_note(m["fresh"], base) + "; no search index, no cache",
-            samples=m["fresh"].seconds,
-            baseline_samples=base.seconds,
-        ),
+        _build_row(names[0], kb, base, "; first build after `kb index`"),
+        _build_row("site build, cache kept", m["kept"], base),
+        _build_row("site build, fresh clone", m["fresh"], base, "; no search index, no cache"),
         Row("site build, absolute", "s", kb.median, target=SITE_1K if b.count <= 1000 else None),
         Row(names[1], "B", ours["largest"], theirs["largest"], "plain", PAGE, ours["largest_page"]),
         Row(names[2], "B", ours["total"], theirs["total"], "plain", note=f"{ours['pages']} pages"),
@@ -443,6 +413,21 @@ def site(b: Bench) -> list[Row]:
             note="search/search_index.json",
         ),
     ]
+
+
+def _build_row(task: str, ours: R.Measure, base: R.Measure, note: str = "") -> Row:
+    """A site build against the plain build, with every run's seconds kept for --json."""
+    return Row(
+        task,
+        "s",
+        ours.median,
+        base.median,
+        "plain mkdocs",
+        SITE,
+        _cpu_note(ours, base) + note,
+        samples=ours.seconds,
+        baseline_samples=base.seconds,
+    )
 
 
 def _cpu_note(kb: R.Measure, base: R.Measure) -> str:

@@ -64,7 +64,6 @@ def main(argv: list[str] | None = None) -> None:
         # The process ends here: move everything it built out of the cyclic collector's
         # reach, so the interpreter does not walk millions of objects (a built site's
         # pages, the index) in a final collection just to free memory the OS reclaims.
-        sys.stdout.flush()
         gc.freeze()
     sys.exit(code)
 
