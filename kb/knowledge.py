@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import gc
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
+from kb.background import Worker
 from kb.checks import check_corpus, check_partial
 from kb.config import Settings
 from kb.errors import ContentError
 from kb.loader import Document, display_path, iter_markdown, load_documents
 from kb.models import Postmortem, Premortem
 from kb.parsecache import ParsedCache
+from kb.prefetch import Prefetched, should_prefetch
 from kb.problems import Problem
 from kb.source import parse_yaml
 from kb.taxonomy import Taxonomy, load_taxonomy
@@ -114,6 +117,7 @@ def load_knowledge_base(
     today: date | None = None,
     cache_dir: Path | None = None,
     warning_lines: bool = True,
+    worker: Worker | None = None,
 ) -> KnowledgeBase:
     """Load and check every document; `only` limits which files' problems are reported.
 
@@ -123,6 +127,8 @@ def load_knowledge_base(
     With `warning_lines=False`, warnings found after loading point at their document's
     front-matter instead of the key (for callers that only count them: finding each
     key's line means composing the YAML again, a quarter of a cached load).
+    With a `worker`, a load that must parse many files has its helper process parse
+    the later ones meanwhile (kb.prefetch); the documents and problems are the same.
     """
     taxonomy = load_taxonomy(settings.taxonomy_path)
     files = list(iter_markdown(settings.content_dir)) if settings.content_dir.is_dir() else []
@@ -137,12 +143,18 @@ def load_knowledge_base(
                 files.extend(f for f in iter_markdown(path) if f.resolve() not in known)
     day = today or date.today()
     parsed = ParsedCache(cache_dir) if cache_dir is not None else None
+    parse: Callable[[str, int], Any] = parse_yaml
+    if worker is not None and should_prefetch(len(files), len(parsed) if parsed else 0):
+        parse = Prefetched(worker, files).parse
+    if parsed is not None:
+        parsed.fallback = parse
+        parse = parsed.parse
     with _gc_paused():
         result = load_documents(
             files,
             taxonomy=taxonomy,
             content_dir=settings.content_dir,
-            parse=parsed.parse if parsed is not None else parse_yaml,
+            parse=parse,
         )
         if parsed is not None:
             parsed.save()

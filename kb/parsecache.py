@@ -23,6 +23,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -78,8 +79,9 @@ def _decode(value: Any) -> Any:
 class ParsedCache:
     """Parsed front-matter by hash: read from `folder` at start, written back by `save`."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, fallback: Callable[[str, int], Any] = parse_yaml) -> None:
         self.path = Path(folder) / FILE
+        self.fallback = fallback  # parses what the cache does not hold
         self._old: dict[str, Any] = {}
         self._new: dict[str, Any] = {}
         self._changed = False
@@ -106,13 +108,17 @@ class ParsedCache:
                 self._new[key] = kept
                 self.hits += 1
                 return value
-        value = parse_yaml(text, first_line)  # a YamlProblem is raised, not kept
+        value = self.fallback(text, first_line)  # a YamlProblem is raised, not kept
         try:
             self._new[key] = _encode(value)
             self._changed = True
         except _Unfit:
             pass
         return value
+
+    def __len__(self) -> int:
+        """How many entries the cache held when it was read."""
+        return len(self._old)
 
     def save(self) -> None:
         """Write back the entries this run used, unless they are exactly those read."""

@@ -262,3 +262,32 @@ def test_search_index_holds_the_authors_text_not_kbs_additions(tmp_path: Path) -
     assert "wombat cache overflowed" in texts
     for added in ("Time to detect", "Quokkafy", "Zebedee", "Incident PM-2025-001"):
         assert added not in texts, added
+
+
+def test_kb_builds_helper_parses_ahead_then_ranks_and_is_closed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kb.prefetch
+    from kb.background import Worker
+
+    fronts = [
+        postmortem(f"PM-2025-{n:03d}", f"2025-0{n}-01", services=["edge"]) for n in range(1, 7)
+    ]
+    root = write_kb(tmp_path / "kb", fronts)
+    settings = load_settings(root)
+    alone = build_site(settings, root / "site-alone").site_dir
+    monkeypatch.setattr(kb.prefetch, "PREFETCH_MIN", 1)  # parse ahead even for six files
+    worker = Worker()
+    sent: list[str] = []
+    submit = worker.submit
+    monkeypatch.setattr(
+        worker, "submit", lambda fn, *a: (sent.append(fn.__name__), submit(fn, *a))[1]
+    )
+    loaded = load_knowledge_base(settings, warning_lines=False, worker=worker)
+    site = build_site(settings, root / "site", kb=loaded, worker=worker).site_dir
+    # One helper process did it all: parsing ahead, then ranking similar incidents for the
+    # plugin (the charts come from the cache the first build left).
+    assert sent[0] == "parse_files" and "ranked_on" in sent
+    assert not worker.started  # and it is gone once the build is over
+    for page in ("postmortems/2025/pm-2025-006.html", "services/edge/index.html"):
+        assert (site / page).read_text() == (alone / page).read_text()

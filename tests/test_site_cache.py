@@ -148,9 +148,9 @@ def test_the_ranking_is_read_back_until_the_index_changes(
 
 
 def test_a_kept_ranking_needs_no_helper_process(tmp_path: Path) -> None:
+    from kb.background import Worker
     from kb.knowledge import load_knowledge_base
     from kb.search import update_index
-    from kb.site.background import Worker
     from kb.site.similar import similar_later
 
     settings = write_example_kb(tmp_path)

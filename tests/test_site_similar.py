@@ -86,8 +86,8 @@ def test_site_uses_the_search_index_when_it_is_fresh(tmp_path: Path) -> None:
 
 
 def test_the_build_ranks_them_in_the_helper_process_and_falls_back_here(tmp_path: Path) -> None:
+    from kb.background import Worker
     from kb.config import Settings
-    from kb.site.background import Worker
     from kb.site.similar import similar_later
 
     docs = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import pytest
@@ -36,6 +37,32 @@ def test_parse_yaml_matches_pyyaml_safe_loader(text: str) -> None:
     expected = yaml.load(text, Loader=_SafeLoader)
     assert parse_yaml(text) == expected
     assert repr(parse_yaml(text)) == repr(expected)  # same types, not only equal values
+
+
+TIMESTAMPS = [
+    "2025-03-14",
+    "2025-03-14T09:12:00",
+    "2025-03-14T09:12:00Z",
+    "2025-03-14T09:12:00+00:00",
+    "2025-03-14T09:12:00+05:30",
+    "2025-03-14T09:12:00-03:30",
+    # forms datetime's ISO parser is not trusted with: PyYAML's constructor reads them
+    "2025-3-4",
+    "2025-03-14t09:12:00z",
+    "2025-03-14 09:12:00",
+    "2025-03-14 9:12:00 -5",
+    "2025-03-14T09:12:00.1234567+01:00",
+]
+
+
+@pytest.mark.parametrize("value", TIMESTAMPS)
+def test_timestamps_match_pyyaml_constructor(value: str) -> None:
+    # PyYAML's own safe loader, not kb's: kb reads the common forms its own way.
+    expected = yaml.load(f"at: {value}\n", Loader=yaml.SafeLoader)["at"]
+    got = parse_yaml(f"at: {value}\n")["at"]
+    assert (got, type(got), repr(got)) == (expected, type(expected), repr(expected))
+    if isinstance(expected, dt.datetime):
+        assert isinstance(got, dt.datetime) and got.utcoffset() == expected.utcoffset()
 
 
 def test_nan_is_nan() -> None:

@@ -29,11 +29,16 @@ def validate(ctx: Context, paths: tuple[Path, ...], strict: bool, fmt: str, toda
 
     Exit code 0 when clean, 1 when there are errors (or warnings with --strict).
     """
+    from kb.background import Worker
     from kb.knowledge import load_knowledge_base
 
-    kb = load_knowledge_base(
-        ctx.settings, only=paths or None, today=today.date() if today else None
-    )
+    worker = Worker()  # a helper process parses ahead when there are many files
+    try:
+        kb = load_knowledge_base(
+            ctx.settings, only=paths or None, today=today.date() if today else None, worker=worker
+        )
+    finally:
+        worker.close()
     if fmt == "json":
         click.echo(json.dumps([p.as_dict() for p in kb.problems], indent=2))
     else:

@@ -67,14 +67,25 @@ def build(ctx: Context, site_dir: Path | None, no_cache: bool) -> int:
     from the cache folder (the plugin's cache_dir, .kb/cache by default) when nothing
     they depend on changed.
     """
+    from kb.background import Worker
     from kb.knowledge import load_knowledge_base
     from kb.site.build import build_site
 
     settings = ctx.settings
-    # Warnings are only counted here, so their lines are not looked up.
-    kb = load_knowledge_base(
-        settings, cache_dir=None if no_cache else settings.cache_dir, warning_lines=False
-    )
+    # One helper process parses ahead while the documents load, then ranks similar
+    # incidents and draws the charts while mkdocs renders (the plugin closes it).
+    worker = Worker()
+    try:
+        # Warnings are only counted here, so their lines are not looked up.
+        kb = load_knowledge_base(
+            settings,
+            cache_dir=None if no_cache else settings.cache_dir,
+            warning_lines=False,
+            worker=worker,
+        )
+    except BaseException:
+        worker.close()
+        raise
     # The same lines as `kb validate` (errors only: warnings do not stop a build).
     for problem in kb.errors:
         click.echo(str(problem))
@@ -84,10 +95,11 @@ def build(ctx: Context, site_dir: Path | None, no_cache: bool) -> int:
         err=True,
     )
     if kb.errors:
+        worker.close()
         click.echo("The site was not built.", err=True)
         return EXIT_PROBLEMS
     with mkdocs_logs(logging.WARNING):
-        result = build_site(settings, site_dir, kb=kb, use_cache=not no_cache)
+        result = build_site(settings, site_dir, kb=kb, use_cache=not no_cache, worker=worker)
     largest, size = result.largest_page
     click.echo(
         f"Built {result.pages:,} pages into {settings.relative(result.site_dir)} "

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from kb.background import Worker
 from kb.config import Settings
 from kb.errors import SiteError
 from kb.knowledge import KnowledgeBase
@@ -66,13 +67,16 @@ def build_site(
     *,
     kb: KnowledgeBase | None = None,
     use_cache: bool = True,
+    worker: Worker | None = None,
 ) -> BuildResult:
     """Build the site (strict) into `site_dir` (default: mkdocs.yml's), replacing it on success.
 
     `kb`, when given, is the knowledge base already loaded and validated, so the plugin
     does not read every document a second time. `use_cache=False` neither reads nor
     writes what earlier builds kept (kb.site.cache): the plugin's `cache` option is
-    turned off before mkdocs runs its on_config.
+    turned off before mkdocs runs its on_config. `worker`, the helper process that may
+    have parsed ahead for `kb`, goes on to rank and draw for the plugin; it is closed
+    when the build ends.
     """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -91,7 +95,7 @@ def build_site(
         for plugin in config.plugins.values():
             if isinstance(plugin, KbPlugin):
                 if kb is not None:
-                    plugin.preload(kb)
+                    plugin.preload(kb, worker)
                 if not use_cache:
                     plugin.config.cache = False
         config.plugins.on_startup(command="build", dirty=False)
@@ -108,6 +112,9 @@ def build_site(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        if worker is not None:
+            worker.close()  # the plugin has closed it unless it never ran
     seconds = time.perf_counter() - start
     _swap(staging, target)
     return _measure(target, seconds)

@@ -1,6 +1,6 @@
 """Drawing charts into a folder: what the build's helper process runs for `ChartJob`.
 
-The helper process (kb.site.background) imports this module to run
+The helper process (kb.background) imports this module to run
 `draw_charts`, so it imports little besides kb.site.charts (which imports
 matplotlib only when it draws) and the build cache.
 """

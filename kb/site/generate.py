@@ -1,7 +1,7 @@
 """Every page and chart the site generates, and the drawing of the charts.
 
 Drawing the charts (about 30 of them, plus importing matplotlib) takes seconds,
-so `ChartJob` has the build's helper process (kb.site.background) draw them
+so `ChartJob` has the build's helper process (kb.background) draw them
 while mkdocs renders the pages, and the plugin waits for it only before mkdocs
 copies the files. Charts already drawn in this process (`kb serve` rebuilds on
 every save) or kept by an earlier build (kb.site.cache) are not drawn again.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kb.site.background import Pending, Worker
+from kb.background import Pending, Worker
 from kb.site.cache import ChartStore
 from kb.site.charts import Chart
 from kb.site.context import Generated, SiteContext

@@ -41,12 +41,12 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import nest_paths
 from mkdocs.utils.templates import TemplateContext
 
+from kb.background import Worker
 from kb.config import Settings
 from kb.errors import KbError
 from kb.knowledge import KnowledgeBase, load_knowledge_base
 from kb.loader import Document
 from kb.site import routes
-from kb.site.background import Worker
 from kb.site.config import KbConfig
 from kb.site.context import SiteContext
 from kb.site.dashboards import home_sections, with_home_sections
@@ -89,6 +89,7 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         self._documents: dict[str, Document] = {}
         self._author_home = False
         self._preloaded: KnowledgeBase | None = None
+        self._preloaded_worker: Worker | None = None
         self._fragments: dict[str, dict[str, str]] = {}  # src_uri -> slot -> HTML
         self._unsearched: dict[str, Parts] = {}  # documents' other slots, filled after indexing
         self._charts: ChartJob | None = None
@@ -98,9 +99,10 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         self._rendered = 0
         self._navigation: Navigation | None = None
 
-    def preload(self, kb: KnowledgeBase) -> None:
-        """Use an already loaded and validated knowledge base (`kb build` has one) once."""
-        self._preloaded = kb
+    def preload(self, kb: KnowledgeBase, worker: Worker | None = None) -> None:
+        """Use an already loaded and validated knowledge base (`kb build` has one) once,
+        and the helper process that loaded it, which the plugin then closes."""
+        self._preloaded, self._preloaded_worker = kb, worker
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         """Resolve the knowledge base's locations from mkdocs.yml and the plugin options."""
@@ -119,6 +121,11 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
         """Load and validate the documents, then add every generated page and chart."""
+        self._cleanup()
+        # One helper process parses ahead while the documents load (unless `kb build`
+        # loaded them already), then ranks similar incidents (needed once every page's
+        # Markdown is rendered) and draws the charts (needed at the end), beside mkdocs.
+        self._worker, self._preloaded_worker = self._preloaded_worker or Worker(), None
         kb = self._load()
         # Documents that mkdocs.yml keeps out of the site (exclude_docs, draft_docs) are not
         # linked from anywhere either.
@@ -128,10 +135,6 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         self._documents = {d.src_uri: d for d in kb.documents}
         home = files.get_file_from_path(routes.HOME)
         self._author_home = home is not None and routes.HOME not in self._documents
-        self._cleanup()
-        # One helper process ranks similar incidents (needed once every page's Markdown is
-        # rendered) and then draws the charts (needed at the end), beside mkdocs' rendering.
-        self._worker = Worker()
         assert self.settings is not None  # on_config has run
         cache_dir = self.settings.cache_dir  # None with `cache: false` or --no-cache
         limit = self.config.similar_limit
@@ -208,6 +211,7 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
                     today=self.config.today,
                     cache_dir=self.settings.cache_dir,
                     warning_lines=False,  # only counted here
+                    worker=self._worker,
                 )
         except KbError as err:
             raise PluginError(str(err)) from None

@@ -1,6 +1,6 @@
 """Ranking similar incidents: the part of kb.site.similar that runs in the helper process.
 
-The build's helper process (kb.site.background) imports this module to run
+The build's helper process (kb.background) imports this module to run
 `ranked`, so it imports little: no pydantic models, no mkdocs, no page
 functions; the search package only when an index is there. Inputs are plain
 tuples (`Facets`) and the settings, which pickle cheaply.

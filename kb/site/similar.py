@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from kb.background import Worker
 from kb.config import Settings
 from kb.loader import Document
 from kb.models import Postmortem
-from kb.site.background import Worker
 from kb.site.ranking import (
     Facets,
     Similar,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.site.background import Worker, WorkerError
+from kb.background import Worker, WorkerError
 
 pytestmark = pytest.mark.slow  # starts processes
 

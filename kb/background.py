@@ -1,11 +1,13 @@
-"""One helper process for the build work that can run while mkdocs renders pages.
+"""One helper process for the work that can run beside a command's own.
 
-mkdocs renders pages in one thread. Two parts of kb's build need none of its
-results: ranking similar incidents from the search index, and drawing the
-charts. `Worker` runs them, one after the other in submission order, in a
-single spawned process, so they take a second CPU instead of adding to the
-build's wall time. Where no process can be started, the work runs in place and
-the result is there at once; callers do not need to know which happened.
+mkdocs renders pages in one thread, and kb loads documents in one. Parts of that
+work need none of the main thread's results: parsing the front-matter of the
+second half of a cold load (kb.prefetch), ranking similar incidents from the
+search index, and drawing the charts. `Worker` runs them, one after the other
+in submission order, in a single spawned process, so they take a second CPU
+instead of adding to the command's wall time. Where no process can be started,
+the work runs in place and the result is there at once; callers do not need to
+know which happened.
 
 Not concurrent.futures' process pool: its worker exits through a full
 interpreter shutdown (a fifth of a second with matplotlib and numpy loaded) that
