@@ -79,9 +79,10 @@ def _decode(value: Any) -> Any:
 class ParsedCache:
     """Parsed front-matter by hash: read from `folder` at start, written back by `save`."""
 
-    def __init__(self, folder: Path, fallback: Callable[[str, int], Any] = parse_yaml) -> None:
+    def __init__(self, folder: Path) -> None:
         self.path = Path(folder) / FILE
-        self.fallback = fallback  # parses what the cache does not hold
+        # Parses what the cache does not hold (kb.knowledge puts kb.prefetch's parse here).
+        self.fallback: Callable[[str, int], Any] = parse_yaml
         self._old: dict[str, Any] = {}
         self._new: dict[str, Any] = {}
         self._changed = False

@@ -73,7 +73,7 @@ def build(ctx: Context, site_dir: Path | None, no_cache: bool) -> int:
 
     settings = ctx.settings
     # One helper process parses ahead while the documents load, then ranks similar
-    # incidents and draws the charts while mkdocs renders (the plugin closes it).
+    # incidents and draws the charts while mkdocs renders.
     worker = Worker()
     try:
         # Warnings are only counted here, so their lines are not looked up.
@@ -83,23 +83,21 @@ def build(ctx: Context, site_dir: Path | None, no_cache: bool) -> int:
             warning_lines=False,
             worker=worker,
         )
-    except BaseException:
+        # The same lines as `kb validate` (errors only: warnings do not stop a build).
+        for problem in kb.errors:
+            click.echo(str(problem))
+        click.echo(
+            f"{kb.checked} documents checked: {len(kb.errors)} error(s), "
+            f"{len(kb.warnings)} warning(s)" + (" (kb validate lists them)" if kb.warnings else ""),
+            err=True,
+        )
+        if kb.errors:
+            click.echo("The site was not built.", err=True)
+            return EXIT_PROBLEMS
+        with mkdocs_logs(logging.WARNING):
+            result = build_site(settings, site_dir, kb=kb, use_cache=not no_cache, worker=worker)
+    finally:
         worker.close()
-        raise
-    # The same lines as `kb validate` (errors only: warnings do not stop a build).
-    for problem in kb.errors:
-        click.echo(str(problem))
-    click.echo(
-        f"{kb.checked} documents checked: {len(kb.errors)} error(s), "
-        f"{len(kb.warnings)} warning(s)" + (" (kb validate lists them)" if kb.warnings else ""),
-        err=True,
-    )
-    if kb.errors:
-        worker.close()
-        click.echo("The site was not built.", err=True)
-        return EXIT_PROBLEMS
-    with mkdocs_logs(logging.WARNING):
-        result = build_site(settings, site_dir, kb=kb, use_cache=not no_cache, worker=worker)
     largest, size = result.largest_page
     click.echo(
         f"Built {result.pages:,} pages into {settings.relative(result.site_dir)} "

@@ -75,8 +75,8 @@ def build_site(
     does not read every document a second time. `use_cache=False` neither reads nor
     writes what earlier builds kept (kb.site.cache): the plugin's `cache` option is
     turned off before mkdocs runs its on_config. `worker`, the helper process that may
-    have parsed ahead for `kb`, goes on to rank and draw for the plugin; it is closed
-    when the build ends.
+    have parsed ahead for `kb`, goes on to rank and draw for the plugin, which closes it
+    when the build ends (closing it again is harmless, for callers that clean up).
     """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -112,9 +112,6 @@ def build_site(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    finally:
-        if worker is not None:
-            worker.close()  # the plugin has closed it unless it never ran
     seconds = time.perf_counter() - start
     _swap(staging, target)
     return _measure(target, seconds)
