@@ -1,23 +1,38 @@
-"""`kb new`: allocate the next id and write a document from the template. Never overwrites."""
+"""`kb new`: allocate the next id and write a document from the template. Never overwrites.
+
+Ids are allocated under the knowledge base's id lock (`.kb/ids.lock`, an flock the
+kernel releases however its holder ends), held from reading the ids in use until
+the new file is in place, so two `kb new` or `kb import` runs at once never hand
+out the same id. Files are written whole or not at all (kb.files.write_new).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
+import fcntl
+import os
 import re
 import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Literal
 
 from kb.errors import AuthoringError, UsageError
-from kb.loader import iter_markdown
+from kb.files import iter_markdown, read_regular, remove_stale_new, write_new
 from kb.taxonomy import Taxonomy
 
 DocType = Literal["postmortem", "premortem"]
 PREFIX: dict[str, str] = {"postmortem": "PM", "premortem": "PRE"}
 FOLDER: dict[str, str] = {"postmortem": "postmortems", "premortem": "premortems"}
-_ID_LINE = re.compile(r"^id:\s*['\"]?((?:PM|PRE)-(\d{4})-(\d{3,}))", re.MULTILINE)
+_ID_LINE = re.compile(r"^id:\s*['\"]?((?:PM|PRE)-(\d{4})-(\d{3,}))", re.MULTILINE | re.ASCII)
+# Characters a one-line value given to `kb new` may not hold: control characters
+# (a newline would end the YAML line, an escape sequence acts on terminals) and lone
+# surrogates (bytes of an argument that were not UTF-8).
+_REFUSED_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 @dataclass
@@ -49,16 +64,16 @@ def used_ids(content_dir: Path) -> set[str]:
         return ids
     for path in iter_markdown(content_dir):
         try:
-            head = path.read_text(encoding="utf-8", errors="replace")[:4096]
+            head = read_regular(path)[:4096].decode("utf-8", errors="replace")
         except OSError:
-            continue
+            continue  # not a regular file (a FIFO never blocks here) or unreadable
         ids.update(m.group(1) for m in _ID_LINE.finditer(head))
     return ids
 
 
 def next_id(doc_type: DocType, year: int, taken: set[str]) -> str:
     """The next free id of this type for `year`, e.g. PM-2026-004."""
-    prefix = f"{PREFIX[doc_type]}-{year}-"
+    prefix = f"{PREFIX[doc_type]}-{year:04d}-"
     numbers = [int(i[len(prefix) :]) for i in taken if i.startswith(prefix)]
     return f"{prefix}{max(numbers, default=0) + 1:03d}"
 
@@ -68,30 +83,88 @@ def default_path(content_dir: Path, new: NewDocument) -> Path:
     slug = slugify(new.title)
     if not slug:
         raise UsageError(f"the title {new.title!r} has no letters or digits to name a file with")
-    return content_dir / FOLDER[new.type] / str(new.date.year) / f"{new.date.isoformat()}-{slug}.md"
+    return (
+        content_dir
+        / FOLDER[new.type]
+        / f"{new.date.year:04d}"
+        / f"{new.date.isoformat()}-{slug}.md"
+    )
 
 
 def check_inside(path: Path, content_dir: Path) -> Path:
-    """Refuse a path that would land outside the content folder."""
+    """Refuse a path kb would not read back: outside the content folder, hidden, not .md.
+
+    A document in a hidden folder (or a hidden file) is skipped by every command, so
+    its id would be handed out again; the same goes for a name not ending in `.md`.
+    """
     resolved = path.resolve()
     base = content_dir.resolve()
     if base not in resolved.parents:
         raise UsageError(
             f"{path} is outside the content folder {content_dir}; refusing to write it"
         )
-    if resolved.suffix != ".md":
+    # As written (links not followed: kb reads a linked folder under the link's name),
+    # and where it really is when it was written through another spelling of the folder.
+    lexical = Path(os.path.abspath(path))
+    lexical_base = Path(os.path.abspath(content_dir))
+    if lexical_base in lexical.parents:
+        parts = lexical.relative_to(lexical_base).parts
+    else:
+        parts = resolved.relative_to(base).parts
+    hidden = [part for part in parts if part.startswith(".")]
+    if hidden:
+        raise UsageError(
+            f"{path}: '{hidden[0]}' is hidden, and kb reads no hidden file or folder; "
+            "choose a path without a leading '.' in any part"
+        )
+    if not resolved.name.endswith(".md"):
         raise UsageError(f"{path}: documents are Markdown files and must end in .md")
     return resolved
 
 
-def _yaml_str(value: str) -> str:
-    """A YAML double-quoted scalar (always safe, whatever the title holds)."""
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
+def yaml_quote(value: str) -> str:
+    """A YAML double-quoted scalar that reads back as exactly `value`, on one line."""
+    out = []
+    for char in value:
+        if char == "\\":
+            out.append("\\\\")
+        elif char == '"':
+            out.append('\\"')
+        elif char == "\n":
+            out.append("\\n")
+        elif char == "\t":
+            out.append("\\t")
+        elif not char.isprintable() or char in "\u2028\u2029\ufeff\x85":
+            code = ord(char)
+            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
 
 
 def _list(values: list[str]) -> str:
-    return "[" + ", ".join(_yaml_str(v) for v in values) + "]" if values else "[]"
+    return "[" + ", ".join(yaml_quote(v) for v in values) + "]" if values else "[]"
+
+
+def check_values(new: NewDocument) -> None:
+    """Refuse a title, name or project that holds a control character or is not text."""
+    named: list[tuple[str, str | None]] = [("--title", new.title), ("--project", new.project)]
+    named += [("--service", v) for v in new.services]
+    named += [("--team", v) for v in new.teams]
+    named += [("--author", v) for v in new.authors]
+    for option, value in named:
+        if value is not None and not value.strip() and option != "--project":
+            raise UsageError(f"{option} is empty; give it a value or leave the option out")
+        found = _REFUSED_CHARS.search(value) if value is not None else None
+        if found is None:
+            continue
+        char = found.group()
+        what = (
+            "bytes that are not UTF-8"
+            if "\ud800" <= char <= "\udfff"
+            else f"the control character U+{ord(char):04X}"
+        )
+        raise UsageError(f"{option} holds {what}; give it as one line of plain text")
 
 
 def _choices(taxonomy: Taxonomy, kind: str) -> str:
@@ -112,7 +185,7 @@ def _postmortem_front(new: NewDocument, doc_id: str, t: Taxonomy) -> str:
     sev = new.severity or ""
     return f"""id: {doc_id}
 type: postmortem
-title: {_yaml_str(new.title)}
+title: {yaml_quote(new.title)}
 status: draft  # draft | in-review | published; fields below may stay empty while draft
 severity: {sev}  # {_choices(t, "severities")}
 date: {new.date.isoformat()}  # the day the incident started
@@ -152,11 +225,11 @@ def _premortem_front(new: NewDocument, doc_id: str, t: Taxonomy) -> str:
     launch = new.launch_date.isoformat() if new.launch_date else ""
     return f"""id: {doc_id}
 type: premortem
-title: {_yaml_str(new.title)}
-project: {_yaml_str(new.project or new.title)}
+title: {yaml_quote(new.title)}
+project: {yaml_quote(new.project or new.title)}
 date: {new.date.isoformat()}  # the day of the pre-mortem session
 launch_date: {launch}
-facilitator: {_yaml_str(new.authors[0]) if new.authors else ""}
+facilitator: {yaml_quote(new.authors[0]) if new.authors else ""}
 participants: {_list(new.authors[1:])}
 status: open  # open | reviewed | closed
 review_after:  # when to look back and compare with what happened
@@ -175,21 +248,65 @@ risks: []
 """
 
 
+def lock_path(root: Path) -> Path:
+    """The id lock of the knowledge base at `root`."""
+    return root / ".kb" / "ids.lock"
+
+
+@contextlib.contextmanager
+def allocating_ids(lock: Path, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the id lock: one kb process at a time reads the ids in use and writes new ones.
+
+    Waits while another holds it (saying so once through `on_wait`). The lock is an
+    flock, so a holder that is killed releases it with its last file descriptor.
+    """
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as err:
+        raise AuthoringError(f"{lock}: cannot open the id lock: {err.strerror}") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait(f"waiting for another kb new or kb import to finish writing ({lock})")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError as err:
+            if err.errno not in (errno.EAGAIN, errno.EACCES):
+                raise AuthoringError(f"{lock}: cannot lock: {err.strerror}") from None
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def create(
-    content_dir: Path, new: NewDocument, taxonomy: Taxonomy, *, path: Path | None = None
+    content_dir: Path,
+    new: NewDocument,
+    taxonomy: Taxonomy,
+    *,
+    path: Path | None = None,
+    lock: Path | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> tuple[Path, str]:
-    """Write a new document with the next free id; returns (path, id). Never overwrites."""
+    """Write a new document with the next free id; returns (path, id). Never overwrites.
+
+    `lock` is the knowledge base's id lock (default: `.kb/ids.lock` beside the
+    content folder); every writer of new documents must use the same one.
+    """
+    check_values(new)
     if new.severity is not None and not taxonomy.is_valid("severities", new.severity):
         raise UsageError(f"severity: {taxonomy.explain('severities', new.severity)}")
     target = check_inside(path if path else default_path(content_dir, new), content_dir)
-    doc_id = next_id(new.type, new.date.year, used_ids(content_dir))
-    text = render(new, doc_id, taxonomy)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with target.open("x", encoding="utf-8") as out:
-            out.write(text)
-    except FileExistsError:
-        raise AuthoringError(f"{target} already exists; not overwriting it") from None
-    except OSError as err:
-        raise AuthoringError(f"{target}: cannot write: {err.strerror}") from None
+    with allocating_ids(lock or lock_path(content_dir.parent), on_wait):
+        doc_id = next_id(new.type, new.date.year, used_ids(content_dir))
+        text = render(new, doc_id, taxonomy)
+        try:
+            remove_stale_new(target.parent)
+            write_new(target, text)
+        except FileExistsError:
+            raise AuthoringError(f"{target} already exists; not overwriting it") from None
+        except OSError as err:
+            raise AuthoringError(f"{target}: cannot write: {err.strerror}") from None
     return target, doc_id

@@ -17,17 +17,24 @@ writes are closed before their result is sent. Tasks go out through a queue
 (its feeder thread sends them, so `submit` never blocks) and a reader thread
 takes every result off the pipe as soon as it is sent, so the helper never
 waits for the build to ask for a big result before starting its next task.
+
+The helper dies with the process that started it (kb.lifeline), so a killed
+build never leaves it waiting for work. Ctrl+C reaches the whole process group:
+the helper ignores it and is stopped by the command's own cleanup instead.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 from collections import deque
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, Generic, TypeVar
+
+from kb.lifeline import die_with_parent
 
 T = TypeVar("T")
 
@@ -65,8 +72,10 @@ class Pending(Generic[T]):
         return self._value  # type: ignore[no-any-return]
 
 
-def _serve(tasks: Any, conn: Connection) -> None:
+def _serve(tasks: Any, conn: Connection, parent: int, by_signal: bool) -> None:
     """The helper process: run what arrives, send back (ok, result), until told to stop."""
+    die_with_parent(parent, by_signal=by_signal)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:
         try:
             task = tasks.get()
@@ -125,7 +134,11 @@ class Worker:
             context = multiprocessing.get_context("spawn")
             tasks = context.Queue()
             ours, theirs = context.Pipe(duplex=False)
-            process = context.Process(target=_serve, args=(tasks, theirs), daemon=True)
+            # The kernel's death signal follows the thread that started the child; a
+            # thread other than the main one may end before the helper does.
+            main = threading.current_thread() is threading.main_thread()
+            args = (tasks, theirs, os.getpid(), main)
+            process = context.Process(target=_serve, args=args, daemon=True)
             process.start()
             theirs.close()
         except (OSError, NotImplementedError):

@@ -10,11 +10,36 @@ from datetime import date, datetime
 from kb.loader import Document
 from kb.models import PM_ID, PRE_ID, RISK_REF, Postmortem, Premortem, Timeline
 from kb.problems import Problem
+from kb.source import Loc
 from kb.taxonomy import did_you_mean
 
 
 def _empty(value: object) -> bool:
     return value is None or value == "" or value == []
+
+
+FAR_YEARS = 10  # a date further ahead than this is more likely a typo than a plan
+
+
+def _far_ahead(doc: Document, loc: Loc, value: date | None, today: date) -> Iterator[Problem]:
+    if value is not None and value.year - today.year > FAR_YEARS:
+        yield doc.problem(
+            loc,
+            f"{value} is {value.year - today.year} years from now; is the year right?",
+            "warning",
+        )
+
+
+def _not_future(
+    doc: Document, loc: Loc, value: date, today: date, published: bool
+) -> Iterator[Problem]:
+    """What happened cannot be in the future; a published record stating it is wrong."""
+    if value > today:
+        yield doc.problem(
+            loc,
+            f"{value} is in the future (today is {today}); an incident is written after it happens",
+            "error" if published else "warning",
+        )
 
 
 def check_postmortem(doc: Document, pm: Postmortem, today: date) -> Iterator[Problem]:
@@ -34,9 +59,22 @@ def check_postmortem(doc: Document, pm: Postmortem, today: date) -> Iterator[Pro
                     f"'{name}' is required once status is '{pm.status}' "
                     "(only drafts may leave it empty)",
                 )
+    published = pm.status == "published"
+    yield from _not_future(doc, ("date",), pm.date, today, published)
     if pm.timeline is not None:
         yield from _timeline_order(doc, pm.timeline)
+        for name in Timeline.ORDER:
+            moment: datetime | None = getattr(pm.timeline, name)
+            if moment is not None:
+                yield from _not_future(doc, ("timeline", name), moment.date(), today, published)
     for i, item in enumerate(pm.action_items):
+        yield from _far_ahead(doc, ("action_items", i, "due"), item.due, today)
+        if item.closed is not None and item.closed > today:
+            yield doc.problem(
+                ("action_items", i, "closed"),
+                f"closed {item.closed} is in the future (today is {today})",
+                "warning",
+            )
         # Drafts may not know yet when an item was closed (an imported "- [x]" says only done).
         if item.status == "done" and item.closed is None and pm.status != "draft":
             yield doc.problem(
@@ -89,6 +127,8 @@ def check_premortem(doc: Document, pre: Premortem, today: date) -> Iterator[Prob
         yield doc.problem(
             ("id",), f"the id's year {match.group(1)} differs from the date {pre.date}", "warning"
         )
+    for key in ("date", "launch_date", "review_after"):
+        yield from _far_ahead(doc, (key,), getattr(pre, key), today)
     if pre.launch_date and pre.launch_date < pre.date:
         yield doc.problem(
             ("launch_date",), f"launch_date {pre.launch_date} is before date {pre.date}"
@@ -98,6 +138,7 @@ def check_premortem(doc: Document, pre: Premortem, today: date) -> Iterator[Prob
         if risk.id in seen:
             yield doc.problem(("risks", i, "id"), f"risk id '{risk.id}' is used twice")
         seen.add(risk.id)
+        yield from _far_ahead(doc, ("risks", i, "due"), risk.due, today)
         if pre.status != "open" and not risk.categories:
             yield doc.problem(("risks", i), "a risk needs at least one category once reviewed")
 

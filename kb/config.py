@@ -14,7 +14,8 @@ from typing import Any
 
 import yaml
 
-from kb.errors import ConfigError
+from kb.errors import ConfigError, UsageError
+from kb.source import ValueProblem, guard_constructors
 
 MKDOCS_FILE = "mkdocs.yml"
 DEFAULTS = {
@@ -34,6 +35,7 @@ def _ignore_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> None:
     return None
 
 
+guard_constructors(_TolerantLoader)
 _TolerantLoader.add_multi_constructor("!", _ignore_tag)
 _TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", _ignore_tag)
 
@@ -50,12 +52,25 @@ class Settings:
     mkdocs_file: Path | None
     cache_dir: Path | None = None  # what site builds keep for the next; None: keep nothing
 
+    def require_content(self) -> None:
+        """Raise UsageError unless the content folder exists (nothing to check is no pass)."""
+        if not self.content_dir.is_dir():
+            source = f"{self.mkdocs_file}'s docs_dir" if self.mkdocs_file else "the default"
+            raise UsageError(
+                f"the content folder {self.content_dir} does not exist ({source}); "
+                "create it or fix docs_dir"
+            )
+
     def relative(self, path: Path) -> str:
         """A path as people should see it: relative to the working directory when possible."""
         try:
             return str(path.resolve().relative_to(Path.cwd().resolve()))
         except ValueError:
             return str(path)
+
+
+def _has_content(folder: Path) -> bool:
+    return (folder / DEFAULTS["docs_dir"]).is_dir()
 
 
 def find_root(start: Path) -> Path | None:
@@ -87,7 +102,13 @@ def read_mkdocs(path: Path) -> dict[str, Any]:
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        if isinstance(err, ValueProblem):
+            raise ConfigError(f"{where}: {err.message}") from None
         raise ConfigError(f"{where}: invalid YAML: {getattr(err, 'problem', err)}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: is not valid UTF-8") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: is nested too deeply") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}:1:1: mkdocs.yml must be a mapping")
     return data
@@ -96,7 +117,16 @@ def read_mkdocs(path: Path) -> dict[str, Any]:
 def load_settings(root: Path | None = None, *, start: Path | None = None) -> Settings:
     """Settings for the knowledge base at `root`, or the one found from `start` (the cwd)."""
     if root is None:
-        root = find_root(start or Path.cwd()) or (start or Path.cwd()).resolve()
+        here = (start or Path.cwd()).resolve()
+        root = find_root(here) or here
+        if root == here and not (here / MKDOCS_FILE).is_file() and not _has_content(here):
+            raise UsageError(
+                f"no knowledge base here: looked for {MKDOCS_FILE} in {here} and every folder "
+                f"above it, and for a {DEFAULTS['docs_dir']}/ folder in {here}; run kb inside a "
+                "knowledge base or give its folder with --root"
+            )
+    elif not root.is_dir():
+        raise UsageError(f"--root {root}: no such folder")
     root = root.resolve()
     mkdocs_file = root / MKDOCS_FILE
     options: dict[str, Any] = {}
@@ -109,6 +139,12 @@ def load_settings(root: Path | None = None, *, start: Path | None = None) -> Set
     else:
         mkdocs_file = None  # type: ignore[assignment]
     taxonomy = root / str(options.get("taxonomy") or DEFAULTS["taxonomy"])
+    if taxonomy.exists() and not taxonomy.is_file():
+        raise UsageError(f"{taxonomy}: the taxonomy must be a YAML file, and this is not a file")
+    if options.get("taxonomy") and not taxonomy.exists():
+        raise UsageError(
+            f"{mkdocs_file}: the kb plugin's taxonomy option names {taxonomy}, which does not exist"
+        )
     return Settings(
         root=root,
         content_dir=root / docs_dir,

@@ -16,7 +16,8 @@ from kb.background import Worker
 from kb.checks import check_corpus, check_partial
 from kb.config import Settings
 from kb.errors import ContentError
-from kb.loader import Document, display_path, iter_markdown, load_documents
+from kb.files import iter_markdown
+from kb.loader import Document, display_path, load_documents
 from kb.models import Postmortem, Premortem
 from kb.parsecache import ParsedCache
 from kb.prefetch import Prefetched, should_prefetch
@@ -130,17 +131,19 @@ def load_knowledge_base(
     With a `worker`, a load that must parse many files has its helper process parse
     the later ones meanwhile (kb.prefetch); the documents and problems are the same.
     """
+    settings.require_content()
     taxonomy = load_taxonomy(settings.taxonomy_path)
-    files = list(iter_markdown(settings.content_dir)) if settings.content_dir.is_dir() else []
+    refused: list[tuple[Path, str]] = []
+    files = list(iter_markdown(settings.content_dir, refused))
     selected = [p.resolve() for p in only] if only else None
     if selected:
         # Files named on the command line may live outside the content folder.
         known = {f.resolve() for f in files}
         for path in selected:
-            if path.is_file() and path not in known:
-                files.append(path)
-            elif path.is_dir():
-                files.extend(f for f in iter_markdown(path) if f.resolve() not in known)
+            if path.is_dir():
+                files.extend(f for f in iter_markdown(path, refused) if f.resolve() not in known)
+            elif path.exists() and path not in known:
+                files.append(path)  # a regular file, or one whose reading says what it is
     day = today or date.today()
     parsed = ParsedCache(cache_dir) if cache_dir is not None else None
     parse: Callable[[str, int], Any] = parse_yaml
@@ -161,7 +164,9 @@ def load_knowledge_base(
         if not warning_lines:
             for doc in (*result.documents, *result.partial):
                 doc.warning_lines = False
-        problems = result.problems + check_corpus(result.documents, day, result.unloaded_ids)
+        cwd = Path.cwd().resolve()
+        problems = [Problem(display_path(path, cwd), 1, 1, "", reason) for path, reason in refused]
+        problems += result.problems + check_corpus(result.documents, day, result.unloaded_ids)
         for partial in result.partial:
             problems.extend(check_partial(partial, result.problems, day))
         # Problems carry their lines now. The node trees composed to find those lines
@@ -170,11 +175,12 @@ def load_knowledge_base(
         for doc in (*result.documents, *result.partial):
             doc.locator.release()
     if selected:
-        cwd = Path.cwd().resolve()
         keep = {display_path(f, cwd) for f in files if _under(f.resolve(), selected)}
+        keep |= {display_path(f, cwd) for f, _ in refused if _under(f.absolute(), selected)}
         problems = [p for p in problems if p.path in keep]
     problems.sort(key=lambda p: (p.path, p.line, p.column))
-    return KnowledgeBase(settings, taxonomy, result.documents, problems, day, result.failed)
+    failed = result.failed + len(refused)
+    return KnowledgeBase(settings, taxonomy, result.documents, problems, day, failed)
 
 
 def require_valid(kb: KnowledgeBase, *, strict: bool = False) -> KnowledgeBase:

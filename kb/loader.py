@@ -8,14 +8,15 @@ or whose front-matter has no `type:`, are ordinary pages and are left alone.
 from __future__ import annotations
 
 import copy
-import os
-from collections.abc import Callable, Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from kb.files import read_regular
 from kb.models import (
     DOC_ID,
     MODELS,
@@ -113,6 +114,12 @@ def _message(err: Any, model: type[BaseModel]) -> str:
         return f"{text} ({hint})" if hint else text
     if kind in ("taxonomy", "id_format", "naive_datetime"):
         return str(msg)
+    if kind == "list_type":
+        return f"should be a list (write [a, b], or one '- item' per line), got {value!r}"
+    if kind in ("model_type", "dict_type"):
+        # "Input should be a valid dictionary or instance of ActionItem": say it in our words.
+        fields = ", ".join(_fields_at(model, tuple(p for p in loc if isinstance(p, str)))[:4])
+        return f"should be a mapping of keys to values ({fields} ...), got {value!r}"
     if isinstance(value, str | int | float | bool) or value is None:
         return f"{msg}, got {value!r}"
     return str(msg)
@@ -184,6 +191,12 @@ def load_text(
         message = "front-matter opened with --- is never closed (add a line with --- after it)"
         return Loaded(problems=[Problem(shown, 1, 1, "", message)])
     if parts.front_matter is None:
+        if text.startswith("---\r") and not text.startswith("---\r\n"):
+            message = (
+                "lines end in a carriage return only (classic Mac OS), so the front-matter "
+                "is not seen; save the file with LF or CRLF line endings"
+            )
+            return Loaded(problems=[Problem(shown, 1, 1, "", message)])
         return Loaded(is_document=False)
     try:
         data = parse(parts.front_matter, parts.fm_first_line)
@@ -194,6 +207,19 @@ def load_text(
     def problem(loc: Loc, message: str) -> Problem:
         line, column = locator.locate(loc)
         return Problem(shown, line, column, format_field(loc), message)
+
+    def schema_problem(err: Any, model: type[BaseModel]) -> Problem:
+        loc = tuple(err["loc"])
+        if err["type"] == "invalid_key":
+            # pydantic names a key that is not text by its str(); point at the key itself.
+            key = err.get("input")
+            line, column = locator.locate((*loc[:-1], key))
+            written = (
+                "~" if key is None else str(key).lower() if isinstance(key, bool) else repr(key)
+            )
+            message = f"the key {written} is not a name: keys are words such as 'severity'"
+            return Problem(shown, line, column, format_field(loc[:-1]), message)
+        return problem(loc, _message(err, model))
 
     if not isinstance(data, dict):
         if data is None:
@@ -221,7 +247,7 @@ def load_text(
         errors = err.errors()
         salvaged = _salvage(model, data, errors, taxonomy)
         return Loaded(
-            problems=[problem(tuple(e["loc"]), _message(e, model)) for e in errors],
+            problems=[schema_problem(e, model) for e in errors],
             partial=document(salvaged) if salvaged else None,
         )
     return Loaded(document=document(meta))
@@ -238,7 +264,7 @@ def load_file(
     """Read and parse one file; unreadable or non-UTF-8 files become problems."""
     shown = shown or str(path)
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path)
     except OSError as err:
         return Loaded(problems=[Problem(shown, 1, 1, "", f"cannot read file: {err.strerror}")])
     try:
@@ -256,23 +282,24 @@ def load_file(
     )
 
 
-def iter_markdown(folder: Path) -> Iterator[Path]:
-    """Every *.md file under `folder`, skipping hidden folders, in a stable order."""
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if name.endswith(".md") and not name.startswith("."):
-                yield Path(dirpath) / name
+_ID_LINE = re.compile(r"^id:[ \t]*['\"]?((?:PM|PRE)-[0-9]{4}-[0-9]{3,})['\"]?[ \t]*$", re.M)
 
 
 def _remember_id(path: Path, into: set[str]) -> None:
+    # The id of a document that did not load, so that references to it are not also
+    # reported; from the YAML when it parses, else from a plain `id:` line.
     try:
-        parts = split(path.read_text(encoding="utf-8"))
-        data = parse_yaml(parts.front_matter or "")
-    except (OSError, UnicodeDecodeError, YamlProblem):
+        front_matter = split(read_regular(path).decode("utf-8")).front_matter or ""
+    except (OSError, UnicodeDecodeError):
         return
+    try:
+        data = parse_yaml(front_matter)
+    except YamlProblem:
+        data = None
     if isinstance(data, dict) and isinstance(data.get("id"), str):
         into.add(data["id"])
+    elif found := _ID_LINE.search(front_matter):
+        into.add(found.group(1))
 
 
 def display_path(path: Path, cwd: Path) -> str:

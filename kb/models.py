@@ -16,6 +16,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -24,11 +25,11 @@ from pydantic_core import PydanticCustomError
 
 from kb.taxonomy import Kind, Taxonomy
 
-PM_ID = re.compile(r"^PM-(\d{4})-(\d{3,})$")
-PRE_ID = re.compile(r"^PRE-(\d{4})-(\d{3,})$")
-DOC_ID = re.compile(r"^(PM|PRE)-\d{4}-\d{3,}$")
-RISK_ID = re.compile(r"^R\d+$")
-RISK_REF = re.compile(r"^(PRE-\d{4}-\d{3,})#(R\d+)$")
+PM_ID = re.compile(r"^PM-(\d{4})-(\d{3,})$", re.ASCII)
+PRE_ID = re.compile(r"^PRE-(\d{4})-(\d{3,})$", re.ASCII)
+DOC_ID = re.compile(r"^(PM|PRE)-\d{4}-\d{3,}$", re.ASCII)
+RISK_ID = re.compile(r"^R\d+$", re.ASCII)
+RISK_REF = re.compile(r"^(PRE-\d{4}-\d{3,})#(R\d+)$", re.ASCII)
 
 
 def _vocab(kind: Kind) -> Callable[[str, ValidationInfo], str]:
@@ -61,6 +62,17 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value
 
 
+def _not_a_number(value: Any) -> Any:
+    # pydantic reads a number as seconds since 1970 (`date: 0` is 1970-01-01); in
+    # front-matter a number where a date belongs is always a mistake.
+    if isinstance(value, int | float):
+        raise PydanticCustomError(
+            "date_number",
+            "a date is written YYYY-MM-DD, not as a number",
+        )
+    return value
+
+
 def _schema(kind: Kind) -> Any:
     return Field(json_schema_extra={"x-kb-vocabulary": kind})
 
@@ -73,7 +85,8 @@ ImpactSlug = Annotated[str, AfterValidator(_vocab("impacts")), _schema("impacts"
 
 NonEmpty = Annotated[str, Field(min_length=1)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
-AwareDatetime = Annotated[dt.datetime, AfterValidator(_aware)]
+Date = Annotated[dt.date, BeforeValidator(_not_a_number)]
+AwareDatetime = Annotated[dt.datetime, BeforeValidator(_not_a_number), AfterValidator(_aware)]
 DocId = Annotated[str, AfterValidator(_pattern(DOC_ID, "PM-2025-007 or PRE-2025-002"))]
 RiskRef = Annotated[str, AfterValidator(_pattern(RISK_REF, "PRE-2025-002#R3"))]
 Score = Annotated[int, Field(ge=1, le=5)]
@@ -109,10 +122,10 @@ class ActionItem(_Strict):
     title: NonEmpty
     kind: Literal["prevent", "detect", "mitigate", "process"]
     owner: str | None = None
-    due: dt.date | None = None
+    due: Date | None = None
     status: Literal["open", "in-progress", "done", "wont-do"] = "open"
     ticket: str | None = None
-    closed: dt.date | None = None
+    closed: Date | None = None
 
     @property
     def is_open(self) -> bool:
@@ -129,7 +142,7 @@ class Source(_Strict):
 
     path: str
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    imported: dt.date | None = None
+    imported: Date | None = None
 
 
 class Postmortem(_Strict):
@@ -140,7 +153,7 @@ class Postmortem(_Strict):
     title: NonEmpty
     status: Literal["draft", "in-review", "published"]
     severity: SeverityId | None = None
-    date: dt.date
+    date: Date
     authors: list[Name] = Field(default_factory=list)
     reviewers: list[Name] = Field(default_factory=list)
     services: list[Name] = Field(default_factory=list)
@@ -210,7 +223,7 @@ class Risk(_Strict):
     impact: Score
     mitigation: str = ""
     owner: str | None = None
-    due: dt.date | None = None
+    due: Date | None = None
     status: Literal["open", "mitigating", "accepted", "resolved"] = "open"
 
     @property
@@ -226,12 +239,12 @@ class Premortem(_Strict):
     type: Literal["premortem"]
     title: NonEmpty
     project: str = ""
-    date: dt.date
-    launch_date: dt.date | None = None
+    date: Date
+    launch_date: Date | None = None
     facilitator: str | None = None
     participants: list[Name] = Field(default_factory=list)
     status: Literal["open", "reviewed", "closed"] = "open"
-    review_after: dt.date | None = None
+    review_after: Date | None = None
     services: list[Name] = Field(default_factory=list)
     tags: list[Name] = Field(default_factory=list)
     risks: list[Risk] = Field(default_factory=list)

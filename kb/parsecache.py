@@ -98,7 +98,7 @@ class ParsedCache:
 
     def parse(self, text: str, first_line: int = 1) -> Any:
         """parse_yaml(text, first_line), from the cache when this text was parsed before."""
-        key = hashlib.sha1(text.encode("utf-8")).hexdigest()
+        key = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
         kept = self._old.get(key)
         if kept is not None:
             try:

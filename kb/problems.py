@@ -30,12 +30,12 @@ class Problem:
         return asdict(self)
 
 
-def format_field(loc: tuple[str | int, ...]) -> str:
+def format_field(loc: tuple[str | int | None, ...]) -> str:
     """Render a field path like ('action_items', 2, 'due') as action_items[2].due."""
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + part
+            out += ("." if out else "") + ("~" if part is None else part)
     return out

@@ -7,9 +7,9 @@ composed again for files that turn out to have problems.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from collections.abc import Hashable
+import sys
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,28 +20,130 @@ _Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _SafeLoader(_Base):  # type: ignore[valid-type,misc]
-    """libyaml's safe loader; impossible dates stay strings so the schema reports them."""
+    """libyaml's safe loader with kb's rules for values (see `guard_constructors`)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
+        """A mapping, refusing a key written twice (YAML forbids it; PyYAML keeps the last)."""
+        _refuse_duplicates(self, node)
+        return super().construct_mapping(node, deep=deep)
 
 
-# The timestamps front-matter nearly always holds: a date, or a date and time to the second
-# with an optional UTC offset. For these datetime's own ISO parser gives what PyYAML's
-# regex-based constructor gives, several times faster; every other form goes to PyYAML.
-_ISO_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d(?:T\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)?)?")
+class ValueProblem(yaml.YAMLError):
+    """One value cannot be what its YAML says it is; `mark` is where it was written.
+
+    `earlier` is the 0-based YAML line of an earlier occurrence (duplicate keys).
+    """
+
+    def __init__(self, message: str, mark: Any, earlier: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problem_mark = mark
+        self.earlier = earlier
 
 
-def _timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+def _scalar_text(node: yaml.Node) -> str:
+    text = str(node.value) if isinstance(node, yaml.ScalarNode) else "a list or mapping"
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _checked(kind: str, construct: Callable[[Any, yaml.Node], Any]) -> Any:
+    """A constructor of `kind` values that turns a bad value into a ValueProblem at its line."""
+
+    def build(loader: Any, node: yaml.Node) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            raise ValueProblem(
+                f"a {kind} must be a single value, not a list or mapping", node.start_mark
+            )
+        try:
+            return construct(loader, node)
+        except Exception as err:  # any failure of a built-in constructor is a bad value
+            digits = sum(c.isdigit() for c in node.value)
+            if kind == "whole number" and digits > _MAX_DIGITS:
+                message = (
+                    f"a number of {digits:,} digits is too long (at most {_MAX_DIGITS:,}); "
+                    "quote it to keep it as text"
+                )
+            else:
+                message = f"'{_scalar_text(node)}' is not a valid {kind}"
+                if isinstance(err, ValueError) and kind == "date or timestamp":
+                    message += f" ({err})"
+            raise ValueProblem(message, node.start_mark) from None
+
+    return build
+
+
+def _timestamp(loader: Any, node: Any) -> Any:
     value = node.value
+    if not yaml.SafeLoader.timestamp_regexp.match(value):
+        raise ValueError("not of the form YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+HH:MM")
     try:
-        if _ISO_TIMESTAMP.fullmatch(value):
-            if len(value) == 10:
-                return dt.date.fromisoformat(value)
-            return dt.datetime.fromisoformat(value)
-        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)  # type: ignore[arg-type]
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
     except ValueError:
-        return loader.construct_scalar(node)  # type: ignore[arg-type]
+        # An impossible date (2025-02-30) stays a string, so the schema reports it in
+        # the words it uses for every other bad date.
+        return loader.construct_scalar(node)
 
 
-_SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+def _refused(loader: Any, node: yaml.Node) -> Any:
+    tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
+    raise ValueProblem(_refused_message(tag), node.start_mark)
+
+
+def _refused_message(tag: str) -> str:
+    return (
+        f"the tag {tag} is not allowed: front-matter is loaded safely and "
+        "may hold only plain values (strings, numbers, dates, lists, mappings)"
+    )
+
+
+# Python refuses to turn longer digit strings into int (CVE-2020-10735); say so in words.
+_MAX_DIGITS = sys.get_int_max_str_digits() or 4300
+_CONSTRUCTORS = yaml.SafeLoader.yaml_constructors
+
+
+def guard_constructors(loader: type[yaml.SafeLoader]) -> None:
+    """Give `loader` kb's value rules: bad numbers, booleans and dates are ValueProblems
+    at their line (never a Python exception), and !!binary, !!set, !!omap, !!pairs are
+    refused like any other tag. Used for front-matter, taxonomy.yml and mkdocs.yml."""
+    for tag, kind in (
+        ("int", "whole number"),
+        ("float", "number"),
+        ("bool", "true or false value"),
+    ):
+        full = f"tag:yaml.org,2002:{tag}"
+        loader.add_constructor(full, _checked(kind, _CONSTRUCTORS[full]))
+    loader.add_constructor("tag:yaml.org,2002:timestamp", _checked("date or timestamp", _timestamp))
+    for tag in ("binary", "set", "omap", "pairs"):
+        loader.add_constructor(f"tag:yaml.org,2002:{tag}", _refused)
+
+
+guard_constructors(_SafeLoader)
+
+
+# The merge key, and `=` (PyYAML's "value" key, which its own constructor reads as text).
+_SPECIAL_KEYS = ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value")
+
+
+def _refuse_duplicates(loader: Any, node: yaml.MappingNode) -> None:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        if key_node.tag in _SPECIAL_KEYS:
+            continue  # `<<: *base` may be overridden by the keys written beside it
+        try:
+            key = loader.construct_object(key_node, deep=True)
+            hash(key)
+        except TypeError:
+            continue  # an unhashable key: PyYAML's own error follows
+        _note_key(seen, key, key_node)
+
+
+def _note_key(seen: dict[Any, int], key: Any, key_node: yaml.Node) -> None:
+    # Keys that Python holds equal (1, 1.0 and true) would also overwrite each other.
+    first = seen.get(key)
+    if first is not None:
+        raise ValueProblem(f"duplicate key '{_scalar_text(key_node)}'", key_node.start_mark, first)
+    seen[key] = key_node.start_mark.line
+
 
 _SHAPE_TAGS = {
     yaml.ScalarNode: "tag:yaml.org,2002:str",
@@ -70,7 +172,7 @@ class _ShapeLoader(_Base):  # type: ignore[valid-type,misc]
 
 _HANDLER = YAMLHandler()
 
-Loc = tuple[str | int, ...]
+Loc = tuple[str | int | None, ...]
 
 
 class YamlProblem(Exception):
@@ -116,19 +218,28 @@ def _refused_tag(err: yaml.YAMLError) -> str | None:
     if "could not determine a constructor for the tag" in text:
         found = re.search(r"tag '([^']+)'", text)
         tag = (found.group(1) if found else "?").replace("tag:yaml.org,2002:", "!!")
-        return (
-            f"the tag {tag} is not allowed: front-matter is loaded safely and "
-            "may hold only plain values (strings, numbers, dates, lists, mappings)"
-        )
+        return _refused_message(tag)
     return None
 
 
 def parse_yaml(text: str, first_line: int = 1) -> Any:
-    """Load YAML safely; raise YamlProblem with the file line of any error."""
+    """Load YAML safely; raise YamlProblem with the file line of any error.
+
+    YamlProblem is the only exception any text can cause: bad values, duplicate keys,
+    refused tags, recursive or exploding aliases and absurd nesting are all reported.
+    """
     try:
-        return _load(text)
+        value = _load(text)
     except yaml.YAMLError as err:
-        raise _problem(err, first_line) from None
+        raise _problem(err, first_line, text) from None
+    except RecursionError:
+        raise YamlProblem(
+            f"front-matter is nested too deeply (at most {MAX_DEPTH} levels)", first_line, 1
+        ) from None
+    except UnicodeEncodeError as err:  # a lone surrogate: text that no file could hold
+        line = first_line + text.count("\n", 0, err.start)
+        raise YamlProblem("front-matter holds a character that is not text", line, 1) from None
+    return value
 
 
 _STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map"))
@@ -138,6 +249,8 @@ _PLAIN_SCALARS = {
 }
 # Anchors, aliases, explicit tags and merge keys need PyYAML's full constructor.
 _NEEDS_FULL = ("&", "*", "!", "<<")
+MAX_DEPTH = 50  # lists and mappings inside each other; real front-matter uses 3 or 4
+MAX_NODES = 100_000  # values once aliases are expanded; real front-matter has hundreds
 
 
 class _Unusual(Exception):
@@ -151,52 +264,143 @@ def _load(text: str) -> Any:
     # scalars: build those directly from libyaml's node tree with the same scalar
     # constructors, and hand anything unusual to yaml.load so results and errors match.
     if any(mark in text for mark in _NEEDS_FULL):
-        return yaml.load(text, Loader=_SafeLoader)
+        return _load_full(text)
     loader = _SafeLoader(text)
     try:
         node = loader.get_single_node()
-        return None if node is None else _build(loader, node)
+        return None if node is None else _build(loader, node, 0)
     except _Unusual:
-        return yaml.load(text, Loader=_SafeLoader)
+        return _load_full(text)
     finally:
         loader.dispose()
 
 
-def _build(loader: Any, node: yaml.Node) -> Any:
+def _load_full(text: str) -> Any:
+    value = yaml.load(text, Loader=_SafeLoader)
+    # Aliases share one object among several places: a recursive one (`&t [a, *t]`) is a
+    # cycle that JSON, pydantic and every later walk would choke on, and a few nested
+    # ones ("billion laughs") expand into more values than memory holds.
+    problem = _shape_problem(value)
+    if problem:
+        line = _alias_line(text)
+        raise yaml.YAMLError(problem) if line is None else ValueProblem(problem, _Mark(line))
+    return value
+
+
+class _Mark:
+    def __init__(self, line: int) -> None:
+        self.line = line
+        self.column = 0
+
+
+def _alias_line(text: str) -> int | None:
+    found = re.search(r"(?<![^\s\[{,:-])\*[^\s,\]}]+", text)
+    return text.count("\n", 0, found.start()) if found else None
+
+
+def _shape_problem(value: Any) -> str | None:
+    """Why a constructed value cannot be front-matter (a cycle, too deep, too big), or None."""
+    size = 0
+    on_path: set[int] = set()
+
+    def walk(item: Any, depth: int) -> str | None:
+        nonlocal size
+        size += 1
+        if size > MAX_NODES:
+            return f"aliases expand front-matter to more than {MAX_NODES:,} values"
+        if not isinstance(item, dict | list):
+            return None
+        if depth > MAX_DEPTH:
+            return f"front-matter is nested too deeply (at most {MAX_DEPTH} levels)"
+        if id(item) in on_path:
+            return "an alias refers to the list or mapping that contains it (a cycle)"
+        on_path.add(id(item))
+        children = item.values() if isinstance(item, dict) else item
+        for child in children:
+            found = walk(child, depth + 1)
+            if found:
+                return found
+        on_path.discard(id(item))
+        return None
+
+    return walk(value, 0)
+
+
+def _build(loader: Any, node: yaml.Node, depth: int) -> Any:
     tag = node.tag
     if tag == _STR:
         return node.value
+    if depth > MAX_DEPTH:
+        raise ValueProblem(
+            f"front-matter is nested too deeply (at most {MAX_DEPTH} levels)", node.start_mark
+        )
     if tag == _MAP:
         out: dict[Any, Any] = {}
+        seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
-            key = _build(loader, key_node)
+            key = _build(loader, key_node, depth + 1)
             if not isinstance(key, Hashable):
                 raise _Unusual
-            out[key] = _build(loader, value_node)
+            _note_key(seen, key, key_node)
+            out[key] = _build(loader, value_node, depth + 1)
         return out
     if tag == _SEQ:
-        return [_build(loader, child) for child in node.value]
+        return [_build(loader, child, depth + 1) for child in node.value]
     construct = _PLAIN_SCALARS.get(tag)
     if construct is None or not isinstance(node, yaml.ScalarNode):
         raise _Unusual
     return construct(loader, node)
 
 
-def _problem(err: yaml.YAMLError, first_line: int) -> YamlProblem:
-    # Point at the construct that is broken (context) rather than where the parser gave up.
+# Contexts whose mark is the start of a whole block (often the front-matter's first key),
+# where the place the parser gave up says more.
+_WIDE_CONTEXTS = ("while parsing a block", "while constructing")
+
+
+def _problem(err: yaml.YAMLError, first_line: int, text: str = "") -> YamlProblem:
+    # Point at the construct that is broken (an unclosed quote or bracket: the context)
+    # rather than where the parser gave up, unless the context is a whole block.
     context_mark = getattr(err, "context_mark", None)
     problem_mark = getattr(err, "problem_mark", None)
+    context: str = getattr(err, "context", None) or ""
+    if context.startswith(_WIDE_CONTEXTS) and problem_mark is not None:
+        context_mark = None
     mark = context_mark or problem_mark
     line = first_line + (mark.line if mark else 0)
     column = (mark.column + 1) if mark else 1
-    message = _refused_tag(err)
-    if message is None:
-        problem = getattr(err, "problem", None) or str(err)
-        context = getattr(err, "context", None)
-        message = f"invalid YAML: {context + ', ' if context else ''}{problem}"
-        if context_mark and problem_mark and problem_mark.line != context_mark.line:
-            message += f" (noticed at line {first_line + problem_mark.line})"
+    position = getattr(err, "position", None)  # a reader error: a character offset
+    if mark is None and isinstance(position, int) and text:
+        line = first_line + text.count("\n", 0, position)
+        column = position - (text.rfind("\n", 0, position) + 1) + 1
+    if isinstance(err, ValueProblem):
+        message = err.message
+        if err.earlier is not None:
+            message += (
+                f" (first written on line {first_line + err.earlier}): "
+                "a key may appear once in a mapping; keep one"
+            )
+        return YamlProblem(message, line, column)
+    refused = _refused_tag(err)
+    if refused is not None:
+        return YamlProblem(refused, line, column)
+    problem = getattr(err, "problem", None) or str(err)
+    message = f"invalid YAML: {context + ', ' if context else ''}{problem}"
+    if context_mark and problem_mark and problem_mark.line != context_mark.line:
+        message += f" (noticed at line {first_line + problem_mark.line})"
     return YamlProblem(message, line, column)
+
+
+def _key_is(key: yaml.Node, part: str | int | None) -> bool:
+    if isinstance(part, str):
+        return bool(key.value == part)
+    # A key that is not text (`1:`, `~:`, `true:`): compare what YAML makes of it.
+    if not isinstance(key, yaml.ScalarNode) or key.style not in (None, ""):  # plain, unquoted
+        return False
+    try:
+        value = yaml.load(key.value, Loader=_SafeLoader)
+    except yaml.YAMLError:
+        return False
+    return bool(value == part and type(value) is type(part))
 
 
 class KeyLocator:
@@ -243,9 +447,9 @@ class KeyLocator:
         depth = 0
         best: yaml.Node | None = None if loc else node
         for part in loc:
-            if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            if isinstance(node, yaml.MappingNode):
                 for key, value in node.value:
-                    if key.value == part:
+                    if _key_is(key, part):
                         best = key
                         node = value
                         depth += 1

@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from kb.errors import TaxonomyError
+from kb.files import read_regular
 from kb.problems import format_field
 from kb.source import KeyLocator, YamlProblem, parse_yaml
 
@@ -152,9 +153,15 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
     """Read a taxonomy file (the shipped default when `path` is None)."""
     label = str(path) if path else "kb default taxonomy"
     try:
-        text = path.read_text(encoding="utf-8") if path else default_taxonomy_text()
+        text = read_regular(path).decode("utf-8") if path else default_taxonomy_text()
     except OSError as err:
         raise TaxonomyError(f"{label}: cannot read taxonomy: {err.strerror}") from None
+    except UnicodeDecodeError as err:
+        raw = read_regular(path) if path else b""
+        line = raw.count(b"\n", 0, err.start) + 1
+        raise TaxonomyError(
+            f"{label}:{line}:1: the taxonomy is not valid UTF-8 (save it as UTF-8)"
+        ) from None
     try:
         data = parse_yaml(text)
     except YamlProblem as err:

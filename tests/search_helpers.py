@@ -164,13 +164,25 @@ INCIDENTS = [
 
 
 def age(root: Path, seconds: int = 3600) -> None:
-    """Backdate every content file, so none counts as just modified (racily clean)."""
+    """Backdate every content file's mtime (its ctime stays now: see exact_clock)."""
     import os
     import time
 
     then = time.time() - seconds
     for path in (root / "content").rglob("*.md"):
         os.utime(path, (then, then))
+
+
+def exact_clock(monkeypatch: object) -> None:
+    """Trust file times to the nanosecond in this test: nothing counts as racily clean.
+
+    Files written by a test have a ctime of now, which no tool can backdate, so
+    right after they are indexed every one of them would be verified by hash
+    (kb.search.manifest.RACY_NS). Racy entries have their own tests.
+    """
+    from kb.search import manifest
+
+    monkeypatch.setattr(manifest, "RACY_NS", 0)  # type: ignore[attr-defined]
 
 
 def run_kb(args: list[str], capsys: object) -> tuple[int, str, str]:

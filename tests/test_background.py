@@ -112,3 +112,48 @@ def test_a_big_result_nobody_asked_for_yet_does_not_hold_up_the_next_task(tmp_pa
         assert len(first.result()) == 8_000_000
     finally:
         worker.close()
+
+
+# A command that starts a helper (from its main thread, or from another thread that
+# ends at once), prints the helper's pid, then waits to be killed.
+_PARENT = """
+import os, sys, threading, time
+from kb.background import Worker
+worker = Worker()
+if sys.argv[1] == "thread":
+    starter = threading.Thread(target=lambda: worker.submit(os.getpid).result())
+    starter.start()
+    starter.join()
+print(worker.submit(os.getpid).result(), flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.mark.parametrize("started_from", ["main", "thread"])
+def test_the_helper_dies_with_a_killed_parent(started_from: str) -> None:
+    import subprocess
+    import sys
+
+    from kb.lifeline import alive
+
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _PARENT, started_from], stdout=subprocess.PIPE, text=True
+    )
+    assert parent.stdout is not None
+    helper = int(parent.stdout.readline())
+    try:
+        assert helper != parent.pid and alive(helper)
+        if started_from == "thread":
+            time.sleep(0.5)  # the starting thread is gone: the helper must stay
+            assert alive(helper)
+        parent.kill()
+        parent.wait()
+        deadline = time.monotonic() + 10
+        while alive(helper) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not alive(helper), "the helper outlived the build"
+    finally:
+        if alive(helper):
+            os.kill(helper, 9)
+        parent.kill()
+        parent.communicate()

@@ -55,6 +55,14 @@ def test_a_thematic_break_at_the_top_is_not_front_matter() -> None:
         ('+++\ntitle = "a"\nbroken =\n+++\nx\n', 3, "invalid TOML"),
         ('{\n"title": "a",\n}\nx\n', 3, "invalid JSON"),
         ("---\n- a\n- b\n---\nx\n", 2, "not a mapping"),
+        ("---\nsummary: !!int abc\n---\nx\n", 2, "'abc' is not a valid whole number"),
+        ("---\ntags: &t [a, *t]\n---\nx\n", 2, "front-matter:"),
+        ("---\ndate: !!timestamp x\n---\nx\n", 2, "front-matter:"),
+        ("---\nn: 1" + "2" * 5000 + "\n---\nx\n", 2, "digits is too long"),
+        ("+++\nn = 1" + "2" * 5000 + "\n+++\nx\n", 1, "invalid TOML: Exceeds the limit"),
+        ('{\n"n": 1' + "2" * 5000 + "\n}\nx\n", 1, "invalid JSON: Exceeds the limit"),
+        ("+++\nn = " + "[" * 5000 + "]" * 5000 + "\n+++\nx\n", 1, "TOML nested too deeply"),
+        ('{\n"n": ' + "[" * 5000 + "]" * 5000 + "\n}\nx\n", 1, "JSON nested too deeply"),
     ],
 )
 def test_broken_front_matter_is_a_source_error_with_its_line(

@@ -207,3 +207,31 @@ def test_the_last_resolution_wins_and_mitigation_stays_before_it() -> None:
 def test_a_section_without_timestamps_is_no_timeline() -> None:
     lines = ["We do not know when it started.", "", "- Somebody noticed"]
     assert extract(parse_blocks(lines), document_text="", base_date=None, default_zone=UTC) is None
+
+
+def test_a_time_after_the_last_day_of_the_calendar_is_left_unread() -> None:
+    # 9999-12-31 23:40 then 00:15 would be 10000-01-01, which no date can hold.
+    timeline = timeline_of(
+        """
+        - 9999-12-31 23:40 deploy started
+        - 00:15 alert detected
+        - 23:50 resolved
+        """
+    )
+    assert [e.date for e in timeline.entries] == [dt.date.max, None, dt.date.max]
+    assert not timeline.entries[1].readable and not timeline.entries[1].next_day
+    assert iso(timeline) == {
+        "started": "9999-12-31T23:40:00+00:00",
+        "resolved": "9999-12-31T23:50:00+00:00",
+    }
+
+
+def test_the_first_day_of_the_calendar_reads() -> None:
+    timeline = timeline_of(
+        """
+        - 0001-01-01 00:10 +05:00 deploy started
+        - 00:05 -05:00 alert detected
+        """
+    )
+    assert iso(timeline)["started"] == "0001-01-01T00:10:00+05:00"
+    assert timeline.entries[1].date == dt.date(1, 1, 2)

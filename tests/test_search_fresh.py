@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from search_helpers import INCIDENTS, age, write_kb
+from search_helpers import INCIDENTS, age, exact_clock, write_kb
 
 from kb.config import Settings
 from kb.search import ensure_fresh, fresh, store, update_index
@@ -14,9 +14,10 @@ from kb.search import manifest as mf
 
 
 @pytest.fixture
-def kb_root(tmp_path: Path) -> Settings:
+def kb_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     settings = write_kb(tmp_path / "kb", INCIDENTS)
     age(settings.root)
+    exact_clock(monkeypatch)
     update_index(settings)
     return settings
 

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from search_helpers import INCIDENTS, Doc, age, write_doc, write_kb
+from search_helpers import INCIDENTS, Doc, age, exact_clock, write_doc, write_kb
 
 import kb.loader
 from kb.config import Settings
@@ -16,9 +16,10 @@ from kb.search import manifest as mf
 
 
 @pytest.fixture
-def kb_root(tmp_path: Path) -> Settings:
+def kb_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     settings = write_kb(tmp_path / "kb", INCIDENTS)
     age(settings.root)
+    exact_clock(monkeypatch)
     return settings
 
 

@@ -11,9 +11,9 @@ from docfactory import at, postmortem, premortem
 from sitecheck import broken_links, parse, write_kb
 
 from kb.config import load_settings
-from kb.errors import SiteError
+from kb.errors import SiteError, UsageError
 from kb.knowledge import load_knowledge_base
-from kb.site.build import build_site
+from kb.site.build import MARKER, build_site
 from kb.site.md import DASH
 
 REPO = Path(__file__).resolve().parents[1]
@@ -182,11 +182,38 @@ def test_refuses_to_replace_a_folder_that_is_not_a_site(tmp_path: Path) -> None:
     precious = tmp_path / "notes"
     precious.mkdir()
     (precious / "mine.txt").write_text("keep me")
-    with pytest.raises(SiteError, match="does not look like a built site"):
+    with pytest.raises(UsageError, match=r"notes: not empty and not a site kb built"):
         build_site(load_settings(root), precious)
     with pytest.raises(SiteError, match="would contain the sources"):
         build_site(load_settings(root), root)
     assert (precious / "mine.txt").read_text() == "keep me"
+
+
+def test_replaces_only_a_site_kb_built(tmp_path: Path) -> None:
+    # A folder that looks like a site (index.html) but holds someone's files.
+    root = write_kb(tmp_path / "kb", [postmortem("PM-2025-001", "2025-03-01")])
+    settings = load_settings(root)
+    theirs = tmp_path / "D"
+    (theirs / "notes").mkdir(parents=True)
+    (theirs / "index.html").write_text("<p>an older site</p>")
+    (theirs / "notes" / "todo.txt").write_text("keep me")
+    with pytest.raises(UsageError) as refused:
+        build_site(settings, theirs)
+    message = str(refused.value)
+    assert message.startswith(f"{theirs}: holds a site that kb did not build")
+    assert MARKER in message and "delete it and build again" in message
+    assert "--site-dir" in message
+    assert (theirs / "notes" / "todo.txt").read_text() == "keep me"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".D-")] == []
+    # Absent, then built by kb (so marked): replaced by the next build.
+    ours = build_site(settings, tmp_path / "public").site_dir
+    assert (ours / MARKER).is_file()
+    (ours / "stale.html").write_text("from an earlier build")
+    build_site(settings, ours)
+    assert not (ours / "stale.html").exists() and (ours / MARKER).is_file()
+    # An empty folder is fine.
+    (tmp_path / "empty").mkdir()
+    assert (build_site(settings, tmp_path / "empty").site_dir / "index.html").is_file()
 
 
 def test_generated_page_clash_is_reported(tmp_path: Path) -> None:
@@ -291,3 +318,72 @@ def test_kb_builds_helper_parses_ahead_then_ranks_and_is_closed(
     assert not worker.started  # and it is gone once the build is over
     for page in ("postmortems/2025/pm-2025-006.html", "services/edge/index.html"):
         assert (site / page).read_text() == (alone / page).read_text()
+
+
+def _gone_pid() -> int:
+    """The pid of a process that has ended (and been reaped)."""
+    import subprocess
+    import sys
+
+    done = subprocess.Popen([sys.executable, "-c", "pass"])
+    done.wait()
+    return done.pid
+
+
+def _leftover(parent: Path, kind: str, pid: int) -> Path:
+    import socket
+
+    folder = parent / f".site-{kind}-{pid}-abcd1234"
+    folder.mkdir()
+    (folder / MARKER).write_text(f"{pid} {socket.gethostname()}\n")
+    return folder
+
+
+def test_leftovers_of_killed_builds_are_removed_and_nothing_else(tmp_path: Path) -> None:
+    import os
+
+    from kb.site.build import sweep_leftovers
+
+    gone = _gone_pid()
+    target = tmp_path / "site"
+    target.mkdir()
+    (target / MARKER).write_text("x")
+    staging = _leftover(tmp_path, "building", gone)
+    (staging / "index.html").write_text("half a build")
+    empty = tmp_path / f".site-building-{gone}-killed00"  # killed before its marker
+    empty.mkdir()
+    unmarked = tmp_path / f".site-building-{gone}-unmarked"
+    (unmarked / "notes").mkdir(parents=True)
+    running = _leftover(tmp_path, "building", os.getpid())  # a build still going on
+    elsewhere = tmp_path / f".site-building-{gone}-remote"
+    elsewhere.mkdir()
+    (elsewhere / MARKER).write_text(f"{gone} another-host\n")
+    mine = tmp_path / ".site-notes"
+    mine.mkdir()
+    sweep_leftovers(target)
+    assert not staging.exists()
+    assert not empty.exists()
+    assert (unmarked / "notes").is_dir()  # not marked: never kb's to delete
+    assert running.is_dir() and elsewhere.is_dir() and mine.is_dir()
+    assert (target / MARKER).read_text() == "x"
+
+
+def test_a_site_moved_aside_by_a_killed_swap_is_put_back(tmp_path: Path) -> None:
+    from kb.site.build import sweep_leftovers
+
+    gone = _gone_pid()
+    holder = _leftover(tmp_path, "old", gone)
+    previous = holder / "site"
+    previous.mkdir()
+    (previous / MARKER).write_text("x")
+    (previous / "index.html").write_text("the previous site")
+    target = tmp_path / "site"
+    sweep_leftovers(target)  # killed between its two renames: no site in place
+    assert (target / "index.html").read_text() == "the previous site"
+    assert not holder.exists()
+    # With a site in place, what was moved aside is only removed.
+    holder = _leftover(tmp_path, "old", gone)
+    (holder / "site").mkdir()
+    (holder / "site" / MARKER).write_text("x")
+    sweep_leftovers(target)
+    assert not holder.exists() and (target / "index.html").read_text() == "the previous site"

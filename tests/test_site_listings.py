@@ -145,7 +145,7 @@ def test_services_and_tags_pages_with_distinct_slugs() -> None:
     ]
     ctx = SiteContext(knowledge_base(fronts))
     pages = by_uri(service_pages(ctx))
-    assert {"services/payments-api/index.md", "services/payments-api-2/index.md"} <= set(pages)
+    assert {"services/payments-api/index.md", "services/payments-api--2/index.md"} <= set(pages)
     index = pages["services/index.md"]
     first = rows(index)[0]
     assert ">Payments API</a>" in first and "<td>2</td>" in first  # busiest first

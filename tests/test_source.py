@@ -16,10 +16,9 @@ SAME_AS_PYYAML = [
     "bad_date: 2025-02-30\n",  # kb keeps impossible dates as strings
     "octal: 0o17\nhex: 0x1F\nsexagesimal: 1:30\nunderscored: 1_000\nold_octal: 017\n",
     "yes: on\nno: off\nY: n\n",  # YAML 1.1 booleans, as keys too
-    "dup: 1\ndup: 2\n",  # the last one wins
     "list: [a, 1, 2.5, ~, 2025-01-01]\nnested: {a: {b: [c, {d: e}]}}\n",
     '"quoted: key": "1"\nsingle: \'true\'\nblock: |\n  two\n  lines\nfolded: >-\n  one\n  line\n',
-    "1: int key\n2025-01-01: date key\ntrue: bool key\n",
+    "1: int key\n2025-01-01: date key\nfalse: bool key\n",
     "= : value tag\n",
     "inf: .inf\nneg: -.Inf\n",
     "",

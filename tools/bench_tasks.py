@@ -361,6 +361,9 @@ def site(b: Bench) -> list[Row]:
     plain_dir = b.root / "site-plain"
     cache = getattr(settings, "cache_dir", None) or b.root / ".kb" / "cache"
     away = index.with_name(index.name + "-away")
+    # The corpus is the harness's own: a site an older kb built in it, without the
+    # marker kb now needs before it replaces a folder, can simply go.
+    shutil.rmtree(site_dir, ignore_errors=True)
 
     def plain() -> R.Run:
         return R.run(

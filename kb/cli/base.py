@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import gc
+import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 import click
 
+from kb.cli.output import echo, show_click_error
 from kb.config import Settings, load_settings
 from kb.errors import ContentError, KbError, QueryError, UsageError
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+EXIT_BUG = 3  # kb itself failed: never a verdict on the documents
 
 
 class Context:
@@ -57,9 +65,57 @@ def _exit_code(err: KbError) -> int:
     return EXIT_PROBLEMS
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where the command is, so it cleans up as for Ctrl+C."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+_HANDLER_PID = [0]  # the process that installed `_terminate`
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    # A second signal ends the process at once, should the cleanup itself hang.
+    signal.signal(signum, signal.SIG_DFL)
+    if os.getpid() != _HANDLER_PID[0]:
+        # A forked child (an index worker) signalled before it reset its handlers:
+        # end as the default action would, without a traceback from the copy.
+        os.kill(os.getpid(), signum)
+        return
+    raise Terminated(signum)
+
+
+@contextmanager
+def _terminations_raise() -> Iterator[None]:
+    """While the block runs, SIGTERM and SIGHUP raise Terminated instead of killing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    names = ("SIGTERM", "SIGHUP")
+    _HANDLER_PID[0] = os.getpid()
+    saved = {s: signal.signal(s, _terminate) for n in names if (s := getattr(signal, n, None))}
+    try:
+        yield
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
+
+
+def _stopped(err: BaseException) -> int:
+    """The exit code of a command stopped by a signal: 128 + its number, as shells use."""
+    if isinstance(err, Terminated):
+        echo("Terminated.", err=True)
+        return 128 + err.signum
+    echo("Interrupted.", err=True)
+    return 130
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the command, turn kb errors into messages and exit codes."""
-    code = _run(sys.argv[1:] if argv is None else argv)
+    with _terminations_raise():
+        code = _run(sys.argv[1:] if argv is None else argv)
     if argv is None:
         # The process ends here: move everything it built out of the cyclic collector's
         # reach, so the interpreter does not walk millions of objects (a built site's
@@ -72,22 +128,39 @@ def _run(args: list[str]) -> int:
     debug = "--debug" in args
     try:
         code = cli.main(args=args, prog_name="kb", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+    except click.exceptions.Abort as err:
+        if isinstance(err.__context__, Terminated):
+            return _stopped(err.__context__)  # click turns KeyboardInterrupt into Abort
+        echo("Aborted.", err=True)
         return 130
     except click.ClickException as err:
-        err.show()
+        show_click_error(err)
         return err.exit_code
     except KbError as err:
         if debug:
             raise
         if isinstance(err, ContentError):
             for problem in err.problems:
-                click.echo(str(problem), err=True)
+                echo(str(problem), err=True)
         else:
-            click.echo(f"kb: {err}", err=True)
+            echo(f"kb: {err}", err=True)
         return _exit_code(err)
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        return 130
+    except KeyboardInterrupt as err:
+        return _stopped(err)
+    except OSError as err:
+        if debug:
+            raise
+        # The machine said no (disk full, permission denied ...): say what and where.
+        where = f"{err.filename}: " if err.filename else ""
+        echo(f"kb: {where}{err.strerror or err}", err=True)
+        return EXIT_PROBLEMS
+    except Exception as err:  # the last resort: a bug in kb must not print a traceback
+        if debug:
+            raise
+        echo(
+            f"kb: internal error ({type(err).__name__}: {err}). This is a bug in kb, not in "
+            "your documents; run the command again with --debug for the details and report it.",
+            err=True,
+        )
+        return EXIT_BUG
     return code if isinstance(code, int) else EXIT_OK

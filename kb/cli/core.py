@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from kb.cli.base import EXIT_OK, EXIT_PROBLEMS, Context, cli, pass_ctx
+from kb.cli.output import echo
 from kb.errors import UsageError
 
 # ---------------------------------------------------------------- validate
@@ -40,16 +41,24 @@ def validate(ctx: Context, paths: tuple[Path, ...], strict: bool, fmt: str, toda
     finally:
         worker.close()
     if fmt == "json":
-        click.echo(json.dumps([p.as_dict() for p in kb.problems], indent=2))
+        echo(json.dumps([p.as_dict() for p in kb.problems], indent=2))
     else:
         for problem in kb.problems:
-            click.echo(str(problem))
+            echo(str(problem))
         errors, warnings = len(kb.errors), len(kb.warnings)
-        click.echo(
+        echo(
             f"{kb.checked} documents checked: {errors} error(s), {warnings} warning(s)",
             err=True,
         )
-    failed = bool(kb.errors) or (strict and bool(kb.warnings))
+    if kb.checked == 0:
+        where = ", ".join(str(p) for p in paths) or ctx.settings.relative(ctx.settings.content_dir)
+        echo(
+            f"No postmortems or pre-mortems were found in {where} (a kb document's front-matter "
+            "has `type: postmortem` or `type: premortem`)"
+            + ("; --strict fails a check that checked nothing." if strict else "."),
+            err=True,
+        )
+    failed = bool(kb.errors) or (strict and (bool(kb.warnings) or kb.checked == 0))
     return EXIT_PROBLEMS if failed else EXIT_OK
 
 
@@ -107,7 +116,7 @@ def new(
 
     The next free id for the year is allocated; an existing file is never overwritten.
     """
-    from kb.authoring import NewDocument, create
+    from kb.authoring import NewDocument, create, lock_path
     from kb.taxonomy import load_taxonomy
 
     settings = ctx.settings
@@ -131,9 +140,16 @@ def new(
         project=project,
         launch_date=launch_date.date() if launch_date else None,
     )
-    path, doc_id = create(settings.content_dir, request, taxonomy, path=out)
-    click.echo(f"{doc_id}: {settings.relative(path)}", err=True)
-    click.echo(settings.relative(path))
+    path, doc_id = create(
+        settings.content_dir,
+        request,
+        taxonomy,
+        path=out,
+        lock=lock_path(settings.root),
+        on_wait=lambda message: echo(f"kb: {message}", err=True),
+    )
+    echo(f"{doc_id}: {settings.relative(path)}", err=True)
+    echo(settings.relative(path))
     return EXIT_OK
 
 
@@ -149,5 +165,5 @@ def schema(ctx: Context, doc_type: str | None) -> int:
     from kb.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(ctx.settings.taxonomy_path)
-    click.echo(json.dumps(json_schema(taxonomy, doc_type), indent=2))
+    echo(json.dumps(json_schema(taxonomy, doc_type), indent=2))
     return EXIT_OK

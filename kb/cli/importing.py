@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from kb.cli.base import EXIT_OK, EXIT_PROBLEMS, Context, cli, pass_ctx
+from kb.cli.output import echo
 from kb.errors import UsageError
 
 if TYPE_CHECKING:
@@ -39,20 +40,20 @@ def _front_matter(text: str) -> list[str]:
 def _show(outcome: Outcome, dry_run: bool) -> None:
     if outcome.status == "failed":
         where = f"{outcome.source}:{outcome.line}" if outcome.line else outcome.source
-        click.echo(f"{where}: {outcome.reason}", err=True)
+        echo(f"{where}: {outcome.reason}", err=True)
         return
     if outcome.status == "skipped":
-        click.echo(f"skipped {outcome.source}: {outcome.reason}")
+        echo(f"skipped {outcome.source}: {outcome.reason}")
         return
     verb = "would write" if dry_run else "wrote"
-    click.echo(f"{outcome.doc_id} {verb} {outcome.target}  <-  {outcome.source}")
+    echo(f"{outcome.doc_id} {verb} {outcome.target}  <-  {outcome.source}")
     for key in _NOTE_ORDER:
         if outcome.notes.get(key):
             label = key.replace("_", " ")
-            click.echo(f"  {label + ':':<14}{outcome.notes[key]}")
+            echo(f"  {label + ':':<14}{outcome.notes[key]}")
     if dry_run and outcome.text is not None:
         for line in _front_matter(outcome.text):
-            click.echo(f"    | {line}")
+            echo(f"    | {line}")
 
 
 def _totals(report: ImportReport) -> str:
@@ -141,12 +142,12 @@ def import_(
             "sources": [o.as_dict() for o in report.outcomes],
             "filled": {k: {"filled": f, "of": t} for k, (f, t) in report.fill_rates().items()},
         }
-        click.echo(json.dumps(payload, indent=2))
+        echo(json.dumps(payload, indent=2))
         for outcome in report.failed:
             where = f"{outcome.source}:{outcome.line}" if outcome.line else outcome.source
-            click.echo(f"{where}: {outcome.reason}", err=True)
+            echo(f"{where}: {outcome.reason}", err=True)
     else:
         for outcome in report.outcomes:
             _show(outcome, dry_run)
-        click.echo(_totals(report), err=True)
+        echo(_totals(report), err=True)
     return EXIT_PROBLEMS if report.failed else EXIT_OK

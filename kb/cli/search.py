@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from kb.cli.base import EXIT_OK, Context, cli, pass_ctx
+from kb.cli.base import EXIT_OK, EXIT_PROBLEMS, Context, cli, pass_ctx
+from kb.cli.output import Styled, echo, styled
 from kb.errors import QueryError
 
 if TYPE_CHECKING:
     from kb.config import Settings
     from kb.search import Hit, IndexReport
+    from kb.search.snippets import Snippet
 
 BAR_MIN = 100  # files; smaller updates finish before a bar would be worth drawing
 
@@ -47,7 +49,7 @@ class _Bar:
 
 
 def _say(message: str) -> None:
-    click.echo(f"kb: {message}", err=True)
+    echo(f"kb: {message}", err=True)
 
 
 def _summary(report: IndexReport) -> str:
@@ -81,7 +83,7 @@ def _refresh(settings: Settings) -> None:
         bar.close()
     if report is not None:
         for problem in report.problems:
-            click.echo(f"{problem} (left out of the index)", err=True)
+            echo(f"{problem} (left out of the index)", err=True)
         _say(_summary(report))
 
 
@@ -114,11 +116,12 @@ def index_command(ctx: Context, rebuild: bool, wait: float) -> int:
     finally:
         bar.close()
     for problem in report.skipped:
-        click.echo(f"{problem} (left out of the index)", err=True)
-    click.echo(_summary(report))
+        echo(f"{problem} (left out of the index)", err=True)
+    echo(_summary(report))
     if report.skipped:
         files = len({p.path for p in report.skipped})
         _say(f"{files} document(s) with errors are not searchable; `kb validate` explains")
+        return EXIT_PROBLEMS  # the index holds every other document
     return EXIT_OK
 
 
@@ -136,8 +139,16 @@ def _date(option: str, value: str | None, *, end: bool) -> Any:
     return parsed
 
 
-def _mark(text: str) -> str:
-    return click.style(text, bold=True, fg="yellow")
+def _snippet(snippet: Snippet) -> list[str | Styled]:
+    """The snippet's text with its matched spans highlighted (cleaned, then styled)."""
+    parts: list[str | Styled] = []
+    last = 0
+    for start, end in snippet.spans:
+        parts.append(snippet.text[last:start])
+        parts.append(styled(snippet.text[start:end], bold=True, fg="yellow"))
+        last = end
+    parts.append(snippet.text[last:])
+    return parts
 
 
 def _head(hit: Hit) -> str:
@@ -154,11 +165,11 @@ def _show(settings: Settings, hit: Hit, score: bool = True) -> None:
     where = settings.relative(hit.path)
     if hit.snippet and hit.snippet.line:
         where += f":{hit.snippet.line}"
-    click.echo(click.style(hit.id, bold=True) + f"  {hit.title}")
-    click.echo(f"  {_head(hit)}" + (f" · score {hit.score:.2f}" if score else ""))
-    click.echo(f"  {where}")
+    echo(styled(hit.id, bold=True), f"  {hit.title}")
+    echo(f"  {_head(hit)}" + (f" · score {hit.score:.2f}" if score else ""))
+    echo(f"  {where}")
     if hit.snippet and hit.snippet.text:
-        click.echo(f"  {hit.snippet.render(_mark)}")
+        echo("  ", *_snippet(hit.snippet))
 
 
 @cli.command("search")
@@ -228,11 +239,11 @@ def search_command(
             "suggestions": results.suggestions,
             "notes": results.notes,
         }
-        click.echo(json.dumps(out, indent=2))
+        echo(json.dumps(out, indent=2))
         return EXIT_OK
     for number, hit in enumerate(results.hits):
         if number:
-            click.echo()
+            echo()
         _show(settings, hit)
     if not results.hits:
         _say(f"no documents match {text!r}")
@@ -273,11 +284,11 @@ def similar_command(ctx: Context, doc_id: str, limit: int, fmt: str) -> int:
         for hit, score in shown:
             hit.score = score
             rows.append(hit.as_dict(settings.relative(hit.path)))
-        click.echo(json.dumps({"id": doc_id, "similar": rows}, indent=2))
+        echo(json.dumps({"id": doc_id, "similar": rows}, indent=2))
         return EXIT_OK
     for number, (hit, score) in enumerate(shown):
         if number:
-            click.echo()
+            echo()
         hit.score = score
         _show(settings, hit)
     if not shown:

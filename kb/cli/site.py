@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from kb.cli.base import EXIT_OK, EXIT_PROBLEMS, Context, cli, pass_ctx
+from kb.cli.output import echo
 
 
 class _Echo(logging.Handler):
@@ -20,7 +21,7 @@ class _Echo(logging.Handler):
         self.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
-        click.echo(self.format(record), err=True)
+        echo(self.format(record), err=True)
 
 
 @contextmanager
@@ -85,21 +86,21 @@ def build(ctx: Context, site_dir: Path | None, no_cache: bool) -> int:
         )
         # The same lines as `kb validate` (errors only: warnings do not stop a build).
         for problem in kb.errors:
-            click.echo(str(problem))
-        click.echo(
+            echo(str(problem))
+        echo(
             f"{kb.checked} documents checked: {len(kb.errors)} error(s), "
             f"{len(kb.warnings)} warning(s)" + (" (kb validate lists them)" if kb.warnings else ""),
             err=True,
         )
         if kb.errors:
-            click.echo("The site was not built.", err=True)
+            echo("The site was not built.", err=True)
             return EXIT_PROBLEMS
         with mkdocs_logs(logging.WARNING):
             result = build_site(settings, site_dir, kb=kb, use_cache=not no_cache, worker=worker)
     finally:
         worker.close()
     largest, size = result.largest_page
-    click.echo(
+    echo(
         f"Built {result.pages:,} pages into {settings.relative(result.site_dir)} "
         f"in {result.seconds:.1f} s: {_kib(result.total_bytes)} in all, "
         f"largest page {largest} ({_kib(size)}), search index {_kib(result.search_index_bytes)}."

@@ -89,6 +89,7 @@ def _load(fmt: str, handler: BaseHandler, text: str, shown: str, first_line: int
             return parse_yaml(text, first_line)
         except YamlProblem as err:
             raise SourceError(shown, f"front-matter: {err.message}", err.line) from None
+    name = fmt.upper()
     try:
         return handler.load(text)
     except tomllib.TOMLDecodeError as err:
@@ -99,6 +100,14 @@ def _load(fmt: str, handler: BaseHandler, text: str, shown: str, first_line: int
     except json.JSONDecodeError as err:
         line = first_line + err.lineno - 1
         raise SourceError(shown, f"front-matter: invalid JSON: {err.msg}", line) from None
+    except RecursionError:
+        raise SourceError(
+            shown, f"front-matter: {name} nested too deeply to read", first_line
+        ) from None
+    except ValueError as err:
+        # Both parsers turn digits into int, which refuses more than 4,300 of them.
+        detail = str(err).split(":")[0]
+        raise SourceError(shown, f"front-matter: invalid {name}: {detail}", first_line) from None
 
 
 def split_foreign(text: str, shown: str) -> Foreign:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from kb.authoring import yaml_quote as quote
 from kb.importing.infer import Draft
 from kb.taxonomy import Taxonomy
 
@@ -20,26 +21,6 @@ class SourceRecord:
     path: str
     sha256: str
     imported: dt.date
-
-
-def quote(value: str) -> str:
-    """A YAML double-quoted scalar that reads back as exactly `value`."""
-    out = []
-    for char in value:
-        if char == "\\":
-            out.append("\\\\")
-        elif char == '"':
-            out.append('\\"')
-        elif char == "\n":
-            out.append("\\n")
-        elif char == "\t":
-            out.append("\\t")
-        elif not char.isprintable() or char in "\u2028\u2029\ufeff\x85":
-            code = ord(char)
-            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
-        else:
-            out.append(char)
-    return '"' + "".join(out) + '"'
 
 
 def _comment(text: str, limit: int = 90) -> str:

@@ -1,33 +1,39 @@
 """`kb import`: find the sources, read each into a draft, give it an id and a path, write it.
 
 Each source gets an outcome (imported, skipped or failed, with a one-line
-reason), so one bad file never stops the run. Nothing is overwritten: files
-are created exclusively, and a source already imported (its recorded path and
-content hash) is skipped.
+reason), so one bad file never stops the run: a source kb cannot read is a
+failure with its reason, and so is any error kb did not expect (reported with
+its type, never swallowed). Nothing is overwritten: each draft is written to a
+hidden temporary file and linked into place only where no file is (a killed run
+leaves no cut draft), and a source already imported (its recorded path and
+content hash) is skipped. A run that writes holds the knowledge base's id lock
+(kb.authoring.allocating_ids) from reading the ids in use to its last draft.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from kb.authoring import FOLDER, next_id, slugify, used_ids
+from kb.authoring import FOLDER, allocating_ids, lock_path, next_id, slugify, used_ids
 from kb.config import Settings
 from kb.errors import SourceError, UsageError
+from kb.files import iter_markdown, read_regular, remove_stale_new, write_new
 from kb.importing import rules
 from kb.importing.dates import Zone
 from kb.importing.foreign import split_foreign
 from kb.importing.infer import Draft, infer
 from kb.importing.render import SourceRecord, render
-from kb.loader import display_path, iter_markdown
+from kb.loader import display_path
 from kb.models import DOC_ID, Postmortem
 from kb.source import YamlProblem, parse_yaml, split
 from kb.taxonomy import Taxonomy
@@ -112,7 +118,7 @@ def imported_sources(content_dir: Path) -> list[_Known]:
     cwd = Path.cwd().resolve()
     for path in iter_markdown(content_dir):
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_regular(path).decode("utf-8")
         except (OSError, UnicodeDecodeError):
             continue
         if "sha256:" not in text:
@@ -151,7 +157,9 @@ def discover(paths: Iterable[Path]) -> Iterator[tuple[Path, str | None]]:
                 relative = candidate.relative_to(given).parts
                 if any(part.startswith(".") for part in relative):
                     continue
-                if candidate.is_file() and _is_markdown_name(candidate):
+                # Anything with a Markdown name but a folder: a named pipe or a broken
+                # link is reported when it cannot be read, not passed over in silence.
+                if _is_markdown_name(candidate) and not candidate.is_dir():
                     found.append(candidate)
             for path in found:
                 resolved = path.resolve()
@@ -236,21 +244,30 @@ class Importer:
         into: Path | None = None,
         dry_run: bool = False,
         today: dt.date | None = None,
+        on_wait: Callable[[str], None] | None = None,
     ) -> None:
         self.settings = settings
         self.taxonomy = taxonomy
         self.zone = zone
         self.dry_run = dry_run
         self.today = today or dt.date.today()
+        self.on_wait = on_wait
         self.into = self._check_into(into) if into is not None else None
         self.cwd = Path.cwd().resolve()
-        content = settings.content_dir
-        self.taken = used_ids(content)
+        self.taken: set[str] = set()
         self.by_sha: dict[str, list[_Known]] = defaultdict(list)
         self.by_path: dict[str, list[_Known]] = defaultdict(list)
+        self.planned: set[Path] = set()
+        self.swept: set[Path] = set()
+
+    def _scan(self) -> None:
+        """Read the ids in use and the sources already imported."""
+        content = self.settings.content_dir
+        self.taken = used_ids(content)
+        self.by_sha.clear()
+        self.by_path.clear()
         for known in imported_sources(content):
             self._remember(known)
-        self.planned: set[Path] = set()
 
     def _remember(self, known: _Known) -> None:
         self.by_sha[known.sha256].append(known)
@@ -270,24 +287,49 @@ class Importer:
 
     def run(self, paths: Iterable[Path]) -> ImportReport:
         """Import every source under `paths`; never raises for one bad source."""
-        outcomes = []
-        for path, skip in discover(paths):
-            shown = str(path)  # as the user typed it (folders: joined with what was found)
-            if skip is not None:
-                outcomes.append(Outcome(shown, "skipped", skip))
-                continue
-            try:
-                outcomes.append(self.import_one(path, shown))
-            except SourceError as err:
-                outcomes.append(Outcome(shown, "failed", err.reason, err.line))
+        writing = (
+            contextlib.nullcontext()
+            if self.dry_run
+            else allocating_ids(lock_path(self.settings.root), self.on_wait)
+        )
+        with writing:
+            self._scan()
+            outcomes = []
+            for path, skip in discover(paths):
+                shown = str(path)  # as the user typed it (folders: joined with what was found)
+                if skip is not None:
+                    outcomes.append(Outcome(shown, "skipped", skip))
+                    continue
+                outcomes.append(self._one(path, shown))
         return ImportReport(outcomes, self.dry_run)
+
+    def _one(self, path: Path, shown: str) -> Outcome:
+        """The outcome of importing one source, whatever goes wrong with it."""
+        try:
+            return self.import_one(path, shown)
+        except SourceError as err:
+            return Outcome(shown, "failed", err.reason, err.line)
+        except Exception as err:  # one source must never stop the others
+            # Not a problem kb knows how to name, so a bug in kb: say what it was, so it
+            # can be reported, and go on with the next source.
+            detail = " ".join(str(err).split())[:300]
+            return Outcome(
+                shown,
+                "failed",
+                f"kb failed on this file ({type(err).__name__}: {detail}); "
+                "please report it with the file",
+            )
 
     def _read(self, path: Path, shown: str) -> tuple[str, str, dt.date]:
         try:
-            raw = path.read_bytes()
-            mtime = dt.date.fromtimestamp(path.stat().st_mtime)
+            raw = read_regular(path)
+            stamp = path.stat().st_mtime
         except OSError as err:
             raise SourceError(shown, f"cannot read: {err.strerror}") from None
+        try:
+            mtime = dt.date.fromtimestamp(stamp)
+        except (OverflowError, OSError, ValueError):
+            mtime = self.today  # a modification time beyond the calendar
         if not raw.strip():
             raise SourceError(shown, "empty file")
         try:
@@ -320,7 +362,7 @@ class Importer:
 
     def _target(self, draft: Draft, stem: str) -> Path:
         folder = self.into or (
-            self.settings.content_dir / FOLDER["postmortem"] / str(draft.date.year)
+            self.settings.content_dir / FOLDER["postmortem"] / f"{draft.date.year:04d}"
         )
         # A title that starts with the date would repeat it in the file name.
         slug = slugify(draft.title).replace(draft.date.isoformat(), "").strip("-")
@@ -385,8 +427,10 @@ class Importer:
     def _write(self, target: Path, content: str, shown: str) -> None:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            with target.open("x", encoding="utf-8") as out:
-                out.write(content)
+            if target.parent not in self.swept:
+                remove_stale_new(target.parent)  # safe: the id lock is held
+                self.swept.add(target.parent)
+            write_new(target, content)
         except FileExistsError:
             raise SourceError(
                 shown, f"{target} appeared while importing; not overwriting it"

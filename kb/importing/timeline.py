@@ -206,6 +206,11 @@ def _date_entries(entries: list[Entry], base: dt.date | None) -> None:
             entry.date = current
             entry.carried = True
             if last is not None and dt.datetime.combine(current, entry.time) < last:
+                if current == dt.date.max:
+                    # The day after 9999-12-31 is past the calendar: the entry has a
+                    # time but no date that can be written, so it is left unread.
+                    entry.date, entry.carried = None, False
+                    continue
                 entry.date = current + dt.timedelta(days=1)
                 entry.next_day = True
                 current = entry.date

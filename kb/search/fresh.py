@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from kb.config import Settings
 from kb.errors import SearchError
+from kb.files import read_regular
 from kb.search import manifest as mf
 from kb.search import store
 from kb.search.schema import SCHEMA_VERSION
@@ -128,13 +129,13 @@ def _record(settings: Settings) -> int:
         path = settings.content_dir / rel
         try:
             stat = os.stat(path)
-            raw = path.read_bytes()
+            raw = read_regular(path)
         except OSError:
             return 0
         entry = manifest.entries[rel]
         if mf.digest(raw) != entry.sha:
             return 0  # the index is stale after all: an update, not this, must run
-        manifest.entries[rel] = replace(entry, size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+        manifest.entries[rel] = replace(entry, stat=mf.stat_of(stat))
     manifest.scanned_ns = scanned_ns
     mf.save(folder, manifest)
     return len(changes.modified)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from whoosh import index
 
 from kb.config import Settings
+from kb.files import read_regular
 from kb.problems import Problem
 from kb.search import manifest as mf
 from kb.search import store
@@ -69,6 +70,7 @@ def update_index(
 
     Waits up to `timeout` seconds for another process that is writing the index.
     """
+    settings.require_content()
     started = time.perf_counter()
     with store.write_lock(settings.index_dir, timeout=timeout, on_wait=on_wait):
         report = _update(settings, rebuild, progress)
@@ -90,9 +92,10 @@ def _update(settings: Settings, rebuild: bool, progress: Progress | None) -> Ind
     else:
         reason = version_reason(manifest.schema) or _unreadable(folder)
     scanned_ns = mf.now_ns()
-    files = mf.scan(settings.content_dir)
+    refused: list[tuple[Path, str]] = []
+    files = mf.scan(settings.content_dir, refused)
     taxonomy_sha = taxonomy_digest(settings)
-    work = _Work(settings, scanned_ns, taxonomy_sha, progress)
+    work = _Work(settings, scanned_ns, taxonomy_sha, progress, refused)
     if reason is None and manifest is not None and folder is not None:
         changes = mf.diff(manifest, files)
         recheck = manifest.taxonomy != taxonomy_sha
@@ -126,7 +129,12 @@ class _Work:
     """One locked update: reads changed files and writes them to whoosh."""
 
     def __init__(
-        self, settings: Settings, scanned_ns: int, taxonomy_sha: str, progress: Progress | None
+        self,
+        settings: Settings,
+        scanned_ns: int,
+        taxonomy_sha: str,
+        progress: Progress | None,
+        refused: list[tuple[Path, str]],
     ) -> None:
         self.settings = settings
         self.content_dir = settings.content_dir
@@ -136,6 +144,7 @@ class _Work:
         self.cwd = Path.cwd().resolve()
         self._taxonomy: Taxonomy | None = None
         self.report = IndexReport()
+        self.refused = refused  # symbolic links the scan would not follow
 
     @property
     def taxonomy(self) -> Taxonomy:
@@ -151,17 +160,18 @@ class _Work:
         path = self.content_dir / rel
         try:
             st = os.stat(path)
-            raw = path.read_bytes()
+            raw = read_regular(path)
         except FileNotFoundError:
             return None
         except OSError as err:
             problem = Problem(self._shown(path), 1, 1, "", f"cannot read file: {err.strerror}")
-            return _Read(mf.Entry(0, 0, "", "error", None, _keep([problem])), None, [problem])
+            entry = mf.Entry((0, 0, 0, 0), "", "error", None, _keep([problem]))
+            return _Read(entry, None, [problem])
         sha = mf.digest(raw)
         if old is not None and old.sha == sha and not recheck:
-            return _Read(replace(old, size=st.st_size, mtime_ns=st.st_mtime_ns), None, [])
+            return _Read(replace(old, stat=mf.stat_of(st)), None, [])
         fields, kind, doc_id, problems = self._parse(path, rel, raw)
-        entry = mf.Entry(st.st_size, st.st_mtime_ns, sha, kind, doc_id, _keep(problems))
+        entry = mf.Entry(mf.stat_of(st), sha, kind, doc_id, _keep(problems))
         return _Read(entry, fields, problems)
 
     def _shown(self, path: Path) -> str:
@@ -284,6 +294,9 @@ class _Work:
             if entry.kind == "error"
             for line, column, name, message in entry.problems
         ]
+        self.report.skipped += [
+            Problem(self._shown(path), 1, 1, "", reason) for path, reason in self.refused
+        ]
         return self.report
 
 
@@ -294,9 +307,11 @@ def _keep(problems: list[Problem]) -> tuple[tuple[int, int, str, str], ...]:
 def _writer(ix: Any, documents: int) -> Any:
     procs = min(2, os.cpu_count() or 1)
     if procs > 1 and documents >= PARALLEL_MIN:
+        from kb.search.parallel import ParallelWriter
+
         # Each process writes its own segment; merging them afterwards would cost
         # more than the parallelism saves (measured), so keep them separate.
-        return ix.writer(procs=procs, multisegment=True, batchsize=BATCH)
+        return ParallelWriter(ix, procs=procs, multisegment=True, batchsize=BATCH)
     return ix.writer()
 
 

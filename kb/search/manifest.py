@@ -1,18 +1,23 @@
 """What the index was built from: one entry per Markdown file, so a no-change run only stats.
 
 The manifest sits next to the whoosh files of its index generation and is
-replaced atomically after every commit. Each entry records the file's size,
-mtime, a content hash, the document id and what the file turned out to be
-(an indexed document, an ordinary page, or a document skipped for errors).
+replaced atomically after every commit. Each entry records the file's stat
+(size, mtime, ctime, inode), a content hash, the document id and what the file
+turned out to be (an indexed document, an ordinary page, or a document skipped
+for errors).
 
 A file whose stat matches its entry is taken as unchanged without reading it,
-except when it was modified so shortly before the scan that a later edit could
-keep the same mtime (git calls these "racily clean"): those are re-hashed.
+except when it was changed so shortly before the scan that a later edit could
+keep the same stat (git calls these "racily clean"): those are re-hashed. The
+mtime alone can be put back (`touch -d`, os.utime, tools that keep times), so
+an edit of the same size would go unseen; the ctime cannot be set by anyone
+but the kernel, which moves it on every write, and an editor that saves by
+renaming a new file into place gives it a new inode.
 Every update is idempotent per file, so a crash between the whoosh commit and
 the manifest write only means the next run redoes the same work.
 
 On disk the manifest is a format tag and two marshal'ed parts: first the
-header and a {path: (size, mtime)} dict with the racily clean paths, then the
+header and a {path: stat} dict with the racily clean paths, then the
 other columns (hash, kind, id, problems) in the dict's order. `kb search`
 checks freshness on every run: `peek` decodes only the first part (about 5 ms
 at 10,000 files, where the JSON manifest took 25 ms to load) and the scan is
@@ -32,31 +37,52 @@ from pathlib import Path
 from typing import Any, Literal
 
 from kb.errors import SearchError
+from kb.files import iter_markdown, read_regular
 
 Kind = Literal["doc", "page", "error"]
 MANIFEST = "manifest.bin"
 LEGACY = "manifest.json"  # what kb 0.1 development builds wrote; such an index is rebuilt
 # Bump the number when the columns change: a manifest with another tag is unreadable,
 # and an unreadable manifest means a full rebuild.
-_TAG = b"kb manifest 2\n"
+_TAG = b"kb manifest 3\n"
+_TAG_STEM = b"kb manifest "
 _MARSHAL_VERSION = 4
-# Modification times this close to the scan may hide a second edit with the same
-# mtime (coarse filesystem clocks); such entries are verified by hash.
+# Changes this close to the scan may hide a second edit with the same stat
+# (coarse filesystem clocks); such entries are verified by hash.
 RACY_NS = 2_000_000_000
 
-Stat = tuple[int, int]  # (size, mtime_ns)
+Stat = tuple[int, int, int, int]  # (size, mtime_ns, ctime_ns, inode)
+
+
+def stat_of(st: os.stat_result) -> Stat:
+    """The part of a file's stat that says whether it changed."""
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One file as it was when last indexed."""
 
-    size: int
-    mtime_ns: int
+    stat: Stat
     sha: str
     kind: Kind
     id: str | None = None
     problems: tuple[tuple[int, int, str, str], ...] = ()  # (line, column, field, message)
+
+    @property
+    def size(self) -> int:
+        """The file's size in bytes."""
+        return self.stat[0]
+
+    @property
+    def mtime_ns(self) -> int:
+        """The file's modification time."""
+        return self.stat[1]
+
+    @property
+    def changed_ns(self) -> int:
+        """When the file last changed, by the later of its mtime and ctime."""
+        return max(self.stat[1], self.stat[2])
 
 
 @dataclass
@@ -70,7 +96,7 @@ class Manifest:
 
     def is_racy(self, entry: Entry) -> bool:
         """Whether an edit after the scan could have left this entry's stat unchanged."""
-        return entry.mtime_ns >= self.scanned_ns - RACY_NS
+        return entry.changed_ns >= self.scanned_ns - RACY_NS
 
 
 @dataclass(frozen=True)
@@ -80,7 +106,7 @@ class Snapshot:
     schema: int
     taxonomy: str
     scanned_ns: int
-    stats: dict[str, Stat]  # path -> (size, mtime_ns)
+    stats: dict[str, Stat]  # path -> (size, mtime_ns, ctime_ns, inode)
     racy: tuple[str, ...]  # paths whose stat alone cannot prove them unchanged
     _rest: bytes  # the other columns, still encoded
 
@@ -115,33 +141,21 @@ class Changes:
         return self.added + self.modified
 
 
-def scan(content_dir: Path) -> dict[str, Stat]:
-    """(size, mtime_ns) of every *.md file under the content folder, by POSIX relative path.
+def scan(content_dir: Path, refused: list[tuple[Path, str]] | None = None) -> dict[str, Stat]:
+    """The stat of every *.md file under the content folder, by POSIX relative path.
 
-    Hidden files and folders are skipped, as kb.loader.iter_markdown does.
+    The files are those kb.files.iter_markdown finds (hidden entries skipped,
+    symbolic links followed only inside the folder; the others go to `refused`).
     """
     out: dict[str, Stat] = {}
     if not content_dir.is_dir():
         return out
-    stack = [(str(content_dir), "")]
-    while stack:
-        folder, prefix = stack.pop()
+    for path in iter_markdown(content_dir, refused):
         try:
-            entries = list(os.scandir(folder))
+            st = os.stat(path)
         except OSError:
             continue
-        for entry in entries:
-            name = entry.name
-            if name.startswith("."):
-                continue
-            if entry.is_dir():
-                stack.append((entry.path, f"{prefix}{name}/"))
-            elif name.endswith(".md"):
-                try:
-                    st = entry.stat()
-                except OSError:
-                    continue
-                out[prefix + name] = (st.st_size, st.st_mtime_ns)
+        out[path.relative_to(content_dir).as_posix()] = stat_of(st)
     return out
 
 
@@ -149,7 +163,7 @@ def diff(manifest: Manifest | None, files: Mapping[str, Stat]) -> Changes:
     """Files added, possibly modified and deleted since the manifest was written."""
     if manifest is None:
         return _diff({}, set(), files)
-    old = {path: (e.size, e.mtime_ns) for path, e in manifest.entries.items()}
+    old = {path: e.stat for path, e in manifest.entries.items()}
     racy = {path for path, e in manifest.entries.items() if manifest.is_racy(e)}
     return _diff(old, racy, files)
 
@@ -177,7 +191,7 @@ def digest(data: bytes) -> str:
 def file_digest(path: Path) -> str | None:
     """Hash of a file's bytes, or None when it cannot be read."""
     try:
-        return digest(path.read_bytes())
+        return digest(read_regular(path))
     except OSError:
         return None
 
@@ -236,8 +250,7 @@ def load(folder: Path) -> Manifest | None:
         return None
     try:
         entries = {
-            path: Entry(size, mtime_ns, *row)
-            for (path, (size, mtime_ns)), *row in zip(stats.items(), *rest, strict=True)
+            path: Entry(stat, *row) for (path, stat), *row in zip(stats.items(), *rest, strict=True)
         }
     except (TypeError, ValueError):
         return None
@@ -260,6 +273,13 @@ def unreadable_reason(folder: Path) -> str:
     """Why a generation has no readable manifest, in words for people."""
     if not (folder / MANIFEST).exists() and (folder / LEGACY).exists():
         return "the index was written by an older kb"
+    try:
+        with open(folder / MANIFEST, "rb") as data:
+            tag = data.read(len(_TAG))
+    except OSError:
+        tag = b""
+    if tag.startswith(_TAG_STEM) and tag != _TAG:
+        return "the index was written by another version of kb"
     return "the index manifest is missing or unreadable"
 
 
@@ -271,7 +291,7 @@ def save(folder: Path, manifest: Manifest) -> None:
         manifest.schema,
         manifest.taxonomy,
         manifest.scanned_ns,
-        {path: (e.size, e.mtime_ns) for path, e in zip(paths, entries, strict=True)},
+        {path: e.stat for path, e in zip(paths, entries, strict=True)},
         tuple(path for path, e in zip(paths, entries, strict=True) if manifest.is_racy(e)),
     )
     rest = (

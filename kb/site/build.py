@@ -4,10 +4,19 @@ A failed build leaves the previous site untouched: mkdocs writes into a
 temporary sibling of the target, which replaces the target only once the
 build has succeeded. mkdocs reports through the `mkdocs` logger; the command
 line decides what people see of it.
+
+Every folder a build makes holds a marker file, `.kb-site` (mkdocs leaves
+hidden files alone), saying which process made it. kb replaces only a folder
+with that marker, or an empty one: anything else may hold someone's files. The
+temporary siblings are named `.<site>-building-<pid>-*` and `.<site>-old-<pid>-*`;
+those of a build that was killed (its process is gone) are removed by the next
+build, and a previous site caught half-way through the swap is put back.
 """
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import os
 import shutil
 import tempfile
@@ -17,11 +26,14 @@ from pathlib import Path
 
 from kb.background import Worker
 from kb.config import Settings
-from kb.errors import SiteError
+from kb.errors import SiteError, UsageError
 from kb.knowledge import KnowledgeBase
+from kb.lifeline import owner_gone, owner_tag
 
-# Files every mkdocs build writes; a folder holding none of them is not a built site.
-_SITE_MARKERS = ("index.html", "404.html", "sitemap.xml")
+MARKER = ".kb-site"  # in every folder a kb build made, and only there
+_BUILDING, _OLD = "building", "old"
+# Files every mkdocs build writes: a folder with them but no marker is someone else's site.
+_SITE_FILES = ("index.html", "404.html", "sitemap.xml")
 
 
 @dataclass(frozen=True)
@@ -53,12 +65,20 @@ def check_target(target: Path, settings: Settings) -> None:
         raise SiteError(f"{shown}: the site folder must not be inside the content folder")
     if target.exists() and not target.is_dir():
         raise SiteError(f"{shown}: exists and is not a folder; not replacing it")
-    looks_built = any((target / marker).is_file() for marker in _SITE_MARKERS)
-    if target.is_dir() and any(target.iterdir()) and not looks_built:
-        raise SiteError(
-            f"{target}: not empty and does not look like a built site; "
-            "remove it or build somewhere else with --site-dir"
+    if not target.is_dir() or (target / MARKER).is_file() or not any(target.iterdir()):
+        return
+    if any((target / name).is_file() for name in _SITE_FILES):
+        raise UsageError(
+            f"{shown}: holds a site that kb did not build (there is no {MARKER} file in it), "
+            "and kb replaces only folders it built. If it is a site an older kb built, "
+            "check that nothing of yours is in it, delete it and build again; "
+            "otherwise build somewhere else with --site-dir"
         )
+    raise UsageError(
+        f"{shown}: not empty and not a site kb built (there is no {MARKER} file in it); "
+        "kb replaces only folders it built. Build somewhere else with --site-dir, "
+        "or empty the folder first"
+    )
 
 
 def build_site(
@@ -88,7 +108,8 @@ def build_site(
     target = (site_dir or settings.site_dir).resolve()
     check_target(target, settings)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-building-", dir=target.parent))
+    sweep_leftovers(target)
+    staging = _temporary(target, _BUILDING)
     start = time.perf_counter()
     try:
         config = load_config(str(config_file), site_dir=str(staging), strict=True)
@@ -117,14 +138,72 @@ def build_site(
     return _measure(target, seconds)
 
 
+def _temporary(target: Path, kind: str) -> Path:
+    """A new marked folder beside `target`, named after this process."""
+    prefix = f".{target.name}-{kind}-{os.getpid()}-"
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=target.parent))
+    try:
+        (folder / MARKER).write_text(f"{owner_tag()}\n", encoding="utf-8")
+    except BaseException:
+        folder.rmdir()
+        raise
+    return folder
+
+
 def _swap(staging: Path, target: Path) -> None:
     old = None
     if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent))
+        old = _temporary(target, _OLD)
         os.replace(target, old / target.name)
     os.replace(staging, target)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def sweep_leftovers(target: Path) -> None:
+    """Remove the temporary folders killed builds of `target` left beside it (best effort).
+
+    Only folders named as `_temporary` names them, holding its marker (or empty: a
+    build killed before writing it), whose process is gone. A previous site that
+    a killed build had moved aside, with no site in its place, is put back.
+    """
+    for kind in (_BUILDING, _OLD):
+        prefix = f".{target.name}-{kind}-"
+        for folder in target.parent.glob(f"{glob.escape(prefix)}*"):
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                pid = folder.name[len(prefix) :].split("-", 1)[0]
+                if pid.isascii() and pid.isdigit() and _left_by_gone_build(folder, pid):
+                    _clear(folder, target, kind)
+
+
+def _left_by_gone_build(folder: Path, pid: str) -> bool:
+    if folder.is_symlink() or not folder.is_dir():
+        return False
+    marker = folder / MARKER
+    owner = marker.read_text(encoding="utf-8").strip() if marker.is_file() else pid
+    return owner.split()[:1] == [pid] and owner_gone(owner)
+
+
+def _clear(folder: Path, target: Path, kind: str) -> None:
+    kept = folder / target.name
+    if kind == _OLD and kept.is_dir():
+        if not _ours(kept):
+            return
+        if not target.exists():
+            os.replace(kept, target)  # killed between the two renames of a swap
+    _remove(folder)
+
+
+def _ours(folder: Path) -> bool:
+    """Whether kb may delete `folder`: it holds the marker, or nothing at all."""
+    return (folder / MARKER).is_file() or not any(folder.iterdir())
+
+
+def _remove(folder: Path) -> None:
+    if (folder / MARKER).is_file():
+        shutil.rmtree(folder, ignore_errors=True)
+    else:
+        folder.rmdir()  # fails unless empty: what kb did not mark is never deleted
 
 
 def _measure(site: Path, seconds: float) -> BuildResult:

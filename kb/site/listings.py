@@ -8,6 +8,7 @@ on each of them. The rows are an HTML fragment in the page's `listing` slot.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 
@@ -60,6 +61,10 @@ def paginated(
     for n, (uri, chunk) in enumerate(zip(uris, chunks, strict=True)):
         plain = title if n == 0 else f"{title} (page {n + 1})"
         nav = pager(ctx.urls, uri, uris, n)
+        if n and ctx.urls.directory_urls:
+            # The rows link relative to the first page's URL, folder/; with folder URLs
+            # folder/page-2.md is served one level deeper, at folder/page-2/.
+            chunk = [[_one_level_up(cell) for cell in row] for row in chunk]
         listing = table(head, chunk) if chunk else f"<p><em>{h(empty)}</em></p>\n"
         text = front_matter(esc_attr(plain), search=False) + f"# {esc(plain)}\n\n"
         if n == 0 and intro:
@@ -71,6 +76,14 @@ def paginated(
             fragments["outro"] = outro[1]
         pages.append(Generated(uri, text, fragments))
     return pages
+
+
+_RELATIVE_HREF = re.compile(r'href="(?![a-z][a-z0-9+.-]*:|/|#)')
+
+
+def _one_level_up(cell_html: str) -> str:
+    """A row's cell (kb's own markup) with its relative links made to work one folder down."""
+    return _RELATIVE_HREF.sub('href="../', cell_html)
 
 
 def kind_of(doc: Document) -> str:

@@ -9,6 +9,7 @@ documents. Long listings are split into pages of `page_size` rows:
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 
 from kb.authoring import slugify
@@ -23,20 +24,34 @@ ACTIONS = "actions/index.md"
 TRENDS = "trends/index.md"
 
 
+# The names of a listing's later pages (page-2.md, page-3.md ...). A service or tag folder
+# with such a name would collide with them when mkdocs gives pages folder URLs
+# (services/page-2.md and services/page-2/index.md both become services/page-2/).
+_PAGE_NAME = re.compile(r"page-[0-9]+")
+
+
 def page_uris(folder: str, count: int) -> list[str]:
     """The pages of a listing split `count` ways: folder/index.md, folder/page-2.md, ..."""
     return [f"{folder}/index.md"] + [f"{folder}/page-{n}.md" for n in range(2, count + 1)]
 
 
 def unique_slugs(names: Iterable[str]) -> dict[str, str]:
-    """A file-name slug for each free-text name, distinct even when two names slug alike."""
+    """A file-name slug for each free-text name, distinct even when two names slug alike.
+
+    A slug that is taken, or is the name of a listing's page (`page-2` ...), gets the
+    suffix `--2`, `--3` ... of its base. `slugify` never makes `--`, so a suffixed slug
+    can meet neither a plain slug nor a page name, nor another base's suffixed slug:
+    one counter per base is enough, with no search that could run on.
+    """
     out: dict[str, str] = {}
     taken: set[str] = set()
+    suffixes: dict[str, int] = {}  # base -> last suffix given
     for name in sorted(set(names)):
         base = slugify(name) or "x-" + hashlib.sha1(name.encode()).hexdigest()[:8]
-        slug, n = base, 2
-        while slug in taken or slug.startswith("page-"):
-            slug, n = f"{base}-{n}", n + 1
+        slug = base
+        if slug in taken or _PAGE_NAME.fullmatch(slug):
+            suffixes[base] = suffixes.get(base, 1) + 1
+            slug = f"{base}--{suffixes[base]}"
         taken.add(slug)
         out[name] = slug
     return out

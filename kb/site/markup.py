@@ -1,0 +1,141 @@
+"""The Markdown extension that applies kb's HTML stance (kb.safety) to every page.
+
+Two passes over what Python-Markdown makes of a page:
+
+- a tree pass over the elements Markdown itself built (links, images, attribute
+  lists), on every page: dangerous URL attributes go, and so do event handlers
+  unless `raw_html: allow`;
+- a pass over the raw HTML that Markdown set aside (its "stash"), for the parts of a
+  page the authors wrote (the plugin marks them with `authored`): sanitized with nh3,
+  or escaped, as the `raw_html` option says. kb's own markup (slots, chart tables)
+  lies outside those parts and is never touched.
+
+Sanitizing sees the authored raw HTML of the page in order, with Markdown's own output
+in between replaced by markers (Markdown cannot open a raw-text or foreign element,
+so its output does not change how the raw HTML parses). When nh3 gives each piece
+back unchanged, the page is exactly what Markdown made, byte for byte; otherwise
+each piece is replaced by its cleaned form (or shown as text, should nh3 have
+dropped a marker with a script's content).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import secrets
+from collections.abc import Sequence
+from xml.etree.ElementTree import Element
+
+from markdown import Markdown
+from markdown.extensions import Extension
+from markdown.postprocessors import Postprocessor
+from markdown.treeprocessors import Treeprocessor
+
+from kb.safety import RawHtml, neutralise_tree, sanitize_html
+
+_PLACEHOLDER = re.compile("\x02wzxhzdk:([0-9]+)\x03")
+_MARKER = re.compile("\x02([0-9]+)\x03")  # Markdown strips STX/ETX from its input
+
+
+class SafeMarkup(Extension):
+    """kb's HTML stance for one site; `authored` marks the Markdown its authors wrote."""
+
+    def __init__(self, raw_html: RawHtml = "sanitize") -> None:
+        super().__init__()
+        self.raw_html: RawHtml = raw_html
+        # Authors cannot forge the marks: the token is new for every build.
+        token = secrets.token_hex(8)
+        self.begin, self.end = f"<!--kb-authored-{token}-->", f"<!--kb-/authored-{token}-->"
+
+    def authored(self, markdown: str) -> str:
+        """Markdown written by an author, marked for the raw-HTML pass."""
+        if self.raw_html == "allow":
+            return markdown
+        return f"\n\n{self.begin}\n\n{markdown}\n\n{self.end}\n\n"
+
+    def extendMarkdown(self, md: Markdown) -> None:
+        """Register both passes on one page's Markdown instance."""
+        handlers = self.raw_html != "allow"
+        # After every tree pass (attr_list at 8, toc at 5): attributes are final.
+        md.treeprocessors.register(_Attributes(md, handlers), "kb_attributes", 0)
+        if self.raw_html != "allow":
+            # Before raw_html (30) puts the stash back into the page.
+            md.postprocessors.register(_RawHtml(md, self), "kb_raw_html", 35)
+
+
+class _Attributes(Treeprocessor):
+    def __init__(self, md: Markdown, handlers: bool) -> None:
+        super().__init__(md)
+        self.handlers = handlers
+
+    def run(self, root: Element) -> None:
+        neutralise_tree(root, handlers=self.handlers)
+
+
+class _RawHtml(Postprocessor):
+    def __init__(self, md: Markdown, ext: SafeMarkup) -> None:
+        super().__init__(md)
+        self.ext = ext
+
+    def run(self, text: str) -> str:
+        stash = self.md.htmlStash.rawHtmlBlocks
+        marks = {self.ext.begin: True, self.ext.end: False}
+        inside, authored, seen_mark = False, [], False
+        for found in _PLACEHOLDER.finditer(text):
+            index = int(found.group(1))
+            raw = stash[index] if index < len(stash) else None
+            if not isinstance(raw, str):
+                continue  # an element an extension stashed: Markdown's, not raw HTML
+            mark = marks.get(raw.strip())
+            if mark is not None:
+                inside, seen_mark = mark, True
+                stash[index] = ""
+            elif inside:
+                authored.append(index)
+            elif seen_mark or self.ext.begin in raw:
+                # A raw block the author left open swallowed the closing mark.
+                authored.append(index)
+        if not seen_mark:
+            return text
+        for index in authored:
+            piece = str(stash[index])
+            for token in marks:
+                piece = piece.replace(token, "")
+            stash[index] = piece
+        if self.ext.raw_html == "escape":
+            for index in authored:
+                stash[index] = html.escape(str(stash[index]), quote=False)
+        else:
+            self._sanitize(authored)
+        return _drop_marks(text, stash)
+
+    def _sanitize(self, authored: list[int]) -> None:
+        stash = self.md.htmlStash.rawHtmlBlocks
+        pieces = [str(stash[i]) for i in authored]
+        skeleton = "".join(f"\x02{n}\x03{piece}" for n, piece in enumerate(pieces))
+        skeleton += f"\x02{len(pieces)}\x03"
+        cleaned = sanitize_html(skeleton)
+        if cleaned == skeleton:
+            return
+        parts = _MARKER.split(cleaned)
+        # ['', '0', piece0, '1', piece1, ..., 'n', tail]
+        numbers = parts[1::2]
+        if numbers != [str(n) for n in range(len(pieces) + 1)]:
+            for i in authored:  # a marker went with a script's content: show it all as text
+                stash[i] = html.escape(str(stash[i]), quote=False)
+            return
+        for i, piece in zip(authored, parts[2::2], strict=False):
+            stash[i] = piece
+
+
+def _drop_marks(text: str, stash: Sequence[object]) -> str:
+    """The page without the marks' placeholders (and the lines Markdown made for them)."""
+
+    def drop(found: re.Match[str]) -> str:
+        index = int(found.group(2))
+        return "" if index < len(stash) and stash[index] == "" else found.group(0)
+
+    return _MARK_LINE.sub(drop, text)
+
+
+_MARK_LINE = re.compile("(\n?<p>)?\x02wzxhzdk:([0-9]+)\x03(</p>)?")
