@@ -9,7 +9,8 @@ The stance (the site applies it through kb.site.markup, `kb import` through
 - Raw HTML in authored pages follows the plugin's `raw_html` option: `sanitize` (the
   default) keeps ordinary markup and removes scripts, event handlers, frames, objects,
   forms, styles and dangerous URLs; `escape` shows every tag as text; `allow` passes it
-  through as written, for sites whose authors are all trusted.
+  through as written, for sites whose authors are all trusted, but for dangerous link
+  targets, which are replaced even then (`defuse_urls`).
 - A body `kb import` copies from another tool is written with every tag shown as
   text and every dangerous link target replaced, whatever the option says, so a
   third-party report can never run script in the site.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import html
 import re
+from html.parser import HTMLParser
 from typing import Literal
 from xml.etree.ElementTree import Element
 
@@ -85,6 +87,53 @@ def dangerous_url(value: str) -> bool:
 def sanitize_html(fragment: str) -> str:
     """An HTML fragment with everything that could run script removed (see the module)."""
     return _CLEANER.clean(fragment)
+
+
+def defuse_urls(fragment: str) -> str:
+    """An HTML fragment as written, but for dangerous URL attributes, which point at
+    `#unsafe-link-removed` instead (the tags that held one are written anew)."""
+    finder = _DangerousUrls(fragment)
+    finder.feed(fragment)
+    finder.close()
+    out = fragment
+    for start, end, tag in reversed(finder.edits):
+        out = out[:start] + tag + out[end:]
+    return out
+
+
+class _DangerousUrls(HTMLParser):
+    """Finds the start tags of a fragment that carry a dangerous URL attribute."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=False)
+        self.edits: list[tuple[int, int, str]] = []
+        self._line_starts = [0] + [i + 1 for i, char in enumerate(text) if char == "\n"]
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._check(tag, attrs, closed=False)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._check(tag, attrs, closed=True)
+
+    def _check(self, tag: str, attrs: list[tuple[str, str | None]], *, closed: bool) -> None:
+        def bad(name: str, value: str | None) -> bool:
+            return name in URL_ATTRIBUTES and value is not None and dangerous_url(value)
+
+        if not any(bad(name, value) for name, value in attrs):
+            return
+        written = self.get_starttag_text() or ""
+        line, column = self.getpos()
+        start = self._line_starts[line - 1] + column
+        parts = [tag]
+        for name, value in attrs:
+            if value is None:
+                parts.append(name)
+            else:
+                kept = BLOCKED_TARGET if bad(name, value) else value
+                parts.append(f'{name}="{html.escape(kept)}"')
+        self.edits.append(
+            (start, start + len(written), f"<{' '.join(parts)}{' /' if closed else ''}>")
+        )
 
 
 # ---------------------------------------------------------------- imported Markdown
@@ -192,9 +241,14 @@ def unsafe_attributes(root: Element, *, handlers: bool) -> list[tuple[Element, s
 
 
 def neutralise_tree(root: Element, *, handlers: bool) -> None:
-    """Remove from Markdown's element tree every attribute `unsafe_attributes` names."""
+    """Defuse every attribute `unsafe_attributes` names in Markdown's element tree: a
+    dangerous URL becomes `#unsafe-link-removed` (links and images keep a target, as
+    mkdocs expects), an event handler is removed."""
     for element, name in unsafe_attributes(root, handlers=handlers):
-        del element.attrib[name]
+        if name.lower() in URL_ATTRIBUTES:
+            element.attrib[name] = BLOCKED_TARGET
+        else:
+            del element.attrib[name]
 
 
 __all__ = [
@@ -204,6 +258,7 @@ __all__ = [
     "URL_ATTRIBUTES",
     "RawHtml",
     "dangerous_url",
+    "defuse_urls",
     "inert_markdown",
     "neutralise_tree",
     "sanitize_html",

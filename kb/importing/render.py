@@ -2,6 +2,8 @@
 
 Every inferred value carries a YAML comment saying where it came from, and
 suggestions say "confirm", so the person reviewing the draft sees what to check.
+The body is another tool's Markdown: it is written inert (kb.safety.inert_markdown),
+so whatever the site's raw_html option, an imported report never runs script.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 
 from kb.authoring import yaml_quote as quote
 from kb.importing.infer import Draft
+from kb.safety import inert_markdown
 from kb.taxonomy import Taxonomy
 
 
@@ -139,4 +142,4 @@ def render(draft: Draft, doc_id: str, source: SourceRecord, taxonomy: Taxonomy) 
         )
         lines += [f"# {line}".rstrip() for line in draft.foreign.raw.split("\n")]
     lines.append("---")
-    return "\n".join(lines) + "\n\n" + draft.body
+    return "\n".join(lines) + "\n\n" + inert_markdown(draft.body)

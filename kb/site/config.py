@@ -8,6 +8,8 @@ from typing import Any
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 
+from kb.safety import RAW_HTML_CHOICES
+
 
 class _AtLeast(c.Type[int]):
     """An integer option with a lower bound."""
@@ -47,3 +49,6 @@ class KbConfig(base.Config):  # type: ignore[no-untyped-call]
     # build (kb.site.cache); relative to mkdocs.yml. `cache: false` (or `kb build --no-cache`) computes everything.
     cache = c.Type(bool, default=True)
     cache_dir = c.Type(str, default=".kb/cache")
+    # Raw HTML in the pages authors write (kb.safety): `sanitize` keeps ordinary markup and
+    # drops anything that runs script; `escape` shows every tag as text; `allow` trusts it.
+    raw_html = c.Choice(RAW_HTML_CHOICES, default="sanitize")

@@ -276,9 +276,14 @@ def home_page(ctx: SiteContext, site_name: str) -> Generated:
     return Generated(ctx.home, front_matter("Home") + text, fragments)
 
 
-def with_home_sections(markdown: str, sections: str) -> str:
-    """The author's home page with kb's sections before its first `##` section (or at the end)."""
+def with_home_sections(
+    markdown: str, sections: str, authored: Callable[[str], str] = lambda text: text
+) -> str:
+    """The author's home page with kb's sections before its first `##` section (or at the end).
+
+    `authored` wraps each of the author's own parts (kb.site.markup marks them).
+    """
     at = markdown.find("\n## ")
     if at < 0:
-        return markdown.rstrip() + "\n\n" + sections
-    return markdown[: at + 1] + sections + "\n" + markdown[at + 1 :]
+        return authored(markdown.rstrip()) + "\n\n" + sections
+    return authored(markdown[: at + 1]) + sections + "\n" + authored(markdown[at + 1 :])

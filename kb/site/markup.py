@@ -8,7 +8,9 @@ Two passes over what Python-Markdown makes of a page:
 - a pass over the raw HTML that Markdown set aside (its "stash"), for the parts of a
   page the authors wrote (the plugin marks them with `authored`): sanitized with nh3,
   or escaped, as the `raw_html` option says. kb's own markup (slots, chart tables)
-  lies outside those parts and is never touched.
+  lies outside those parts and is never touched. Only what Markdown's raw-HTML readers
+  (the block preprocessor and the inline pattern) put in the stash is raw HTML; what
+  other extensions stash there (highlighted code, icons) is their output, left as it is.
 
 Sanitizing sees the authored raw HTML of the page in order, with Markdown's own output
 in between replaced by markers (Markdown cannot open a raw-text or foreign element,
@@ -28,13 +30,16 @@ from xml.etree.ElementTree import Element
 
 from markdown import Markdown
 from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
 from markdown.postprocessors import Postprocessor
+from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
-from kb.safety import RawHtml, neutralise_tree, sanitize_html
+from kb.safety import RawHtml, defuse_urls, neutralise_tree, sanitize_html
 
 _PLACEHOLDER = re.compile("\x02wzxhzdk:([0-9]+)\x03")
 _MARKER = re.compile("\x02([0-9]+)\x03")  # Markdown strips STX/ETX from its input
+_LEADING_H1 = re.compile(r"\A[ \t]*\n*#[ \t][^\n<]*(?=\n|\Z)")
 
 
 class SafeMarkup(Extension):
@@ -51,16 +56,62 @@ class SafeMarkup(Extension):
         """Markdown written by an author, marked for the raw-HTML pass."""
         if self.raw_html == "allow":
             return markdown
-        return f"\n\n{self.begin}\n\n{markdown}\n\n{self.end}\n\n"
+        # mkdocs takes a page's title from its first element when that is an h1: a
+        # leading `# heading` without raw HTML stays before the mark (nothing in it to clean).
+        head = ""
+        found = _LEADING_H1.match(markdown)
+        if found is not None:
+            head, markdown = found.group(), markdown[found.end() :]
+        return f"{head}\n\n{self.begin}\n\n{markdown}\n\n{self.end}\n\n"
 
     def extendMarkdown(self, md: Markdown) -> None:
         """Register both passes on one page's Markdown instance."""
         handlers = self.raw_html != "allow"
         # After every tree pass (attr_list at 8, toc at 5): attributes are final.
         md.treeprocessors.register(_Attributes(md, handlers), "kb_attributes", 0)
-        if self.raw_html != "allow":
-            # Before raw_html (30) puts the stash back into the page.
-            md.postprocessors.register(_RawHtml(md, self), "kb_raw_html", 35)
+        # In every mode (`allow` still loses dangerous link targets): the stash entries
+        # that hold raw HTML on this page; None (readers of a kind kb does not know)
+        # counts every entry as raw HTML.
+        raw: set[int] | None = None
+        inline = md.inlinePatterns["html"]
+        if isinstance(inline, InlineProcessor):
+            raw = set()
+            block = _Recording(md, md.preprocessors["html_block"], raw)
+            md.preprocessors.register(block, "html_block", 20)
+            md.inlinePatterns.register(_RecordingInline(inline, raw), "html", 90)
+        # Before raw_html (30) puts the stash back into the page.
+        md.postprocessors.register(_RawHtml(md, self, raw), "kb_raw_html", 35)
+
+
+class _Recording(Preprocessor):
+    """Markdown's raw-HTML block reader, noting which stash entries it made."""
+
+    def __init__(self, md: Markdown, inner: Preprocessor, raw: set[int]) -> None:
+        super().__init__(md)
+        self.inner, self.raw = inner, raw
+
+    def run(self, lines: list[str]) -> list[str]:
+        before = len(self.md.htmlStash.rawHtmlBlocks)
+        out = self.inner.run(lines)
+        self.raw.update(range(before, len(self.md.htmlStash.rawHtmlBlocks)))
+        return out
+
+
+class _RecordingInline(InlineProcessor):
+    """Markdown's inline raw-HTML pattern, noting which stash entries it made."""
+
+    def __init__(self, inner: InlineProcessor, raw: set[int]) -> None:
+        super().__init__(inner.pattern, inner.md)
+        self.inner, self.raw = inner, raw
+
+    def handleMatch(  # type: ignore[override]  # Python-Markdown's stubs are looser
+        self, m: re.Match[str], data: str
+    ) -> tuple[object, int | None, int | None]:
+        stash = self.md.htmlStash.rawHtmlBlocks
+        before = len(stash)
+        out = self.inner.handleMatch(m, data)
+        self.raw.update(range(before, len(stash)))
+        return out
 
 
 class _Attributes(Treeprocessor):
@@ -73,12 +124,17 @@ class _Attributes(Treeprocessor):
 
 
 class _RawHtml(Postprocessor):
-    def __init__(self, md: Markdown, ext: SafeMarkup) -> None:
+    def __init__(self, md: Markdown, ext: SafeMarkup, raw: set[int] | None) -> None:
         super().__init__(md)
-        self.ext = ext
+        self.ext, self.raw = ext, raw
 
     def run(self, text: str) -> str:
         stash = self.md.htmlStash.rawHtmlBlocks
+        if self.ext.raw_html == "allow":
+            for index, entry in enumerate(stash):
+                if isinstance(entry, str) and (self.raw is None or index in self.raw):
+                    stash[index] = defuse_urls(entry)
+            return text
         marks = {self.ext.begin: True, self.ext.end: False}
         inside, authored, seen_mark = False, [], False
         for found in _PLACEHOLDER.finditer(text):
@@ -90,6 +146,8 @@ class _RawHtml(Postprocessor):
             if mark is not None:
                 inside, seen_mark = mark, True
                 stash[index] = ""
+            elif self.raw is not None and index not in self.raw:
+                continue  # another extension's output (highlighted code, an icon ...)
             elif inside:
                 authored.append(index)
             elif seen_mark or self.ext.begin in raw:

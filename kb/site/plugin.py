@@ -6,7 +6,8 @@
                        every document: with mkdocs' default nav every page embeds the
                        whole list and the build turns quadratic)
     on_page_read_source  a document's body as loaded (its YAML is parsed once, by kb)
-    on_page_markdown   card on top of each document, action items and Related below
+    on_page_markdown   card on top of each document, action items and Related below;
+                       the authors' own Markdown marked for the raw-HTML pass (kb.site.markup)
     on_page_content    fill the pages' <!--kb:...--> slots with their HTML fragments
     on_page_context    ... except those kept out of search: filled after the search plugin
                        (by then the similar incidents, ranked meanwhile in the helper
@@ -52,6 +53,7 @@ from kb.site.context import SiteContext
 from kb.site.dashboards import home_sections, with_home_sections
 from kb.site.fragments import Urls, fill
 from kb.site.generate import ChartJob, generate
+from kb.site.markup import SafeMarkup
 from kb.site.md import esc_attr
 from kb.site.navcache import share_nav
 from kb.site.pages import Parts, document_parts
@@ -98,6 +100,7 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         self._frozen = False
         self._rendered = 0
         self._navigation: Navigation | None = None
+        self._markup = SafeMarkup()
 
     def preload(self, kb: KnowledgeBase, worker: Worker | None = None) -> None:
         """Use an already loaded and validated knowledge base (`kb build` has one) once,
@@ -117,6 +120,11 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
             mkdocs_file=Path(config.config_file_path) if config.config_file_path else None,
             cache_dir=root / self.config.cache_dir if self.config.cache else None,
         )
+        # Every page goes through kb's HTML stance (kb.safety): dangerous link targets
+        # always go; the authors' raw HTML as the raw_html option says.
+        self._markup = SafeMarkup(self.config.raw_html)
+        # mkdocs types the list as names; Python-Markdown takes Extension instances too.
+        config.markdown_extensions.append(self._markup)  # type: ignore[arg-type]
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
@@ -262,11 +270,13 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
                 page.meta["description"] = esc_attr(summary)
             parts = document_parts(doc, self.context)
             self._fragments[src], self._unsearched[src] = parts.searched(), parts
-            return parts.before + markdown + parts.after
+            return parts.before + self._markup.authored(markdown) + parts.after
         if src == routes.HOME and self._author_home:
             sections, fragments = home_sections(self.context, routes.HOME)
             self._fragments[src] = fragments
-            return with_home_sections(markdown, sections)
+            return with_home_sections(markdown, sections, self._markup.authored)
+        if page.file.generated_by is None:
+            return self._markup.authored(markdown)  # a page of the authors' own
         return None
 
     def on_page_content(
