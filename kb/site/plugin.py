@@ -15,6 +15,8 @@
     on_env             wait for the charts, drawn meanwhile in the same helper process
     on_post_build ...  remove the charts' temporary folder
     on_serve           watch the taxonomy too
+    (in `serve`)       documents with errors do not stop the preview: it shows their
+                       problems on every page (kb.site.problems) until they are fixed
 
 Page content comes from the pure functions in pages, listings and dashboards.
 Parsed front-matter, drawn charts and the similar-incident ranking are kept in
@@ -46,7 +48,7 @@ from kb.background import Worker
 from kb.config import Settings
 from kb.errors import KbError
 from kb.knowledge import KnowledgeBase, load_knowledge_base
-from kb.loader import Document
+from kb.loader import Document, display_path
 from kb.site import routes
 from kb.site.config import KbConfig
 from kb.site.context import SiteContext
@@ -57,6 +59,7 @@ from kb.site.markup import SafeMarkup
 from kb.site.md import esc_attr
 from kb.site.navcache import share_nav
 from kb.site.pages import Parts, document_parts
+from kb.site.problems import banner, problem_page
 from kb.site.similar import Similar, similar_later
 
 log = logging.getLogger("mkdocs.plugins.kb")
@@ -101,11 +104,20 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         self._rendered = 0
         self._navigation: Navigation | None = None
         self._markup = SafeMarkup()
+        self._serving = False
+        # While serving with errors: every problem, and each failing file's own.
+        self._problems: list[str] = []
+        self._failing: dict[str, list[str]] = {}  # shown path -> its problems
 
     def preload(self, kb: KnowledgeBase, worker: Worker | None = None) -> None:
         """Use an already loaded and validated knowledge base (`kb build` has one) once,
         and the helper process that loaded it, which the plugin then closes."""
         self._preloaded, self._preloaded_worker = kb, worker
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        """Note whether this is the live preview (mkdocs then keeps this plugin for
+        every rebuild)."""
+        self._serving = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         """Resolve the knowledge base's locations from mkdocs.yml and the plugin options."""
@@ -135,6 +147,11 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         # Markdown is rendered) and draws the charts (needed at the end), beside mkdocs.
         self._worker, self._preloaded_worker = self._preloaded_worker or Worker(), None
         kb = self._load()
+        if kb is None:  # serving, and nothing loads: the pages show the problem instead
+            self._documents, self.context = {}, None
+            if files.get_file_from_path(routes.HOME) is None:
+                self._add(files, config, routes.HOME, content=problem_page(".", self._problems))
+            return files
         # Documents that mkdocs.yml keeps out of the site (exclude_docs, draft_docs) are not
         # linked from anywhere either.
         shown = [d for d in kb.documents if _included(files.get_file_from_path(d.src_uri))]
@@ -204,7 +221,7 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         else:
             files.append(File.generated(config, uri, abs_src_path=str(path), inclusion=level))
 
-    def _load(self) -> KnowledgeBase:
+    def _load(self) -> KnowledgeBase | None:
         assert self.settings is not None
         kb, self._preloaded = self._preloaded, None
         if (
@@ -222,11 +239,27 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
                     worker=self._worker,
                 )
         except KbError as err:
-            raise PluginError(str(err)) from None
+            if not self._serving:
+                raise PluginError(str(err)) from None
+            # Nothing loads (a broken taxonomy, no content folder): every page says why.
+            self._problems, self._failing = [str(err)], {}
+            log.info("kb: %s", err)
+            return None
         if self.config.today is not None and kb.today != self.config.today:
             # Errors do not depend on the day; only overdue items and "this quarter" do.
             kb = dataclasses.replace(kb, today=self.config.today)
-        if kb.errors:
+        self._problems, self._failing = [], {}
+        if kb.errors and self._serving:
+            # The preview goes on with what loads; the problems are on every page.
+            for problem in kb.errors:
+                self._problems.append(str(problem))
+                self._failing.setdefault(problem.path, []).append(str(problem))
+            # Said at info level: a warning would abort a strict build, and the point
+            # is to keep the preview answering.
+            log.info("kb: %d problem(s) in the documents:", len(kb.errors))
+            for line in self._problems:
+                log.info("  %s", line)
+        elif kb.errors:
             lines = "\n".join(str(p) for p in kb.errors)
             raise PluginError(f"kb: {len(kb.errors)} problem(s) in the documents:\n{lines}")
         if kb.warnings:
@@ -248,6 +281,11 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
     def on_page_read_source(self, /, *, page: Page, config: MkDocsConfig) -> str | None:
         """A document's body as kb already read it, so mkdocs does not parse its YAML again."""
         doc = self._documents.get(page.file.src_uri)
+        if doc is None and self._problems and page.file.abs_src_path:
+            shown = display_path(Path(page.file.abs_src_path), Path.cwd().resolve())
+            if shown in self._failing or self.context is None:
+                found = self._failing.get(shown, self._problems)
+                return "---\n{}\n---\n" + problem_page(shown, found)
         if doc is None:
             return None
         # An empty front-matter block: mkdocs then takes the rest as Markdown as it is,
@@ -288,7 +326,9 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
             # Rendered pages live until the build ends too: freeze them in batches.
             gc.freeze()
         fragments = self._fragments.pop(page.file.src_uri, None)
-        return fill(html, fragments, keep_unknown=True) if fragments else None
+        if self._problems:
+            html = banner(self._problems) + html
+        return fill(html, fragments, keep_unknown=True) if fragments else html
 
     @event_priority(-100)  # after the search plugin has indexed the page
     def on_page_context(
