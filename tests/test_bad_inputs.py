@@ -96,3 +96,29 @@ def test_index_search_and_build_go_on_without_the_bad_document(
     assert _reported(out, case), out + err
     assert "The site was not built." in err
     assert not (good_kb / "site").exists()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_a_folder_import_goes_past_the_bad_file(
+    case: Case, kb_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = kb_root / "reports"
+    bad = source / "a-bad.md"
+    bad.parent.mkdir()
+    if case.make is not None:
+        case.make(bad)
+    else:
+        assert case.text is not None
+        bad.write_bytes(case.text if isinstance(case.text, bytes) else case.text.encode())
+    (source / "z-good.md").write_text("# Cache outage\n\nOn 2025-04-03 the cache fell over.\n")
+    code, out, err = _kb(capsys, "import", "reports")
+    # The report after the bad file is imported whatever happened to the bad one.
+    written = [p.read_text() for p in (kb_root / "content").rglob("*.md")]
+    assert any("Cache outage" in text for text in written), out + err
+    if code == 1:  # the bad file failed: said once, with a line, and nothing written for it
+        assert [line for line in err.splitlines() if line.startswith("reports/a-bad.md:")], err
+        assert len(written) == 1
+    else:  # taken as a draft, or skipped as a kb document already
+        assert code == 0, out + err
+    # Whatever import wrote validates.
+    assert _kb(capsys, "validate")[0] == 0

@@ -37,10 +37,14 @@ def _front_matter(text: str) -> list[str]:
     return lines[: end + 1]
 
 
+def _failure(outcome: Outcome) -> str:
+    """`path:line: why`, as kb validate says it (line 1 when no line is at fault)."""
+    return f"{outcome.source}:{outcome.line or 1}: {outcome.reason}"
+
+
 def _show(outcome: Outcome, dry_run: bool) -> None:
     if outcome.status == "failed":
-        where = f"{outcome.source}:{outcome.line}" if outcome.line else outcome.source
-        echo(f"{where}: {outcome.reason}", err=True)
+        echo(_failure(outcome), err=True)
         return
     if outcome.status == "skipped":
         echo(f"skipped {outcome.source}: {outcome.reason}")
@@ -144,8 +148,7 @@ def import_(
         }
         echo(json.dumps(payload, indent=2))
         for outcome in report.failed:
-            where = f"{outcome.source}:{outcome.line}" if outcome.line else outcome.source
-            echo(f"{where}: {outcome.reason}", err=True)
+            echo(_failure(outcome), err=True)
     else:
         for outcome in report.outcomes:
             _show(outcome, dry_run)
