@@ -14,7 +14,6 @@ import errno
 import fcntl
 import os
 import re
-import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -24,6 +23,7 @@ from typing import Literal
 from kb.errors import AuthoringError, UsageError
 from kb.files import iter_markdown, read_regular, remove_stale_new, write_new
 from kb.taxonomy import Taxonomy
+from kb.text import slugify
 
 DocType = Literal["postmortem", "premortem"]
 PREFIX: dict[str, str] = {"postmortem": "PM", "premortem": "PRE"}
@@ -48,13 +48,6 @@ class NewDocument:
     authors: list[str] = field(default_factory=list)
     project: str | None = None
     launch_date: dt.date | None = None
-
-
-def slugify(title: str, max_length: int = 60) -> str:
-    """A file-name-safe, lower-case, hyphenated version of a title."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
-    return slug[:max_length].rstrip("-")
 
 
 def used_ids(content_dir: Path) -> set[str]:

@@ -1,9 +1,8 @@
 """One helper process for the work that can run beside a command's own.
 
-mkdocs renders pages in one thread, and kb loads documents in one. Parts of that
-work need none of the main thread's results: parsing the front-matter of the
-second half of a cold load (kb.prefetch), ranking similar incidents from the
-search index, and drawing the charts. `Worker` runs them, one after the other
+mkdocs renders pages in one thread. Parts of a build need none of that thread's
+results: ranking similar incidents from the search index, and drawing the
+charts. `Worker` runs them, one after the other
 in submission order, in a single spawned process, so they take a second CPU
 instead of adding to the command's wall time. Where no process can be started,
 the work runs in place and the result is there at once; callers do not need to
@@ -34,13 +33,10 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, Generic, TypeVar
 
+from kb.errors import WorkerError
 from kb.lifeline import die_with_parent
 
 T = TypeVar("T")
-
-
-class WorkerError(Exception):
-    """The helper process died or its result could not be sent back."""
 
 
 class Pending(Generic[T]):

@@ -11,7 +11,7 @@ from kb.loader import Document
 from kb.models import PM_ID, PRE_ID, RISK_REF, Postmortem, Premortem, Timeline
 from kb.problems import Problem
 from kb.source import Loc
-from kb.taxonomy import did_you_mean
+from kb.text import did_you_mean
 
 
 def _empty(value: object) -> bool:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import signal
 import stat
 import tempfile
 from collections.abc import Iterator
@@ -134,21 +136,40 @@ def write_new(path: Path, text: str) -> None:
     when the folder cannot be written.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f"{NEW_PREFIX}{path.name}.", suffix=NEW_SUFFIX, dir=path.parent
-    )
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
+    # A signal handled in Python (Ctrl+C, SIGTERM) waits until the file is whole and the
+    # temporary one gone: raised half-way, it could leave the temporary file behind.
+    with _signals_held():
+        fd, tmp = tempfile.mkstemp(
+            prefix=f"{NEW_PREFIX}{path.name}.", suffix=NEW_SUFFIX, dir=path.parent
+        )
         try:
-            os.link(tmp, path)
-        except OSError as err:
-            if isinstance(err, FileExistsError) or err.errno not in _NO_LINKS:
-                raise
-            with path.open("x", encoding="utf-8") as out:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
                 out.write(text)
+            try:
+                os.link(tmp, path)
+            except OSError as err:
+                if isinstance(err, FileExistsError) or err.errno not in _NO_LINKS:
+                    raise
+                with path.open("x", encoding="utf-8") as out:
+                    out.write(text)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+
+
+_HELD_SIGNALS = {getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)}
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Delay Ctrl+C, SIGTERM and SIGHUP until the block is done (where the OS allows)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    saved = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
+    try:
+        yield
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        signal.pthread_sigmask(signal.SIG_SETMASK, saved)
 
 
 def remove_stale_new(folder: Path) -> None:

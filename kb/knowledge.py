@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import gc
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from kb.background import Worker
 from kb.checks import check_corpus, check_partial
 from kb.config import Settings
-from kb.errors import ContentError
 from kb.files import iter_markdown
 from kb.loader import Document, display_path, load_documents
 from kb.models import Postmortem, Premortem
-from kb.parsecache import ParsedCache
-from kb.prefetch import Prefetched, should_prefetch
 from kb.problems import Problem
 from kb.source import parse_yaml
 from kb.taxonomy import Taxonomy, load_taxonomy
@@ -95,41 +89,18 @@ def _under(path: Path, roots: list[Path]) -> bool:
     return any(path == r or r in path.parents for r in roots)
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    # Loading allocates millions of small acyclic objects (YAML nodes, dicts, models).
-    # Each allocation burst triggers cyclic collections that rescan every document
-    # already loaded: at 10,000 documents that was ~40% of `kb validate` (cProfile in
-    # BENCHMARKS.md). Nothing here relies on cycle collection, so pause it and let the
-    # next automatic collection after the load run as usual.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def load_knowledge_base(
     settings: Settings,
     *,
     only: Iterable[Path] | None = None,
     today: date | None = None,
-    cache_dir: Path | None = None,
-    warning_lines: bool = True,
-    worker: Worker | None = None,
+    parse: Callable[[str, int], Any] | None = None,
 ) -> KnowledgeBase:
     """Load and check every document; `only` limits which files' problems are reported.
 
     References are always resolved against the whole knowledge base, so checking
-    one file still knows every id. With a `cache_dir`, front-matter parsed by an
-    earlier run is read from there (kb.parsecache): same documents, same problems.
-    With `warning_lines=False`, warnings found after loading point at their document's
-    front-matter instead of the key (for callers that only count them: finding each
-    key's line means composing the YAML again, a quarter of a cached load).
-    With a `worker`, a load that must parse many files has its helper process parse
-    the later ones meanwhile (kb.prefetch); the documents and problems are the same.
+    one file still knows every id. `parse` reads a front-matter's YAML (default:
+    kb.source.parse_yaml; kb.session passes a cached one that gives the same values).
     """
     settings.require_content()
     taxonomy = load_taxonomy(settings.taxonomy_path)
@@ -145,35 +116,19 @@ def load_knowledge_base(
             elif path.exists() and path not in known:
                 files.append(path)  # a regular file, or one whose reading says what it is
     day = today or date.today()
-    parsed = ParsedCache(cache_dir) if cache_dir is not None else None
-    parse: Callable[[str, int], Any] = parse_yaml
-    if worker is not None and should_prefetch(len(files), len(parsed) if parsed else 0):
-        parse = Prefetched(worker, files).parse
-    if parsed is not None:
-        parsed.fallback = parse
-        parse = parsed.parse
-    with _gc_paused():
-        result = load_documents(
-            files,
-            taxonomy=taxonomy,
-            content_dir=settings.content_dir,
-            parse=parse,
-        )
-        if parsed is not None:
-            parsed.save()
-        if not warning_lines:
-            for doc in (*result.documents, *result.partial):
-                doc.warning_lines = False
-        cwd = Path.cwd().resolve()
-        problems = [Problem(display_path(path, cwd), 1, 1, "", reason) for path, reason in refused]
-        problems += result.problems + check_corpus(result.documents, day, result.unloaded_ids)
-        for partial in result.partial:
-            problems.extend(check_partial(partial, result.problems, day))
-        # Problems carry their lines now. The node trees composed to find those lines
-        # were ~80% of the objects left alive at 10,000 documents, and every later
-        # cyclic collection rescanned them; let them go.
-        for doc in (*result.documents, *result.partial):
-            doc.locator.release()
+    result = load_documents(
+        files, taxonomy=taxonomy, content_dir=settings.content_dir, parse=parse or parse_yaml
+    )
+    cwd = Path.cwd().resolve()
+    problems = [Problem(display_path(path, cwd), 1, 1, "", reason) for path, reason in refused]
+    problems += result.problems + check_corpus(result.documents, day, result.unloaded_ids)
+    for partial in result.partial:
+        problems.extend(check_partial(partial, result.problems, day))
+    # Problems carry their lines now. The node trees composed to find those lines
+    # were ~80% of the objects left alive at 10,000 documents, and every later
+    # cyclic collection rescanned them; let them go.
+    for doc in (*result.documents, *result.partial):
+        doc.locator.release()
     if selected:
         keep = {display_path(f, cwd) for f in files if _under(f.resolve(), selected)}
         keep |= {display_path(f, cwd) for f, _ in refused if _under(f.absolute(), selected)}
@@ -181,11 +136,3 @@ def load_knowledge_base(
     problems.sort(key=lambda p: (p.path, p.line, p.column))
     failed = result.failed + len(refused)
     return KnowledgeBase(settings, taxonomy, result.documents, problems, day, failed)
-
-
-def require_valid(kb: KnowledgeBase, *, strict: bool = False) -> KnowledgeBase:
-    """Raise ContentError when the knowledge base has errors (or warnings, when strict)."""
-    bad = kb.problems if strict else kb.errors
-    if bad:
-        raise ContentError(bad)
-    return kb

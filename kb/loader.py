@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from kb.errors import YamlError
 from kb.files import read_regular
 from kb.models import (
     DOC_ID,
@@ -30,8 +31,9 @@ from kb.models import (
     Timeline,
 )
 from kb.problems import Problem, Severity, format_field
-from kb.source import KeyLocator, Loc, YamlProblem, parse_yaml, split
-from kb.taxonomy import Taxonomy, did_you_mean
+from kb.source import KeyLocator, Loc, parse_yaml, split
+from kb.taxonomy import Taxonomy
+from kb.text import did_you_mean
 
 
 @dataclass(eq=False)
@@ -45,9 +47,6 @@ class Document:
     body: str
     body_first_line: int
     locator: KeyLocator = field(repr=False)
-    # False: warnings point at the front-matter's first line instead of their key, so the
-    # YAML is not composed again to find it (a site build only counts warnings).
-    warning_lines: bool = field(default=True, repr=False)
 
     @property
     def id(self) -> str:
@@ -61,10 +60,7 @@ class Document:
 
     def problem(self, loc: Loc, message: str, severity: Severity = "error") -> Problem:
         """A problem pointing at the line of `loc` in this document."""
-        if severity == "warning" and not self.warning_lines:
-            line, column = self.locator.start()
-        else:
-            line, column = self.locator.locate(loc)
+        line, column = self.locator.locate(loc)
         return Problem(self.shown, line, column, format_field(loc), message, severity)
 
 
@@ -200,8 +196,8 @@ def load_text(
         return Loaded(is_document=False)
     try:
         data = parse(parts.front_matter, parts.fm_first_line)
-    except YamlProblem as err:
-        return Loaded(problems=[Problem(shown, err.line, err.column, "", err.message)])
+    except YamlError as err:
+        return Loaded(problems=[Problem(shown, err.line or 1, err.column, "", err.message)])
     locator = KeyLocator(parts.front_matter, parts.fm_first_line)
 
     def problem(loc: Loc, message: str) -> Problem:
@@ -294,7 +290,7 @@ def _remember_id(path: Path, into: set[str]) -> None:
         return
     try:
         data = parse_yaml(front_matter)
-    except YamlProblem:
+    except YamlError:
         data = None
     if isinstance(data, dict) and isinstance(data.get("id"), str):
         into.add(data["id"])

@@ -23,7 +23,6 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -81,8 +80,6 @@ class ParsedCache:
 
     def __init__(self, folder: Path) -> None:
         self.path = Path(folder) / FILE
-        # Parses what the cache does not hold (kb.knowledge puts kb.prefetch's parse here).
-        self.fallback: Callable[[str, int], Any] = parse_yaml
         self._old: dict[str, Any] = {}
         self._new: dict[str, Any] = {}
         self._changed = False
@@ -109,7 +106,7 @@ class ParsedCache:
                 self._new[key] = kept
                 self.hits += 1
                 return value
-        value = self.fallback(text, first_line)  # a YamlProblem is raised, not kept
+        value = parse_yaml(text, first_line)  # a YamlError is raised, not kept
         try:
             self._new[key] = _encode(value)
             self._changed = True

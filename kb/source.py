@@ -16,6 +16,8 @@ from typing import Any
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
+from kb.errors import YamlError
+
 _Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -175,16 +177,6 @@ _HANDLER = YAMLHandler()
 Loc = tuple[str | int | None, ...]
 
 
-class YamlProblem(Exception):
-    """The front-matter is not valid YAML (or uses a refused tag); line is 1-based in the file."""
-
-    def __init__(self, message: str, line: int, column: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
-        self.column = column
-
-
 @dataclass(frozen=True, slots=True)
 class Split:
     """A Markdown file cut into its YAML front-matter and its body."""
@@ -223,9 +215,9 @@ def _refused_tag(err: yaml.YAMLError) -> str | None:
 
 
 def parse_yaml(text: str, first_line: int = 1) -> Any:
-    """Load YAML safely; raise YamlProblem with the file line of any error.
+    """Load YAML safely; raise YamlError with the file line of any error.
 
-    YamlProblem is the only exception any text can cause: bad values, duplicate keys,
+    YamlError is the only exception any text can cause: bad values, duplicate keys,
     refused tags, recursive or exploding aliases and absurd nesting are all reported.
     """
     try:
@@ -233,12 +225,12 @@ def parse_yaml(text: str, first_line: int = 1) -> Any:
     except yaml.YAMLError as err:
         raise _problem(err, first_line, text) from None
     except RecursionError:
-        raise YamlProblem(
+        raise YamlError(
             f"front-matter is nested too deeply (at most {MAX_DEPTH} levels)", first_line, 1
         ) from None
     except UnicodeEncodeError as err:  # a lone surrogate: text that no file could hold
         line = first_line + text.count("\n", 0, err.start)
-        raise YamlProblem("front-matter holds a character that is not text", line, 1) from None
+        raise YamlError("front-matter holds a character that is not text", line, 1) from None
     return value
 
 
@@ -357,7 +349,7 @@ def _build(loader: Any, node: yaml.Node, depth: int) -> Any:
 _WIDE_CONTEXTS = ("while parsing a block", "while constructing")
 
 
-def _problem(err: yaml.YAMLError, first_line: int, text: str = "") -> YamlProblem:
+def _problem(err: yaml.YAMLError, first_line: int, text: str = "") -> YamlError:
     # Point at the construct that is broken (an unclosed quote or bracket: the context)
     # rather than where the parser gave up, unless the context is a whole block.
     context_mark = getattr(err, "context_mark", None)
@@ -379,15 +371,15 @@ def _problem(err: yaml.YAMLError, first_line: int, text: str = "") -> YamlProble
                 f" (first written on line {first_line + err.earlier}): "
                 "a key may appear once in a mapping; keep one"
             )
-        return YamlProblem(message, line, column)
+        return YamlError(message, line, column)
     refused = _refused_tag(err)
     if refused is not None:
-        return YamlProblem(refused, line, column)
+        return YamlError(refused, line, column)
     problem = getattr(err, "problem", None) or str(err)
     message = f"invalid YAML: {context + ', ' if context else ''}{problem}"
     if context_mark and problem_mark and problem_mark.line != context_mark.line:
         message += f" (noticed at line {first_line + problem_mark.line})"
-    return YamlProblem(message, line, column)
+    return YamlError(message, line, column)
 
 
 def _key_is(key: yaml.Node, part: str | int | None) -> bool:

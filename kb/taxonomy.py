@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -10,10 +9,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from kb.errors import TaxonomyError
+from kb.errors import TaxonomyError, YamlError
 from kb.files import read_regular
 from kb.problems import format_field
-from kb.source import KeyLocator, YamlProblem, parse_yaml
+from kb.source import KeyLocator, parse_yaml
+from kb.text import did_you_mean
 
 Group = Literal["technical", "human", "process", "external"]
 GROUPS: tuple[Group, ...] = ("technical", "human", "process", "external")
@@ -132,15 +132,6 @@ class Taxonomy(_Strict):
         return entry.title if entry else slug
 
 
-def did_you_mean(value: str, choices: tuple[str, ...] | list[str]) -> str:
-    """'did you mean X?' for the closest choice, or '' when nothing is close."""
-    lowered = {c.lower(): c for c in choices}
-    if value.lower() in lowered:
-        return f"did you mean '{lowered[value.lower()]}'?"
-    close = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.6)
-    return f"did you mean '{lowered[close[0]]}'?" if close else ""
-
-
 DEFAULT_TAXONOMY = "taxonomy.yml"
 
 
@@ -164,7 +155,7 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
         ) from None
     try:
         data = parse_yaml(text)
-    except YamlProblem as err:
+    except YamlError as err:
         raise TaxonomyError(f"{label}:{err.line}:{err.column}: {err.message}") from None
     if not isinstance(data, dict):
         raise TaxonomyError(f"{label}:1:1: the taxonomy must be a mapping of vocabularies")

@@ -15,11 +15,12 @@ import yaml
 from conftest import postmortem
 
 from kb import files
-from kb.authoring import NewDocument, create, lock_path, next_id, slugify, used_ids
+from kb.authoring import NewDocument, create, lock_path, next_id, used_ids
 from kb.config import load_settings
 from kb.errors import AuthoringError, UsageError
 from kb.knowledge import load_knowledge_base
 from kb.taxonomy import load_taxonomy
+from kb.text import slugify
 
 TAXONOMY = load_taxonomy()
 

@@ -6,13 +6,10 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-import pytest
 from conftest import postmortem, premortem
 
-import kb.source as kb_source
 from kb.config import load_settings
 from kb.knowledge import KnowledgeBase, load_knowledge_base
-from kb.problems import Problem
 
 Write = Callable[[str, str], Path]
 
@@ -110,34 +107,6 @@ def test_warnings_overdue_and_no_action_items(write: Write) -> None:
     assert "action item 'Alert on pool saturation' is overdue (due 2030-01-01, open)" in warnings[0]
     assert "published with no action items" in warnings[1]
     assert _kb(today=date(2029, 1, 1)).warnings[0].message == "published with no action items"
-
-
-def test_warnings_without_lines_skip_composing_but_keep_errors_exact(
-    write: Write, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    write("postmortems/a.md", postmortem())  # its action item is overdue in 2030: a warning
-    write("postmortems/b.md", postmortem("PM-2025-002", extra="related: [PM-2025-099]\n"))
-    settings, today = load_settings(), date(2030, 6, 1)
-    exact = load_knowledge_base(settings, today=today)
-    composed: list[str] = []
-    real_compose = kb_source.yaml.compose
-    monkeypatch.setattr(
-        kb_source.yaml,
-        "compose",
-        lambda text, Loader: composed.append(text) or real_compose(text, Loader=Loader),
-    )
-    counted = load_knowledge_base(settings, today=today, warning_lines=False)
-
-    def what(p: Problem) -> tuple[str, str, str, str]:
-        return (p.path, p.field, p.message, p.severity)
-
-    # The same problems; warnings point at the front-matter's opening line instead of the key.
-    assert sorted(map(what, counted.problems)) == sorted(map(what, exact.problems))
-    assert len(counted.warnings) == 2 and all(w.line == 1 for w in counted.warnings)
-    assert all(w.line > 1 for w in exact.warnings)
-    assert [str(e) for e in counted.errors] == [str(e) for e in exact.errors] != []
-    # Only the document with an error had its YAML composed again.
-    assert len(composed) == 1 and "PM-2025-099" in composed[0]
 
 
 def test_closed_only_with_done_or_wont_do(write: Write) -> None:

@@ -28,6 +28,8 @@ sys.path.insert(0, str(TOOLS))
 
 import gen_corpus  # noqa: E402
 
+from kb.files import NEW_PREFIX  # noqa: E402
+
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc"),
@@ -356,9 +358,14 @@ def test_killed_import(
     assert checked.returncode == 0, checked.stdout[-2000:]
     assert f"{len(drafts)} documents checked: 0 error(s)" in checked.stderr
     everything = [p for p in (root / "content").rglob("*") if p.is_file()]
+    if sig == KILL:
+        # Nothing can clean up after kill -9: a half-written draft stays in its hidden
+        # temporary file (which no command reads), for the next writer to remove.
+        everything = [p for p in everything if not p.name.startswith(NEW_PREFIX)]
     assert sorted(everything) == drafts
-    # The next import brings in the rest, and nothing twice.
+    # The next import brings in the rest, and nothing twice, and leaves nothing else.
     again = kb(root, "import", str(sources), "--today", "2026-02-03")
     assert again.returncode == 0, again.stderr
     assert f"{IMPORT_SOURCES - len(drafts)} imported, {len(drafts)} skipped" in again.stderr
     assert len(_drafts(root)) == IMPORT_SOURCES
+    assert sorted(p for p in (root / "content").rglob("*") if p.is_file()) == _drafts(root)

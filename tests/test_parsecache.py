@@ -12,8 +12,10 @@ import pytest
 from search_helpers import write_example_kb
 
 import kb.parsecache as pc
+from kb.errors import YamlError
 from kb.knowledge import load_knowledge_base
-from kb.source import YamlProblem, parse_yaml
+from kb.session import BuildSession
+from kb.source import parse_yaml
 
 FRONT = """\
 id: PM-2025-001
@@ -63,7 +65,7 @@ def test_edited_front_matter_is_parsed_again(tmp_path: Path) -> None:
 def test_invalid_yaml_is_reported_every_time_and_never_kept(tmp_path: Path) -> None:
     for _ in range(2):
         cache = pc.ParsedCache(tmp_path)
-        with pytest.raises(YamlProblem) as raised:
+        with pytest.raises(YamlError) as raised:
             cache.parse("id: [unclosed\n", 4)
         assert raised.value.line >= 4
         cache.save()
@@ -135,9 +137,9 @@ def test_loading_with_the_cache_finds_the_same_documents_and_problems(tmp_path: 
     day = dt.date(2026, 11, 26)
     plain = load_knowledge_base(settings, today=day)
     cache = tmp_path / ".kb" / "cache"
-    filled = load_knowledge_base(settings, today=day, cache_dir=cache)
+    filled = BuildSession(cache).load(settings, today=day)
     stamp = (cache / pc.FILE).stat().st_mtime_ns
-    kept = load_knowledge_base(settings, today=day, cache_dir=cache)
+    kept = BuildSession(cache).load(settings, today=day)
     assert (cache / pc.FILE).stat().st_mtime_ns == stamp  # every entry found: nothing to write
     for kb in (filled, kept):
         assert [str(p) for p in kb.problems] == [str(p) for p in plain.problems]

@@ -1,10 +1,9 @@
-"""The kb.search package: names load on first use, whoosh loads without its unused extras."""
+"""The kb.search package: names load on first use, and the search path loads little."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 
 def test_every_public_name_resolves_to_what_it_names() -> None:
@@ -25,29 +24,10 @@ def _python(code: str) -> str:
     return done.stdout.strip()
 
 
-def test_whoosh_loads_without_urllib_request_or_asyncio() -> None:
+def test_the_search_path_loads_neither_the_indexer_nor_numpy() -> None:
     out = _python(
         "import sys, kb.search, kb.search.searcher, kb.search.fresh\n"
-        "print(sorted(m for m in ('whoosh.reading', 'urllib.request', 'asyncio',"
-        " 'cached_property', 'whoosh.lang.morph_en', 'numpy', 'kb.search.indexer')"
+        "print(sorted(m for m in ('whoosh.reading', 'numpy', 'kb.search.indexer', 'kb.loader')"
         " if m in sys.modules))"
     )
     assert out == "['whoosh.reading']"
-
-
-def test_the_stand_ins_still_do_the_real_work(tmp_path: Path) -> None:
-    source = tmp_path / "source.txt"
-    source.write_text("fetched", encoding="utf-8")
-    out = _python(
-        "import sys, kb.search, whoosh.compat, whoosh.reading, functools\n"
-        f"whoosh.compat.urlretrieve({source.as_uri()!r}, {str(tmp_path / 'copy.txt')!r})\n"
-        "print(whoosh.reading.cached_property is functools.cached_property)\n"
-        "import urllib.request, cached_property\n"
-        "print(hasattr(urllib.request, 'Request'), hasattr(cached_property, '__version__'))\n"
-        "import whoosh.query.terms\n"
-        "from whoosh.lang.morph_en import variations\n"
-        "found = whoosh.query.terms.variations('rendering')\n"
-        "print('render' in found, found == variations('rendering'))\n"
-    )
-    assert out.splitlines() == ["True", "True True", "True True"]
-    assert (tmp_path / "copy.txt").read_text(encoding="utf-8") == "fetched"

@@ -291,11 +291,11 @@ def test_search_index_holds_the_authors_text_not_kbs_additions(tmp_path: Path) -
         assert added not in texts, added
 
 
-def test_kb_builds_helper_parses_ahead_then_ranks_and_is_closed(
+def test_one_session_loads_ranks_and_draws_and_is_closed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import kb.prefetch
-    from kb.background import Worker
+    from kb.session import BuildSession
+    from kb.site import generate as gen
 
     fronts = [
         postmortem(f"PM-2025-{n:03d}", f"2025-0{n}-01", services=["edge"]) for n in range(1, 7)
@@ -303,19 +303,18 @@ def test_kb_builds_helper_parses_ahead_then_ranks_and_is_closed(
     root = write_kb(tmp_path / "kb", fronts)
     settings = load_settings(root)
     alone = build_site(settings, root / "site-alone").site_dir
-    monkeypatch.setattr(kb.prefetch, "PREFETCH_MIN", 1)  # parse ahead even for six files
-    worker = Worker()
+    session = BuildSession(None)  # no cache folder: everything drawn and ranked afresh
     sent: list[str] = []
-    submit = worker.submit
+    submit = session.submit
     monkeypatch.setattr(
-        worker, "submit", lambda fn, *a: (sent.append(fn.__name__), submit(fn, *a))[1]
+        session, "submit", lambda fn, *a: (sent.append(fn.__name__), submit(fn, *a))[1]
     )
-    loaded = load_knowledge_base(settings, warning_lines=False, worker=worker)
-    site = build_site(settings, root / "site", kb=loaded, worker=worker).site_dir
-    # One helper process did it all: parsing ahead, then ranking similar incidents for the
-    # plugin (the charts come from the cache the first build left).
-    assert sent[0] == "parse_files" and "ranked_on" in sent
-    assert not worker.started  # and it is gone once the build is over
+    gen._SVG_CACHE.clear()  # as in a new process: the charts are drawn again
+    with session:
+        site = build_site(settings, root / "site", session=session).site_dir
+        # One helper process did the side work of the build: ranking, then the charts.
+        assert sent == ["ranked_on", "draw_charts"] and session.started
+    assert not session.started  # and it is gone once the session is over
     for page in ("postmortems/2025/pm-2025-006.html", "services/edge/index.html"):
         assert (site / page).read_text() == (alone / page).read_text()
 

@@ -8,9 +8,18 @@ from pathlib import Path
 import pytest
 from search_helpers import write_example_kb
 
+from kb.config import Settings
+from kb.loader import Document
+from kb.session import BuildSession
 from kb.site import generate as gen
 from kb.site.cache import ChartStore, RankingStore, chart_key, ranking_key
 from kb.site.charts import Chart
+from kb.site.ranking import SimilarMap
+
+
+def here(cache: Path | None = None) -> BuildSession:
+    """A session that runs its helper work in this process, with this cache folder."""
+    return BuildSession(cache, background=False)
 
 
 def chart(title: str, value: float = 1.0) -> Chart:
@@ -90,28 +99,25 @@ def test_a_damaged_ranking_file_is_computed_again(tmp_path: Path, text: str) -> 
 def test_charts_kept_by_one_build_are_not_drawn_by_the_next(tmp_path: Path) -> None:
     charts = [chart("dns"), chart("tls")]
     gen._SVG_CACHE.clear()
-    first = gen.ChartJob(charts, tmp_path / "a", background=False, cache_dir=tmp_path / "cache")
+    first = gen.ChartJob(charts, tmp_path / "a", here(tmp_path / "cache"))
     assert first.drawn == 2
     first.wait()
     gen._SVG_CACHE.clear()  # a new process: only the folder remembers
-    second = gen.ChartJob(charts, tmp_path / "b", background=False, cache_dir=tmp_path / "cache")
+    second = gen.ChartJob(charts, tmp_path / "b", here(tmp_path / "cache"))
     assert second.drawn == 0
     for name in ("dns.svg", "dns-dark.svg", "tls.svg", "tls-dark.svg"):
         made = (tmp_path / "a" / "categories" / name).read_text()
         assert made.startswith("<?xml") and made == (tmp_path / "b/categories" / name).read_text()
     gen._SVG_CACHE.clear()
     changed = gen.ChartJob(
-        [chart("dns", value=7.0), chart("tls")],
-        tmp_path / "c",
-        background=False,
-        cache_dir=tmp_path / "cache",
+        [chart("dns", value=7.0), chart("tls")], tmp_path / "c", here(tmp_path / "cache")
     )
     assert changed.drawn == 1
     changed.wait()
-    uncached = gen.ChartJob([chart("dns", value=7.0)], tmp_path / "d", background=False)
+    uncached = gen.ChartJob([chart("dns", value=7.0)], tmp_path / "d", here())
     assert uncached.drawn == 0  # drawn earlier in this process
     gen._SVG_CACHE.clear()
-    assert gen.ChartJob(charts, tmp_path / "e", background=False).drawn == 2
+    assert gen.ChartJob(charts, tmp_path / "e", here()).drawn == 2
 
 
 def test_the_ranking_is_read_back_until_the_index_changes(
@@ -120,10 +126,17 @@ def test_the_ranking_is_read_back_until_the_index_changes(
     import kb.search
     from kb.knowledge import load_knowledge_base
     from kb.search import update_index
-    from kb.site.similar import facets_of, ranked
+    from kb.site.similar import similar_later
 
     settings = write_example_kb(tmp_path)
-    items = facets_of(load_knowledge_base(settings).documents)
+    items = load_knowledge_base(settings).documents
+
+    def ranked(
+        settings: Settings, docs: list[Document], limit: int, cache: Path | None = None
+    ) -> tuple[SimilarMap, str]:
+        with here(cache) as session:
+            return similar_later(docs, settings, limit, session)()
+
     update_index(settings)
     cache = tmp_path / ".kb" / "cache"
     computed = []
@@ -148,7 +161,6 @@ def test_the_ranking_is_read_back_until_the_index_changes(
 
 
 def test_a_kept_ranking_needs_no_helper_process(tmp_path: Path) -> None:
-    from kb.background import Worker
     from kb.knowledge import load_knowledge_base
     from kb.search import update_index
     from kb.site.similar import similar_later
@@ -157,15 +169,13 @@ def test_a_kept_ranking_needs_no_helper_process(tmp_path: Path) -> None:
     docs = load_knowledge_base(settings).documents
     update_index(settings)
     cache = tmp_path / ".kb" / "cache"
-    first = Worker()
-    try:
-        computed = similar_later(docs, settings, 3, first, cache)()
+    with BuildSession(cache) as first:
+        computed = similar_later(docs, settings, 3, first)()
         assert first.started and computed[1] == "text"
-    finally:
-        first.close()
-    second = Worker()
-    assert similar_later(docs, settings, 3, second, cache)() == computed
-    assert not second.started
-    assert similar_later(docs, settings, 3, second)() == computed  # no cache: computed again
-    assert second.started
+    with BuildSession(cache) as second:
+        assert similar_later(docs, settings, 3, second)() == computed
+        assert not second.started
+    with BuildSession() as third:
+        assert similar_later(docs, settings, 3, third)() == computed  # no cache: computed again
+        assert third.started
     second.close()

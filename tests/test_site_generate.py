@@ -7,6 +7,7 @@ from pathlib import Path
 
 from docfactory import knowledge_base, postmortem, premortem
 
+from kb.session import BuildSession
 from kb.site import generate as gen
 from kb.site.charts import Chart
 from kb.site.context import SiteContext
@@ -48,13 +49,14 @@ def chart(title: str) -> Chart:
 def test_chart_job_draws_in_another_process_then_reuses(tmp_path: Path) -> None:
     charts = [chart("one"), chart("two")]
     gen._SVG_CACHE.clear()
-    job = gen.ChartJob(charts, tmp_path / "a")
-    assert job._future is not None and job._worker.started  # drawing in the helper process
-    job.wait()
+    with BuildSession() as session:
+        job = gen.ChartJob(charts, tmp_path / "a", session)
+        assert job.drawn == 2 and session.started  # drawing in the helper process
+        job.wait()
     for name in ("one.svg", "one-dark.svg", "two.svg", "two-dark.svg"):
         ET.parse(tmp_path / "a" / "trends" / name)
-    again = gen.ChartJob(charts, tmp_path / "b")
-    assert again._future is None  # every chart came from the cache
+    again = gen.ChartJob(charts, tmp_path / "b", BuildSession())
+    assert again.drawn == 0  # every chart came from the cache
     assert (tmp_path / "b/trends/two.svg").read_text() == (
         tmp_path / "a/trends/two.svg"
     ).read_text()
@@ -62,8 +64,9 @@ def test_chart_job_draws_in_another_process_then_reuses(tmp_path: Path) -> None:
 
 def test_chart_job_in_process(tmp_path: Path) -> None:
     gen._SVG_CACHE.clear()
-    job = gen.ChartJob([chart("three")], tmp_path, background=False)
-    assert not job._worker.started
+    session = BuildSession(background=False)
+    job = gen.ChartJob([chart("three")], tmp_path, session)
+    assert not session.started
     job.wait()
     assert "three" in (tmp_path / "trends/three.svg").read_text()
 

@@ -8,6 +8,7 @@ import markdown
 import pytest
 
 from kb.site import md
+from kb.site.fragments import h
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -80,6 +81,6 @@ def test_percent() -> None:
 def test_front_matter_title_is_quoted_yaml() -> None:
     import yaml
 
-    head = md.front_matter(md.esc_attr('Say "hi" <b>'), search=False)
+    head = md.front_matter(h('Say "hi" <b>'), search=False)
     data = yaml.safe_load(head.strip().strip("-"))
     assert data == {"title": "Say &quot;hi&quot; &lt;b&gt;", "search": {"exclude": True}}

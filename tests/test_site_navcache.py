@@ -11,8 +11,7 @@ from search_helpers import write_example_kb
 from sitecheck import write_kb
 
 from kb.config import load_settings
-from kb.site import navcache
-from kb.site import plugin as kb_plugin
+from kb.site import navcache, sitebuild
 from kb.site.build import build_site
 
 pytestmark = pytest.mark.slow  # full site builds
@@ -36,9 +35,9 @@ def build_both(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path,
         return shared
 
     settings = load_settings(root)
-    monkeypatch.setattr(kb_plugin, "share_nav", spy)
+    monkeypatch.setattr(sitebuild, "share_nav", spy)
     shared = build_site(settings, root / "site-shared").site_dir
-    monkeypatch.setattr(kb_plugin, "share_nav", lambda env, nav: None)
+    monkeypatch.setattr(sitebuild, "share_nav", lambda env, nav: None)
     plain = build_site(settings, root / "site-plain").site_dir
     return shared, plain, made
 
@@ -108,3 +107,19 @@ def test_a_theme_override_of_the_nav_is_rendered_for_every_page(
 )
 def test_folder_key_follows_mkdocs_relative_links(url: str, key: str) -> None:
     assert navcache.folder_key(url) == key
+
+
+def test_a_material_nobody_checked_renders_its_own_nav(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_kb(tmp_path, [postmortem("PM-2025-001", "2025-03-01")])
+    monkeypatch.setattr(navcache, "material_version", lambda: (10, 0, 0))
+    shared, plain, made = build_both(root, monkeypatch)
+    assert made and all(m is None for m in made)  # the guard said no: Material's own rendering
+    assert files_of(shared) == files_of(plain)
+
+
+def test_the_installed_material_is_one_that_was_checked() -> None:
+    # Pinned in pyproject.toml to the versions in VERIFIED; a newer one needs checking.
+    found = navcache.material_version()
+    assert found is not None and navcache.VERIFIED[0] <= found <= navcache.VERIFIED[1]

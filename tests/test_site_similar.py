@@ -8,7 +8,15 @@ from pathlib import Path
 from docfactory import document, postmortem, premortem
 from search_helpers import write_example_kb
 
-from kb.site.similar import similar_map
+from kb.config import Settings
+from kb.loader import Document
+from kb.site.ranking import SimilarMap, fresh_state, ranked_on
+from kb.site.similar import Facets, facet_similar, facets_of
+
+
+def similar_map(docs: list[Document], limit: int = 5, window: int = 60) -> SimilarMap:
+    """The facet ranking of a set of documents."""
+    return facet_similar(facets_of(docs), limit, window)
 
 
 def test_rare_shared_values_count_more_and_self_is_excluded() -> None:
@@ -62,10 +70,13 @@ def test_limit_zero_gives_no_similar() -> None:
 def test_site_uses_the_search_index_when_it_is_fresh(tmp_path: Path) -> None:
     from kb.knowledge import load_knowledge_base
     from kb.search import update_index
-    from kb.site.similar import facets_of, ranked
 
     settings = write_example_kb(tmp_path)
     kb = load_knowledge_base(settings)
+
+    def ranked(settings: Settings, items: list[Facets], limit: int) -> tuple[SimilarMap, str]:
+        return ranked_on(fresh_state(settings), settings, items, limit)
+
     _, method = ranked(settings, facets_of(kb.documents), 3)
     assert method == "facets"
     update_index(settings)
@@ -86,8 +97,7 @@ def test_site_uses_the_search_index_when_it_is_fresh(tmp_path: Path) -> None:
 
 
 def test_the_build_ranks_them_in_the_helper_process_and_falls_back_here(tmp_path: Path) -> None:
-    from kb.background import Worker
-    from kb.config import Settings
+    from kb.session import BuildSession
     from kb.site.similar import similar_later
 
     docs = [
@@ -99,15 +109,12 @@ def test_the_build_ranks_them_in_the_helper_process_and_falls_back_here(tmp_path
         tmp_path, tmp_path / "content", None, tmp_path / ".kb" / "index", tmp_path / "site", None
     )
     expected = similar_map(docs, limit=2)
-    worker = Worker()
-    try:
-        later = similar_later(docs, settings, 2, worker)
-        assert worker.started
+    with BuildSession() as session:
+        later = similar_later(docs, settings, 2, session)
+        assert session.started
         assert later() == (expected, "facets")  # no index here
-    finally:
-        worker.close()
     # A helper that is gone by the time the pages ask: ranked here instead, the same way.
-    worker = Worker()
-    later = similar_later(docs, settings, 2, worker)
-    worker.close()
+    session = BuildSession()
+    later = similar_later(docs, settings, 2, session)
+    session.close()
     assert later() == (expected, "facets")

@@ -8,7 +8,8 @@ import math
 import pytest
 import yaml
 
-from kb.source import KeyLocator, YamlProblem, _SafeLoader, parse_yaml
+from kb.errors import YamlError
+from kb.source import KeyLocator, _SafeLoader, parse_yaml
 
 SAME_AS_PYYAML = [
     "title: plain\ncount: 3\nratio: 0.25\nflag: true\nnothing: null\nempty:\n",
@@ -80,7 +81,7 @@ def test_nan_is_nan() -> None:
 def test_errors_match_pyyaml(text: str) -> None:
     with pytest.raises(yaml.YAMLError) as expected:
         yaml.load(text, Loader=_SafeLoader)
-    with pytest.raises(YamlProblem) as got:
+    with pytest.raises(YamlError) as got:
         parse_yaml(text, first_line=2)
     mark = expected.value.context_mark or expected.value.problem_mark  # type: ignore[attr-defined]
     assert got.value.line == 2 + mark.line

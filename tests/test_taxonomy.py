@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from kb.errors import TaxonomyError
-from kb.taxonomy import GROUPS, did_you_mean, load_taxonomy
+from kb.taxonomy import GROUPS, load_taxonomy
+from kb.text import did_you_mean
 
 REPO = Path(__file__).resolve().parents[1]
 

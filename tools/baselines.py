@@ -169,7 +169,7 @@ def _bounded_nav(content: Path) -> list[Any]:
     # (guides). Documents are built but, as with kb, not listed. The index pages do not
     # exist without kb, so mkdocs renders those entries as plain links: the same nav HTML
     # on every page, which is what the comparison is about.
-    from kb.site.plugin import bounded_nav
+    from kb.site.sitebuild import bounded_nav
 
     own: list[str] = []
     for path in markdown_files(content):

@@ -7,33 +7,35 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import click
 
 from kb.cli.output import echo, show_click_error
 from kb.config import Settings, load_settings
-from kb.errors import ContentError, KbError, QueryError, UsageError
+from kb.errors import KbError, QueryError, UsageError
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 EXIT_BUG = 3  # kb itself failed: never a verdict on the documents
 
 
 class Context:
-    """Per-invocation state shared by the commands."""
+    """Per-invocation state shared by the commands (and the global options)."""
 
-    def __init__(self, root: Path | None) -> None:
-        self._root = root
+    def __init__(self, root: Path | None = None, *, debug: bool = False) -> None:
+        self.root = root
+        self.debug = debug
         self._settings: Settings | None = None
 
     @property
     def settings(self) -> Settings:
         """The knowledge base's settings, read once."""
         if self._settings is None:
-            self._settings = load_settings(self._root)
+            self._settings = load_settings(self.root)
         return self._settings
 
 
@@ -56,7 +58,9 @@ def cli(ctx: click.Context, root: Path | None, debug: bool) -> None:
     Documents are Markdown files with YAML front-matter under the content folder;
     the vocabulary (severities, categories, triggers ...) lives in taxonomy.yml.
     """
-    ctx.obj = Context(root)
+    # `_run` passes the Context in, so it can read --debug once the command has failed.
+    state = ctx.ensure_object(Context)
+    state.root, state.debug = root, debug
 
 
 def _exit_code(err: KbError) -> int:
@@ -74,6 +78,7 @@ class Terminated(KeyboardInterrupt):
 
 
 _HANDLER_PID = [0]  # the process that installed `_terminate`
+_RECEIVED: list[int] = []  # signals `_terminate` turned into Terminated
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
@@ -84,7 +89,20 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
         # end as the default action would, without a traceback from the copy.
         os.kill(os.getpid(), signum)
         return
+    _RECEIVED.append(signum)
     raise Terminated(signum)
+
+
+def _unraisable(hook: Callable[[Any], object]) -> Callable[[Any], object]:
+    """`sys.unraisablehook` that keeps quiet about a Terminated raised where Python
+    cannot propagate it (an at-fork or finaliser callback): `main` still reports it."""
+
+    def quiet(unraisable: Any) -> object:
+        if isinstance(unraisable.exc_value, Terminated):
+            return None
+        return hook(unraisable)
+
+    return quiet
 
 
 @contextmanager
@@ -96,9 +114,12 @@ def _terminations_raise() -> Iterator[None]:
     names = ("SIGTERM", "SIGHUP")
     _HANDLER_PID[0] = os.getpid()
     saved = {s: signal.signal(s, _terminate) for n in names if (s := getattr(signal, n, None))}
+    saved_hook = sys.unraisablehook
+    sys.unraisablehook = _unraisable(saved_hook)
     try:
         yield
     finally:
+        sys.unraisablehook = saved_hook
         for signum, handler in saved.items():
             signal.signal(signum, handler)
 
@@ -114,8 +135,13 @@ def _stopped(err: BaseException) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the command, turn kb errors into messages and exit codes."""
+    _RECEIVED.clear()
     with _terminations_raise():
         code = _run(sys.argv[1:] if argv is None else argv)
+        if _RECEIVED and code != 128 + _RECEIVED[0]:
+            # The signal came where its exception could not propagate and the command
+            # went on to the end: still say it was stopped, as the signal asked.
+            code = _stopped(Terminated(_RECEIVED[0]))
     if argv is None:
         # The process ends here: move everything it built out of the cyclic collector's
         # reach, so the interpreter does not walk millions of objects (a built site's
@@ -125,9 +151,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _run(args: list[str]) -> int:
-    debug = "--debug" in args
+    state = Context()
     try:
-        code = cli.main(args=args, prog_name="kb", standalone_mode=False)
+        code = cli.main(args=args, prog_name="kb", standalone_mode=False, obj=state)
     except click.exceptions.Abort as err:
         if isinstance(err.__context__, Terminated):
             return _stopped(err.__context__)  # click turns KeyboardInterrupt into Abort
@@ -137,25 +163,21 @@ def _run(args: list[str]) -> int:
         show_click_error(err)
         return err.exit_code
     except KbError as err:
-        if debug:
+        if state.debug:
             raise
-        if isinstance(err, ContentError):
-            for problem in err.problems:
-                echo(str(problem), err=True)
-        else:
-            echo(f"kb: {err}", err=True)
+        echo(f"kb: {err}", err=True)
         return _exit_code(err)
     except KeyboardInterrupt as err:
         return _stopped(err)
     except OSError as err:
-        if debug:
+        if state.debug:
             raise
         # The machine said no (disk full, permission denied ...): say what and where.
         where = f"{err.filename}: " if err.filename else ""
         echo(f"kb: {where}{err.strerror or err}", err=True)
         return EXIT_PROBLEMS
     except Exception as err:  # the last resort: a bug in kb must not print a traceback
-        if debug:
+        if state.debug:
             raise
         echo(
             f"kb: internal error ({type(err).__name__}: {err}). This is a bug in kb, not in "

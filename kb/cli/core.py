@@ -30,16 +30,11 @@ def validate(ctx: Context, paths: tuple[Path, ...], strict: bool, fmt: str, toda
 
     Exit code 0 when clean, 1 when there are errors (or warnings with --strict).
     """
-    from kb.background import Worker
     from kb.knowledge import load_knowledge_base
 
-    worker = Worker()  # a helper process parses ahead when there are many files
-    try:
-        kb = load_knowledge_base(
-            ctx.settings, only=paths or None, today=today.date() if today else None, worker=worker
-        )
-    finally:
-        worker.close()
+    kb = load_knowledge_base(
+        ctx.settings, only=paths or None, today=today.date() if today else None
+    )
     if fmt == "json":
         echo(json.dumps([p.as_dict() for p in kb.problems], indent=2))
     else:

@@ -41,6 +41,11 @@ def mkdocs_logs(level: int) -> Iterator[None]:
         logger.propagate = saved[1]
 
 
+def _checked(checked: int, errors: int, warnings: int) -> str:
+    note = " (kb validate lists them)" if warnings else ""
+    return f"{checked} documents checked: {errors} error(s), {warnings} warning(s){note}"
+
+
 def _kib(size: int) -> str:
     return f"{size / 1024:,.0f} KB" if size < 10 * 1024 * 1024 else f"{size / 1024 / 1024:,.1f} MB"
 
@@ -68,37 +73,25 @@ def build(ctx: Context, site_dir: Path | None, no_cache: bool) -> int:
     from the cache folder (the plugin's cache_dir, .kb/cache by default) when nothing
     they depend on changed.
     """
-    from kb.background import Worker
-    from kb.knowledge import load_knowledge_base
+    from kb.errors import ContentError
+    from kb.session import BuildSession
     from kb.site.build import build_site
 
     settings = ctx.settings
-    # One helper process parses ahead while the documents load, then ranks similar
-    # incidents and draws the charts while mkdocs renders.
-    worker = Worker()
     try:
-        # Warnings are only counted here, so their lines are not looked up.
-        kb = load_knowledge_base(
-            settings,
-            cache_dir=None if no_cache else settings.cache_dir,
-            warning_lines=False,
-            worker=worker,
-        )
+        with (
+            BuildSession(None if no_cache else settings.cache_dir) as session,
+            mkdocs_logs(logging.WARNING),
+        ):
+            result = build_site(settings, site_dir, session=session)
+    except ContentError as err:
         # The same lines as `kb validate` (errors only: warnings do not stop a build).
-        for problem in kb.errors:
+        for problem in err.problems:
             echo(str(problem))
-        echo(
-            f"{kb.checked} documents checked: {len(kb.errors)} error(s), "
-            f"{len(kb.warnings)} warning(s)" + (" (kb validate lists them)" if kb.warnings else ""),
-            err=True,
-        )
-        if kb.errors:
-            echo("The site was not built.", err=True)
-            return EXIT_PROBLEMS
-        with mkdocs_logs(logging.WARNING):
-            result = build_site(settings, site_dir, kb=kb, use_cache=not no_cache, worker=worker)
-    finally:
-        worker.close()
+        echo(_checked(err.checked, len(err.problems), err.warnings), err=True)
+        echo("The site was not built.", err=True)
+        return EXIT_PROBLEMS
+    echo(_checked(result.checked, 0, result.warnings), err=True)
     largest, size = result.largest_page
     echo(
         f"Built {result.pages:,} pages into {settings.relative(result.site_dir)} "

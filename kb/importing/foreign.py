@@ -16,10 +16,10 @@ from typing import Any
 
 from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
 
-from kb.errors import SourceError
+from kb.errors import SourceError, YamlError
 from kb.importing import rules
 from kb.importing.dates import first_date
-from kb.source import YamlProblem, parse_yaml
+from kb.source import parse_yaml
 
 
 class TomlHandler(BaseHandler):
@@ -87,7 +87,7 @@ def _load(fmt: str, handler: BaseHandler, text: str, shown: str, first_line: int
     if fmt == "yaml":
         try:
             return parse_yaml(text, first_line)
-        except YamlProblem as err:
+        except YamlError as err:
             raise SourceError(shown, f"front-matter: {err.message}", err.line) from None
     name = fmt.upper()
     try:

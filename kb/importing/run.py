@@ -24,9 +24,9 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from kb.authoring import FOLDER, allocating_ids, lock_path, next_id, slugify, used_ids
+from kb.authoring import FOLDER, allocating_ids, lock_path, next_id, used_ids
 from kb.config import Settings
-from kb.errors import SourceError, UsageError
+from kb.errors import SourceError, UsageError, YamlError
 from kb.files import iter_markdown, read_regular, remove_stale_new, write_new
 from kb.importing import rules
 from kb.importing.dates import Zone
@@ -35,8 +35,9 @@ from kb.importing.infer import Draft, infer
 from kb.importing.render import SourceRecord, render
 from kb.loader import display_path
 from kb.models import DOC_ID, Postmortem
-from kb.source import YamlProblem, parse_yaml, split
+from kb.source import parse_yaml, split
 from kb.taxonomy import Taxonomy
+from kb.text import slugify
 
 Status = Literal["imported", "would import", "skipped", "failed"]
 FILLED = ("title", "date", "timeline", "summary", "action_items")
@@ -128,7 +129,7 @@ def imported_sources(content_dir: Path) -> list[_Known]:
             continue
         try:
             data = parse_yaml(parts.front_matter)
-        except YamlProblem:
+        except YamlError:
             continue
         source = data.get("source") if isinstance(data, dict) else None
         if isinstance(source, dict) and source.get("sha256"):
@@ -404,7 +405,7 @@ class Importer:
         content = render(draft, doc_id, record, self.taxonomy)
         try:
             check_valid(content, self.taxonomy)
-        except (ValueError, ValidationError, YamlProblem) as err:
+        except (ValueError, ValidationError, YamlError) as err:
             # A bug in kb, not in the source: say so and write nothing.
             detail = " ".join(str(err).split())[:300]
             raise SourceError(shown, f"kb made a draft that does not validate: {detail}") from None

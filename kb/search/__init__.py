@@ -2,7 +2,6 @@
 
 This package is the only place kb imports whoosh. Modules, each with one job:
 
-    imports    imports whoosh without the heavy modules it never needs
     schema     the whoosh schema, field boosts, a document's indexed fields
     manifest   what the index was built from (stat, hash, id per file)
     store      index folder layout: generations, CURRENT pointer, write lock
@@ -34,10 +33,6 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-
-from kb.search.imports import import_whoosh
-
-import_whoosh()  # before any module of this package imports whoosh
 
 if TYPE_CHECKING:
     from kb.config import Settings

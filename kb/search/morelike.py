@@ -22,8 +22,8 @@ from kb.config import Settings
 from kb.errors import UsageError
 from kb.search.bm25 import ArraySums, Collection, Forward, Sums
 from kb.search.keyterms import KeyTerms, TermStats
-from kb.search.query import closest
 from kb.search.searcher import SearchIndex
+from kb.text import closest
 
 Similar = list[tuple[str, float]]  # (document id, score), best first
 

@@ -20,6 +20,8 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 
 from kb.lifeline import die_with_parent
 
+_HELD = {signal.SIGTERM, signal.SIGHUP, signal.SIGINT}
+
 
 class _Task(SubWriterTask):  # type: ignore[misc]  # whoosh is untyped
     """One worker process of a ParallelWriter."""
@@ -35,6 +37,7 @@ class _Task(SubWriterTask):  # type: ignore[misc]  # whoosh is untyped
         # Forked: the parent's Python handlers were copied, and are not wanted here.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)  # blocked by the parent's fork
         super().run()
 
 
@@ -51,5 +54,12 @@ class ParallelWriter(MpWriter):  # type: ignore[misc]
             self.multisegment,
         )
         self.tasks.append(task)
-        task.start()
+        # No termination signal while forking: its handler would run in the middle of
+        # the at-fork hooks (in both processes), where its exception cannot propagate.
+        # The child unblocks once its own handlers are set; the parent right after.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+        try:
+            task.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         return task

@@ -8,7 +8,6 @@ so a malformed one fails with a one-line QueryError saying where and why.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from whoosh import qparser, query
 
 from kb.errors import QueryError
 from kb.search.schema import DEFAULT_FIELDS, FIELD_BOOSTS, QUERY_FIELDS, SCHEMA
+from kb.text import closest
 
 _FIELD = re.compile(r"(?:(?<=^)|(?<=[\s(+-]))([A-Za-z_]\w*):")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
@@ -65,15 +65,6 @@ class Filters:
         ):
             if values:
                 yield name, values
-
-
-def closest(word: str, choices: list[str]) -> str | None:
-    """The choice closest to `word`, when one is close enough to suggest."""
-    lowered = {c.lower(): c for c in choices}
-    if word.lower() in lowered:
-        return lowered[word.lower()]
-    found = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
-    return lowered[found[0]] if found else None
 
 
 def _parser() -> qparser.QueryParser:

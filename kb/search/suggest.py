@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from whoosh import query
 
-from kb.search.query import Filters, closest, facet_values
+from kb.search.query import Filters, facet_values
 from kb.search.schema import SCHEMA
+from kb.text import closest
 
 if TYPE_CHECKING:
     from kb.search.searcher import SearchIndex

@@ -1,6 +1,17 @@
-"""The static learning site: a mkdocs plugin (plugin.py) over pure page functions.
+"""The static learning site: a thin mkdocs plugin over pure page functions.
 
-Only plugin.py imports mkdocs; only charts.render_svg imports matplotlib. The
-page modules (pages, listings, dashboards) turn loaded documents into Markdown
-and can be tested without either.
+    plugin.py      the hooks, each a delegation to one SiteBuild (no work of its own)
+    sitebuild.py   one build: load through the session, add pages and charts, fill slots
+    build.py       `kb build` / `kb serve`: strict builds swapped into place, the preview
+    config.py      the plugin's options
+    markup.py      kb's HTML stance on every page (kb.safety)
+    navcache.py    the documents' sidebar rendered once per folder (verified Materials only)
+    pages, listings, dashboards, problems   pure functions: documents -> Markdown / HTML
+    context, routes, fragments, md          what those share: data, URLs, escaping
+    similar, ranking, charts, drawing, generate, cache   similar incidents and charts
+
+Only plugin.py, sitebuild.py, build.py and config.py import mkdocs; nothing imports
+Material (navcache only looks up where its templates are); only charts imports
+matplotlib, when it draws. The page modules turn loaded documents into Markdown and
+are tested without either.
 """

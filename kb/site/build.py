@@ -24,11 +24,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from kb.background import Worker
 from kb.config import Settings
-from kb.errors import SiteError, UsageError
-from kb.knowledge import KnowledgeBase
+from kb.errors import ContentError, SiteError, UsageError
 from kb.lifeline import owner_gone, owner_tag
+from kb.session import BuildSession
 
 MARKER = ".kb-site"  # in every folder a kb build made, and only there
 _BUILDING, _OLD = "building", "old"
@@ -46,6 +45,8 @@ class BuildResult:
     total_bytes: int
     search_index_bytes: int
     seconds: float
+    checked: int = 0  # documents validated before the build
+    warnings: int = 0  # problems that only fail a strict check
 
 
 def _config_file(settings: Settings) -> Path:
@@ -82,22 +83,19 @@ def check_target(target: Path, settings: Settings) -> None:
 
 
 def build_site(
-    settings: Settings,
-    site_dir: Path | None = None,
-    *,
-    kb: KnowledgeBase | None = None,
-    use_cache: bool = True,
-    worker: Worker | None = None,
+    settings: Settings, site_dir: Path | None = None, *, session: BuildSession | None = None
 ) -> BuildResult:
-    """Build the site (strict) into `site_dir` (default: mkdocs.yml's), replacing it on success.
+    """Validate, then build the site (strict) into `site_dir` (default: mkdocs.yml's),
+    replacing it on success.
 
-    `kb`, when given, is the knowledge base already loaded and validated, so the plugin
-    does not read every document a second time. `use_cache=False` neither reads nor
-    writes what earlier builds kept (kb.site.cache): the plugin's `cache` option is
-    turned off before mkdocs runs its on_config. `worker`, the helper process that may
-    have parsed ahead for `kb`, goes on to rank and draw for the plugin, which closes it
-    when the build ends (closing it again is harmless, for callers that clean up).
+    Raises ContentError (every problem) when a document has errors, and SiteError when
+    mkdocs fails; either way the previous site is left as it was. The `session` (kb.session)
+    loads the documents and runs the plugin's helper work; without one, a session with
+    the knowledge base's cache folder is used for this build.
     """
+    if session is None:
+        with BuildSession(settings.cache_dir) as own:
+            return build_site(settings, site_dir, session=own)
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
@@ -107,6 +105,9 @@ def build_site(
     config_file = _config_file(settings)
     target = (site_dir or settings.site_dir).resolve()
     check_target(target, settings)
+    kb = session.load(settings)
+    if kb.errors:
+        raise ContentError(kb.errors, checked=kb.checked, warnings=len(kb.warnings))
     target.parent.mkdir(parents=True, exist_ok=True)
     sweep_leftovers(target)
     staging = _temporary(target, _BUILDING)
@@ -115,10 +116,7 @@ def build_site(
         config = load_config(str(config_file), site_dir=str(staging), strict=True)
         for plugin in config.plugins.values():
             if isinstance(plugin, KbPlugin):
-                if kb is not None:
-                    plugin.preload(kb, worker)
-                if not use_cache:
-                    plugin.config.cache = False
+                plugin.use(session, kb)
         config.plugins.on_startup(command="build", dirty=False)
         try:
             build(config)
@@ -135,7 +133,7 @@ def build_site(
         raise
     seconds = time.perf_counter() - start
     _swap(staging, target)
-    return _measure(target, seconds)
+    return _measure(target, seconds, kb.checked, len(kb.warnings))
 
 
 def _temporary(target: Path, kind: str) -> Path:
@@ -206,7 +204,7 @@ def _remove(folder: Path) -> None:
         folder.rmdir()  # fails unless empty: what kb did not mark is never deleted
 
 
-def _measure(site: Path, seconds: float) -> BuildResult:
+def _measure(site: Path, seconds: float, checked: int, warnings: int) -> BuildResult:
     pages, total, largest = 0, 0, ("", 0)
     for dirpath, _dirs, names in os.walk(site):
         for name in names:
@@ -218,7 +216,7 @@ def _measure(site: Path, seconds: float) -> BuildResult:
                     largest = ((Path(dirpath) / name).relative_to(site).as_posix(), size)
     index = site / "search" / "search_index.json"
     index_bytes = index.stat().st_size if index.is_file() else 0
-    return BuildResult(site, pages, largest, total, index_bytes, seconds)
+    return BuildResult(site, pages, largest, total, index_bytes, seconds, checked, warnings)
 
 
 def serve_site(settings: Settings, dev_addr: str, *, open_browser: bool = False) -> None:

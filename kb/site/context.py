@@ -12,8 +12,8 @@ from kb.knowledge import KnowledgeBase
 from kb.loader import Document
 from kb.models import Postmortem, Premortem
 from kb.site.fragments import Urls
+from kb.site.ranking import SimilarMap
 from kb.site.routes import HOME, Routes
-from kb.site.similar import Similar
 
 
 @dataclass(frozen=True)
@@ -49,10 +49,10 @@ class SiteContext:
     """The loaded knowledge base plus the site's routing and precomputed relations."""
 
     kb: KnowledgeBase
-    similar: Similar = field(default_factory=dict)
+    similar: SimilarMap = field(default_factory=dict)
     # Where `similar` comes from when it is still being computed (in the build's helper
     # process): called once, the first time a page asks for similar incidents.
-    similar_from: Callable[[], Similar] | None = None
+    similar_from: Callable[[], SimilarMap] | None = None
     page_size: int = 100
     home: str = HOME
     urls: Urls = field(default_factory=Urls)

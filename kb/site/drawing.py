@@ -2,14 +2,13 @@
 
 The helper process (kb.background) imports this module to run
 `draw_charts`, so it imports little besides kb.site.charts (which imports
-matplotlib only when it draws) and the build cache.
+matplotlib only when it draws).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from kb.site.cache import ChartStore
 from kb.site.charts import Chart, Painter, to_dark
 
 
@@ -21,20 +20,12 @@ def write_chart(chart: Chart, svg: str, folder: Path) -> None:
         path.write_text(text, encoding="utf-8")
 
 
-def draw_charts(charts: list[Chart], folder: str, cache_dir: str | None = None) -> dict[str, str]:
-    """Draw charts into `folder` (light and dark files at their uris); returns repr -> SVG.
-
-    With a `cache_dir`, each drawing is also kept there for the next build.
-    """
-    store = ChartStore(Path(cache_dir)) if cache_dir is not None else None
+def draw_charts(charts: list[Chart], folder: str) -> dict[str, str]:
+    """Draw charts into `folder` (light and dark files at their uris); returns repr -> SVG."""
     drawn = {}
     painter = Painter()
     for chart in charts:
         svg = painter.svg(chart)
         write_chart(chart, svg, Path(folder))
-        if store is not None:
-            store.put(chart, svg)
         drawn[repr(chart)] = svg
-    if store is not None:
-        store.prune()
     return drawn

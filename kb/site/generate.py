@@ -1,7 +1,7 @@
 """Every page and chart the site generates, and the drawing of the charts.
 
 Drawing the charts (about 30 of them, plus importing matplotlib) takes seconds,
-so `ChartJob` has the build's helper process (kb.background) draw them
+so `ChartJob` has the build session's helper process (kb.session) draw them
 while mkdocs renders the pages, and the plugin waits for it only before mkdocs
 copies the files. Charts already drawn in this process (`kb serve` rebuilds on
 every save) or kept by an earlier build (kb.site.cache) are not drawn again.
@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kb.background import Pending, Worker
+from kb.background import Pending
+from kb.session import BuildSession
 from kb.site.cache import ChartStore
 from kb.site.charts import Chart
 from kb.site.context import Generated, SiteContext
@@ -48,57 +49,44 @@ def generate(
 
 
 class ChartJob:
-    """Charts being drawn into a folder, by a helper process when there is work to do.
+    """Charts being drawn into a folder, in the session's helper process when there is
+    work to do.
 
-    Give the `worker` the build shares (the plugin's); without one, the job starts its
-    own, or draws in place with `background=False`. Charts drawn earlier in this
-    process, or kept in `cache_dir` by an earlier build (kb.site.cache), are written
-    out at once instead of being drawn again.
+    Charts drawn earlier in this process, or kept in the session's cache folder by an
+    earlier build (kb.site.cache), are written out at once instead of being drawn
+    again; what is drawn is kept there for the next build.
     """
 
-    def __init__(
-        self,
-        charts: list[Chart],
-        folder: Path,
-        *,
-        worker: Worker | None = None,
-        background: bool = True,
-        cache_dir: Path | None = None,
-    ) -> None:
+    def __init__(self, charts: list[Chart], folder: Path, session: BuildSession) -> None:
         self.folder = folder
-        self._own = worker is None
-        self._worker = worker if worker is not None else Worker(in_process=not background)
-        self._future: Pending[dict[str, str]] | None = None
-        self.drawn = 0  # charts sent to be drawn; the others were kept from earlier
-        store = ChartStore(cache_dir) if cache_dir is not None else None
-        todo = []
+        self._store = ChartStore(session.cache_dir) if session.cache_dir is not None else None
+        self._todo: list[Chart] = []
         for chart in charts:
             svg = _SVG_CACHE.get(repr(chart))
-            if svg is None and store is not None:
-                svg = store.get(chart)
+            if svg is None and self._store is not None:
+                svg = self._store.get(chart)
             if svg is None:
-                todo.append(chart)
+                self._todo.append(chart)
             else:
                 write_chart(chart, svg, folder)
-        if todo:
-            self.drawn = len(todo)
-            kept = str(cache_dir) if cache_dir is not None else None
-            self._future = self._worker.submit(draw_charts, todo, str(folder), kept)
+        self.drawn = len(self._todo)  # charts sent to be drawn; the others were kept
+        self._future: Pending[dict[str, str]] | None = (
+            session.submit(draw_charts, self._todo, str(folder)) if self._todo else None
+        )
 
     def wait(self) -> None:
         """Block until every chart file is written; re-raises what went wrong in the drawing."""
         if self._future is None:
             return
         try:
-            _remember(self._future.result())
+            drawn = self._future.result()
         finally:
             self._future = None
-            self.close()
-
-    def close(self) -> None:
-        """Stop the helper process, if the job started its own."""
-        if self._own:
-            self._worker.close()
+        _remember(drawn)
+        if self._store is not None:
+            for chart in self._todo:
+                self._store.put(chart, drawn[repr(chart)])
+            self._store.prune()
 
 
 def _remember(drawn: dict[str, str]) -> None:

@@ -18,7 +18,7 @@ from kb.models import Postmortem, Premortem
 from kb.site.charts import Chart, figure
 from kb.site.context import Generated, SiteContext
 from kb.site.fragments import h, pager, slot, table, ul
-from kb.site.md import DASH, esc, esc_attr, front_matter, link, percent
+from kb.site.md import DASH, esc, front_matter, link, percent
 from kb.site.md import table as md_table
 from kb.site.pages import label, risk_anchor, title_link
 from kb.site.routes import (
@@ -66,7 +66,7 @@ def paginated(
             # folder/page-2.md is served one level deeper, at folder/page-2/.
             chunk = [[_one_level_up(cell) for cell in row] for row in chunk]
         listing = table(head, chunk) if chunk else f"<p><em>{h(empty)}</em></p>\n"
-        text = front_matter(esc_attr(plain), search=False) + f"# {esc(plain)}\n\n"
+        text = front_matter(h(plain), search=False) + f"# {esc(plain)}\n\n"
         if n == 0 and intro:
             text += intro.rstrip() + "\n"
         text += slot("listing")

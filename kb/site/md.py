@@ -26,14 +26,10 @@ TIMES = "\N{MULTIPLICATION SIGN}"
 
 
 def esc(value: object) -> str:
-    """Front-matter text as inline Markdown that renders literally, on one line."""
+    """Front-matter text as inline Markdown that renders literally, on one line (for HTML
+    text or attributes, kb.site.fragments.h)."""
     text = html.escape(_SPACE.sub(" ", str(value)).strip(), quote=False)
     return _SPECIAL.sub(r"\\\1", text)
-
-
-def esc_attr(value: object) -> str:
-    """Front-matter text for an HTML attribute or a template slot (quotes escaped too)."""
-    return html.escape(_SPACE.sub(" ", str(value)).strip(), quote=True)
 
 
 def href(src: str, dst: str, anchor: str = "") -> str:

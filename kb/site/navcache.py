@@ -9,21 +9,28 @@ contents is folded into it. So the documents of one folder (postmortems/2025/
 ...) all get the same sidebar markup, and `share_nav` renders it once per
 folder and reuses the text.
 
-Only Material's own templates are trusted with this: when a theme override
-replaces the nav partials (custom_dir), or any nav item is active (the nav
-lists the page being rendered), the partial renders as usual.
+Only Material's own templates, in the versions this was checked against
+(`VERIFIED`: the tests build every page both ways and compare them byte for
+byte), are trusted with this: with another Material, a theme override of the
+nav partials (custom_dir), or an active nav item (the nav lists the page being
+rendered), the partial renders as usual. The reuse goes through Jinja's
+documented compiled-template attribute `root_render_func`.
 """
 
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Callable, Iterator
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 NAV_TEMPLATE = "partials/nav.html"
 # The templates that produce the nav partial's output; all must be Material's own.
 _NAV_PARTS = (NAV_TEMPLATE, "partials/nav-item.html", "partials/logo.html", "partials/source.html")
+# The Material releases whose nav partials were checked (inclusive bounds).
+VERIFIED = ((9, 5, 0), (9, 8, 2))
 MAX_FOLDERS = 512  # with directory URLs every page is its own folder: stop keeping then
 
 Render = Callable[[Any], Iterator[str]]
@@ -72,8 +79,20 @@ def _walk(items: list[Any]) -> Iterator[Any]:
         yield from _walk(getattr(item, "children", None) or [])
 
 
+def material_version() -> tuple[int, ...] | None:
+    """The installed Material's version as numbers, or None when it is not installed."""
+    try:
+        text = version("mkdocs-material")
+    except PackageNotFoundError:
+        return None
+    return tuple(int(part) for part in re.findall(r"[0-9]+", text)[:3])
+
+
 def share_nav(env: Any, nav: Any) -> SharedNav | None:
     """Make the environment's nav partial reuse its output per folder; None if not safe."""
+    found = material_version()
+    if found is None or not VERIFIED[0] <= found <= VERIFIED[1]:
+        return None  # a Material nobody checked: render the nav as Material does
     try:
         templates = [env.get_template(name) for name in _NAV_PARTS]
     except Exception:  # a theme without these partials: nothing to share

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
+from kb.problems import Problem
 from kb.site.md import esc
 
 # Enough to fix the first few; the rest are one `kb validate` away.
@@ -23,7 +25,9 @@ SHOWN = 20
 def banner(problems: Sequence[str]) -> str:
     """An HTML banner for the top of every page of the preview, listing the problems."""
     count = len(problems)
-    items = "".join(f"<li><code>{html.escape(p, quote=False)}</code></li>" for p in problems[:SHOWN])
+    items = "".join(
+        f"<li><code>{html.escape(p, quote=False)}</code></li>" for p in problems[:SHOWN]
+    )
     more = (
         f"<li>... and {count - SHOWN} more (<code>kb validate</code> lists them all)</li>"
         if count > SHOWN
@@ -50,3 +54,33 @@ def problem_page(shown_path: str, problems: Sequence[str]) -> str:
         "This file did not load, so its page is not built. Its problems:\n\n"
         f"{lines}\n"
     )
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The problems a preview shows: all of them, and each failing file's own."""
+
+    all: list[str] = field(default_factory=list)
+    by_file: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of_problems(cls, problems: Sequence[Problem]) -> Shown:
+        """The errors of a knowledge base that loaded."""
+        shown = cls([str(p) for p in problems])
+        for problem in problems:
+            shown.by_file.setdefault(problem.path, []).append(str(problem))
+        return shown
+
+    @classmethod
+    def of_failure(cls, message: str) -> Shown:
+        """Why nothing loads (a broken taxonomy, no content folder)."""
+        return cls([message])
+
+    def of_file(self, path: str, *, everything: bool = False) -> list[str]:
+        """The problems to show on the page of the file at `path` (all of them when
+        `everything`: nothing loaded); empty when the file has none."""
+        return self.by_file.get(path, self.all if everything else [])
+
+    def banner(self) -> str:
+        """The banner for the top of every page."""
+        return banner(self.all)

@@ -1,7 +1,7 @@
 """Ranking similar incidents: the part of kb.site.similar that runs in the helper process.
 
 The build's helper process (kb.background) imports this module to run
-`ranked`, so it imports little: no pydantic models, no mkdocs, no page
+`ranked_on`, so it imports little: no pydantic models, no mkdocs, no page
 functions; the search package only when an index is there. Inputs are plain
 tuples (`Facets`) and the settings, which pickle cheaply.
 
@@ -20,28 +20,27 @@ import math
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Sequence
-from pathlib import Path
 
 from kb.config import Settings
 from kb.errors import KbError
-from kb.site.cache import RankingStore, ranking_key
 
-Similar = dict[str, list[tuple[str, float]]]
+# id -> up to `limit` (other id, score) pairs, most similar first.
+SimilarMap = dict[str, list[tuple[str, float]]]
 
 # What the facet ranking needs of a postmortem, small enough to send to another process:
 # (date, id, its categories, services and tags as "c:...", "s:...", "t:..." features).
 Facets = tuple[str, str, frozenset[str]]
 
 
-def facet_similar(items: Sequence[Facets], limit: int = 5, window: int = 60) -> Similar:
-    """`similar_map` over facet features (`facets_of`), in date order."""
+def facet_similar(items: Sequence[Facets], limit: int = 5, window: int = 60) -> SimilarMap:
+    """Similar postmortems by shared facets (`facets_of`, in date order)."""
     postings: dict[str, list[int]] = defaultdict(list)  # feature -> indexes in date order
     for i, (_, _, feats) in enumerate(items):
         for f in feats:
             postings[f].append(i)
     total = len(items)
     weight = {f: math.log(1 + total / len(p)) for f, p in postings.items()}
-    out: Similar = {}
+    out: SimilarMap = {}
     half = window // 2
     for i, (_, doc_id, feats) in enumerate(items):
         scores: dict[int, float] = defaultdict(float)
@@ -73,31 +72,9 @@ def fresh_state(settings: Settings) -> str | None:
         return None  # an unreadable index is no reason to fail a site build
 
 
-def kept_ranking(
-    index_state: str | None, shown: Sequence[str], limit: int, cache_dir: Path | None
-) -> Similar | None:
-    """The text ranking an earlier build kept for this very index, postmortems and limit."""
-    if index_state is None or cache_dir is None:
-        return None
-    return RankingStore(cache_dir).get(ranking_key(index_state, list(shown), limit))
-
-
-def text_similar(
-    settings: Settings,
-    index_state: str,
-    shown: Sequence[str],
-    limit: int = 5,
-    cache_dir: Path | None = None,
-) -> Similar | None:
-    """Similar postmortems by text, from the search index in `index_state` (fresh_state).
-
-    With a `cache_dir`, the ranking is kept there for the next build (kb.site.cache),
-    and one kept for the same index, postmortems and limit is read back instead.
-    None when the index cannot be read.
-    """
-    kept = kept_ranking(index_state, shown, limit, cache_dir)
-    if kept is not None:
-        return kept
+def text_similar(settings: Settings, shown: Sequence[str], limit: int = 5) -> SimilarMap | None:
+    """Similar postmortems by text, from the search index (`kb.search.similar_map`);
+    None when the index cannot be read."""
     from kb.search import similar_map as text_similar_map
 
     try:
@@ -105,37 +82,24 @@ def text_similar(
     except KbError:
         return None
     wanted = set(shown)
-    ranking = {
+    return {
         doc_id: [(other, score) for other, score in found.get(doc_id, []) if other in wanted][
             :limit
         ]
         for doc_id in shown
     }
-    if cache_dir is not None:
-        RankingStore(cache_dir).put(ranking_key(index_state, list(shown), limit), ranking)
-    return ranking
 
 
 def ranked_on(
-    index_state: str | None,
-    settings: Settings,
-    items: Sequence[Facets],
-    limit: int,
-    cache_dir: Path | None = None,
-) -> tuple[Similar, str]:
-    """`ranked` for an index state found beforehand (by the process that sends the work).
+    index_state: str | None, settings: Settings, items: Sequence[Facets], limit: int
+) -> tuple[SimilarMap, str]:
+    """By text when the search index was fresh (`index_state`, from `fresh_state`), else
+    by facets; and which it was ('text' or 'facets').
 
     It runs in the build's helper process, so it takes only what pickles cheaply.
     """
     if index_state is not None:
-        found = text_similar(settings, index_state, [d for _, d, _ in items], limit, cache_dir)
+        found = text_similar(settings, [d for _, d, _ in items], limit)
         if found is not None:
             return found, "text"
     return facet_similar(items, limit), "facets"
-
-
-def ranked(
-    settings: Settings, items: Sequence[Facets], limit: int, cache_dir: Path | None = None
-) -> tuple[Similar, str]:
-    """By text when the search index is there and fresh, else by facets; and which it was."""
-    return ranked_on(fresh_state(settings), settings, items, limit, cache_dir)

@@ -12,7 +12,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 
-from kb.authoring import slugify
+from kb.text import slugify
 
 HOME = "index.md"
 TIMELINE = "timeline/index.md"

@@ -13,31 +13,15 @@ back, without a helper process, by the next build on the same index.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
-from kb.background import Worker
 from kb.config import Settings
 from kb.loader import Document
 from kb.models import Postmortem
-from kb.site.ranking import (
-    Facets,
-    Similar,
-    facet_similar,
-    fresh_state,
-    kept_ranking,
-    ranked,
-    ranked_on,
-)
+from kb.session import BuildSession
+from kb.site.cache import RankingStore, ranking_key
+from kb.site.ranking import Facets, SimilarMap, facet_similar, fresh_state, ranked_on
 
-__all__ = [
-    "Facets",
-    "Similar",
-    "facet_similar",
-    "facets_of",
-    "ranked",
-    "similar_later",
-    "similar_map",
-]
+__all__ = ["Facets", "SimilarMap", "facet_similar", "facets_of", "similar_later"]
 
 
 def facets_of(documents: Sequence[Document]) -> list[Facets]:
@@ -59,37 +43,34 @@ def facets_of(documents: Sequence[Document]) -> list[Facets]:
     return out
 
 
-def similar_map(documents: Sequence[Document], limit: int = 5, window: int = 60) -> Similar:
-    """id -> up to `limit` (other id, score) pairs, most similar first, postmortems only."""
-    return facet_similar(facets_of(documents), limit, window)
-
-
 def similar_later(
-    documents: Sequence[Document],
-    settings: Settings,
-    limit: int,
-    worker: Worker,
-    cache_dir: Path | None = None,
-) -> Callable[[], tuple[Similar, str]]:
-    """`ranked` for the postmortems of `documents`, started now in the worker's process.
+    documents: Sequence[Document], settings: Settings, limit: int, session: BuildSession
+) -> Callable[[], tuple[SimilarMap, str]]:
+    """The similar postmortems of `documents`, ranked now in the session's helper process.
 
     Call the result to get the ranking and its method ('text' or 'facets').
 
     Whichever way they are ranked, the work happens beside the build; should the helper
-    process fail, the facet ranking runs here instead. A text ranking an earlier build
-    kept for the same index is read here, and then no helper is needed for it.
+    process fail, the facet ranking runs here instead. A text ranking is kept in the
+    session's cache folder for the index it came from, and read back by the next build
+    on the same index without any helper.
     """
     items = facets_of(documents)
     index_state = fresh_state(settings)  # once, here: the helper need not scan the files again
-    kept = kept_ranking(index_state, [doc_id for _, doc_id, _ in items], limit, cache_dir)
+    store = RankingStore(session.cache_dir) if session.cache_dir is not None else None
+    key = ranking_key(index_state, [d for _, d, _ in items], limit) if index_state else None
+    kept = store.get(key) if store is not None and key is not None else None
     if kept is not None:
         return lambda: (kept, "text")
-    pending = worker.submit(ranked_on, index_state, settings, items, limit, cache_dir)
+    pending = session.submit(ranked_on, index_state, settings, items, limit)
 
-    def result() -> tuple[Similar, str]:
+    def result() -> tuple[SimilarMap, str]:
         try:
-            return pending.result()
+            ranking, method = pending.result()
         except Exception:  # the helper process died: rank by facets here
             return facet_similar(items, limit), "facets"
+        if method == "text" and store is not None and key is not None:
+            store.put(key, ranking)
+        return ranking, method
 
     return result

@@ -1,0 +1,312 @@
+"""One build of the site: the work behind every hook of the `kb` mkdocs plugin.
+
+`SiteBuild` is made in `on_files` for one build and dropped when it ends. It
+loads the knowledge base through the build session (kb.session), adds the
+generated pages and charts, hands mkdocs each document's body, wraps it in its
+card, action items and Related section, fills the HTML slots, and waits for the
+charts. The similar-incident ranking and the charts run in the session's helper
+process meanwhile. Page content comes from the pure functions in pages,
+listings and dashboards.
+
+While serving (`kb serve`), documents with errors do not stop the build: the
+preview shows their problems instead (kb.site.problems).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
+from mkdocs.utils import nest_paths
+
+from kb.config import Settings
+from kb.errors import KbError
+from kb.knowledge import KnowledgeBase
+from kb.loader import Document, display_path
+from kb.session import BuildSession
+from kb.site import routes
+from kb.site.config import KbConfig
+from kb.site.context import SiteContext
+from kb.site.dashboards import home_sections, with_home_sections
+from kb.site.fragments import Urls, fill, h
+from kb.site.generate import ChartJob, generate
+from kb.site.markup import SafeMarkup
+from kb.site.navcache import share_nav
+from kb.site.pages import Parts, document_parts
+from kb.site.problems import Shown, problem_page
+from kb.site.ranking import SimilarMap
+from kb.site.similar import similar_later
+
+log = logging.getLogger("mkdocs.plugins.kb")
+
+NAV = (
+    ("Timeline", routes.TIMELINE),
+    ("Pre-mortems", routes.PREMORTEMS),
+    ("Categories", routes.CATEGORIES),
+    ("Services", routes.SERVICES),
+    ("Tags", routes.TAGS),
+    ("Action items", routes.ACTIONS),
+    ("Trends", routes.TRENDS),
+)
+
+
+def bounded_nav(own_pages: list[str]) -> list[Any]:
+    """kb's navigation: home, the index pages, then the authors' own pages (not documents)."""
+    nav: list[Any] = [{"Home": routes.HOME}] + [{title: uri} for title, uri in NAV]
+    own = sorted(p for p in own_pages if p != routes.HOME)
+    return nav + (nest_paths(own) if own else [])  # type: ignore[no-untyped-call]
+
+
+def settings_for(config: MkDocsConfig, options: KbConfig) -> Settings:
+    """The knowledge base's locations, from mkdocs.yml and the plugin's options."""
+    root = Path(config.config_file_path or ".").resolve().parent
+    taxonomy = root / options.taxonomy
+    return Settings(
+        root=root,
+        content_dir=Path(config.docs_dir),
+        taxonomy_path=taxonomy if taxonomy.is_file() else None,
+        index_dir=root / options.index_dir,
+        site_dir=Path(config.site_dir),
+        mkdocs_file=Path(config.config_file_path) if config.config_file_path else None,
+        cache_dir=root / options.cache_dir if options.cache else None,
+    )
+
+
+class SiteBuild:
+    """The pages, charts and slots of one build, and what the preview shows of problems."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        options: KbConfig,
+        session: BuildSession,
+        markup: SafeMarkup,
+        *,
+        serving: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.options = options
+        self.session = session
+        self.markup = markup
+        self.serving = serving
+        self.context: SiteContext | None = None
+        self.shown = Shown()  # problems the preview shows (serving only)
+        self._documents: dict[str, Document] = {}
+        self._author_home = False
+        self._fragments: dict[str, dict[str, str]] = {}  # src_uri -> slot -> HTML
+        self._unsearched: dict[str, Parts] = {}  # documents' other slots, filled after search
+        self._charts: ChartJob | None = None
+        self._chart_dir: Path | None = None
+        self._navigation: Navigation | None = None
+
+    # ------------------------------------------------------------ on_files
+
+    def add_files(
+        self, files: Files, config: MkDocsConfig, kb: KnowledgeBase | None = None
+    ) -> Files:
+        """Load and validate the documents (unless `kb` is given), then add every
+        generated page and chart, and set the bounded navigation."""
+        kb = self._checked(kb)
+        if kb is None:  # serving, and nothing loads: every page shows why
+            if files.get_file_from_path(routes.HOME) is None:
+                self._add(files, config, routes.HOME, content=problem_page(".", self.shown.all))
+            return files
+        # Documents that mkdocs.yml keeps out of the site (exclude_docs, draft_docs) are not
+        # linked from anywhere either.
+        shown = [d for d in kb.documents if _included(files.get_file_from_path(d.src_uri))]
+        if len(shown) < len(kb.documents):
+            kb = dataclasses.replace(kb, documents=shown)
+        self._documents = {d.src_uri: d for d in kb.documents}
+        home = files.get_file_from_path(routes.HOME)
+        self._author_home = home is not None and routes.HOME not in self._documents
+        limit = self.options.similar_limit
+        similar = similar_later(kb.documents, kb.settings, limit, self.session) if limit else None
+        self.context = SiteContext(
+            kb,
+            similar_from=(lambda: _logged(similar())) if similar is not None else None,
+            page_size=self.options.page_size,
+            urls=Urls(directory_urls=config.use_directory_urls),
+        )
+        pages, charts = generate(self.context, config.site_name, with_home=home is None)
+        self._chart_dir = Path(tempfile.mkdtemp(prefix="kb-charts-"))
+        self._charts = ChartJob(charts, self._chart_dir, self.session)
+        for page in pages:
+            self._add(files, config, page.src_uri, content=page.content)
+            if page.fragments:
+                self._fragments[page.src_uri] = page.fragments
+        for chart in charts:
+            for uri in (chart.uri, chart.dark_uri):
+                self._add(files, config, uri, path=self._chart_dir / uri)
+        for src_uri in self._documents:
+            file = files.get_file_from_path(src_uri)
+            if file is not None and file.inclusion is InclusionLevel.INCLUDED:
+                file.inclusion = InclusionLevel.NOT_IN_NAV
+        if config.nav is None:
+            config.nav = self._nav(files)
+        return files
+
+    def _checked(self, kb: KnowledgeBase | None) -> KnowledgeBase | None:
+        """The knowledge base, loaded unless given; errors stop a build, not the preview."""
+        try:
+            if kb is None:
+                kb = self.session.load(self.settings, today=self.options.today)
+        except KbError as err:
+            if not self.serving:
+                raise PluginError(str(err)) from None
+            self.shown = Shown.of_failure(str(err))
+            log.info("kb: %s", err)
+            return None
+        if self.options.today is not None and kb.today != self.options.today:
+            # Errors do not depend on the day; only overdue items and "this quarter" do.
+            kb = dataclasses.replace(kb, today=self.options.today)
+        if kb.errors and not self.serving:
+            lines = "\n".join(str(p) for p in kb.errors)
+            raise PluginError(f"kb: {len(kb.errors)} problem(s) in the documents:\n{lines}")
+        if kb.errors:
+            # The preview goes on with what loads; the problems are on every page. Said at
+            # info level: a warning would abort a strict build, and the point is to keep
+            # the preview answering.
+            self.shown = Shown.of_problems(kb.errors)
+            log.info("kb: %d problem(s) in the documents:", len(kb.errors))
+            for line in self.shown.all:
+                log.info("  %s", line)
+        if kb.warnings:
+            log.info(
+                f"kb: {len(kb.warnings)} warning(s) in the documents; `kb validate` lists them"
+            )
+        return kb
+
+    def _add(
+        self,
+        files: Files,
+        config: MkDocsConfig,
+        uri: str,
+        *,
+        content: str = "",
+        path: Path | None = None,
+    ) -> None:
+        clash = files.get_file_from_path(uri)
+        if clash is not None:
+            raise PluginError(
+                f"{self._shown(clash)}: kb generates {uri} itself; move or rename this file"
+            )
+        # Not in nav: the bounded nav names the index pages it wants.
+        level = InclusionLevel.NOT_IN_NAV
+        if path is None:
+            files.append(File.generated(config, uri, content=content, inclusion=level))
+        else:
+            files.append(File.generated(config, uri, abs_src_path=str(path), inclusion=level))
+
+    def _nav(self, files: Files) -> list[Any]:
+        # The authors' own pages (guides, about ...) stay; kb documents are reached
+        # through the index pages instead of each having a nav entry.
+        own = [
+            f.src_uri
+            for f in files.documentation_pages()
+            if f.src_uri not in self._documents and f.generated_by is None
+        ]
+        return bounded_nav(own)
+
+    def _shown(self, file: File) -> str:
+        if file.abs_src_path:
+            return self.settings.relative(Path(file.abs_src_path))
+        return file.src_uri
+
+    # ------------------------------------------------------------ pages
+
+    def read_source(self, page: Page) -> str | None:
+        """A document's body as kb already read it (so mkdocs does not parse its YAML
+        again), or, in the preview, the problems of a file that did not load."""
+        doc = self._documents.get(page.file.src_uri)
+        if doc is not None:
+            # An empty front-matter block: mkdocs then takes the rest as Markdown as it is,
+            # rather than reading `Key: value` first lines as MultiMarkdown metadata.
+            return "---\n{}\n---\n" + doc.body
+        if self.shown.all and page.file.abs_src_path:
+            path = display_path(Path(page.file.abs_src_path), Path.cwd().resolve())
+            problems = self.shown.of_file(path, everything=self.context is None)
+            if problems:
+                return "---\n{}\n---\n" + problem_page(path, problems)
+        return None
+
+    def markdown(self, markdown: str, page: Page) -> str | None:
+        """A document's Markdown in its card, action items and Related section; the
+        authors' own Markdown marked for the raw-HTML pass (kb.site.markup)."""
+        if self.context is None:
+            return None
+        src = page.file.src_uri
+        doc = self._documents.get(src)
+        if doc is not None:
+            # Templates print page.meta unescaped; keep only what kb has escaped.
+            page.meta = {"title": h(doc.meta.title)}
+            summary = getattr(doc.meta, "summary", "")
+            if summary:
+                page.meta["description"] = h(summary)
+            parts = document_parts(doc, self.context)
+            self._fragments[src], self._unsearched[src] = parts.searched(), parts
+            return parts.before + self.markup.authored(markdown) + parts.after
+        if src == routes.HOME and self._author_home:
+            sections, fragments = home_sections(self.context, routes.HOME)
+            self._fragments[src] = fragments
+            return with_home_sections(markdown, sections, self.markup.authored)
+        if page.file.generated_by is None:
+            return self.markup.authored(markdown)  # a page of the authors' own
+        return None
+
+    def content(self, html: str, page: Page) -> str | None:
+        """The rendered page with its slots filled (those search sees), and the
+        preview's banner of problems on top."""
+        fragments = self._fragments.pop(page.file.src_uri, None)
+        if self.shown.all:
+            html = self.shown.banner() + html
+        return fill(html, fragments, keep_unknown=True) if fragments else html
+
+    def unsearched(self, page: Page) -> None:
+        """Fill the slots kept out of the search index; drop any slot left over."""
+        parts = self._unsearched.pop(page.file.src_uri, None)
+        if page.content is not None:
+            page.content = fill(page.content, parts.unsearched() if parts else {})
+
+    # ------------------------------------------------------------ the end
+
+    def navigation(self, nav: Navigation) -> None:
+        """Keep the navigation: the sidebar of pages it does not list is shared."""
+        self._navigation = nav
+
+    def environment(self, env: Any) -> None:
+        """Share the documents' sidebar per folder; wait for the charts, which mkdocs
+        copies right after this."""
+        if self._navigation is not None:
+            share_nav(env, self._navigation)
+        if self._charts is not None:
+            try:
+                self._charts.wait()
+            except Exception as err:
+                raise PluginError(f"kb: drawing the charts failed: {err}") from err
+
+    def close(self) -> None:
+        """Remove the charts' temporary folder."""
+        self._charts = None
+        if self._chart_dir is not None:
+            shutil.rmtree(self._chart_dir, ignore_errors=True)
+            self._chart_dir = None
+
+
+def _logged(found: tuple[SimilarMap, str]) -> SimilarMap:
+    similar, method = found
+    how = "text (search index)" if method == "text" else "shared categories, services and tags"
+    log.info("kb: similar incidents by %s", how)
+    return similar
+
+
+def _included(file: File | None) -> bool:
+    return file is not None and file.inclusion.value > InclusionLevel.DRAFT.value
