@@ -87,6 +87,11 @@ def test_an_unexpected_error_is_one_line_and_exit_3(
     assert "--debug" in err
     with pytest.raises(RuntimeError):
         _run(["--root", str(kb_root), "--debug", "validate"])
+    # --debug is an option of kb, not a word anywhere on the line: a file named so is a file.
+    (kb_root / "--debug").write_text("")
+    monkeypatch.chdir(kb_root)
+    code, _, err = _kb(capsys, "validate", "--", "--debug")
+    assert code == EXIT_BUG and "internal error" in err
 
 
 def test_a_refusal_by_the_machine_is_one_line_naming_the_file(
