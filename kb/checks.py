@@ -8,6 +8,7 @@ from collections.abc import Set as AbstractSet
 from datetime import date, datetime
 
 from kb.loader import Document
+from kb.loop.repeats import Repeat, find_repeats
 from kb.models import PM_ID, PRE_ID, RISK_REF, Postmortem, Premortem, Timeline
 from kb.problems import Problem
 from kb.source import Loc
@@ -196,7 +197,26 @@ def check_corpus(
         for i, ref in enumerate(doc.meta.premortem_risks):
             if ref.split("#")[0] not in unloaded:
                 problems.extend(_risk_ref(doc, i, ref, by_id, known))
+    problems.extend(_repeats(docs, by_id))
     return problems
+
+
+def _repeats(docs: list[Document], by_id: dict[str, list[Document]]) -> Iterator[Problem]:
+    """A warning on each incident that repeats an earlier one with unkept `prevent` items."""
+    metas = [d.meta for d in docs if isinstance(d.meta, Postmortem)]
+    for repeat in find_repeats(metas):
+        later = next(d for d in by_id[repeat.later.id] if d.meta is repeat.later)
+        yield later.problem(("id",), repeat_message(repeat), "warning")
+
+
+def repeat_message(repeat: Repeat) -> str:
+    """The warning on the later incident of a repeat."""
+    earlier = repeat.earlier
+    items = "; ".join(u.describe() for u in repeat.items)
+    return (
+        f"repeats {earlier.id} ({earlier.date}, {', '.join(repeat.reasons)}), whose prevent "
+        f"action item(s) were still undone when this incident started: {items}"
+    )
 
 
 def _unresolved(ref: str, known: list[str]) -> str:

@@ -1,0 +1,286 @@
+"""Repeat failures: an incident the organisation had already promised to prevent.
+
+A later incident *repeats* an earlier one when the two are similar and at least one of
+the earlier incident's `prevent` action items was still undone when the later one
+started. Pure functions over postmortem front-matter; nothing here reads files.
+
+Similar means: the same service failed (the first one in `services`; the others listed
+are services it affected) and they share a category or the trigger, or either names the
+other in `related`. Comparing every affected service flagged most incidents of our own
+example knowledge base as repeats of most others (a checkout outage also hurts the
+mobile API), which a warning nobody can act on would be. (kb's text similarity needs the search index, which validation
+must not depend on, so it is not used here.)
+
+Undone at the later start (day `S`, the later incident's `timeline.started`, else its
+`date`) means one of:
+
+- status `open` or `in-progress`;
+- status `done` with a `closed` date after `S` (closed on `S` itself gets the benefit
+  of the doubt: a date cannot say whether the fix landed before the incident began).
+
+A `wont-do` item is a recorded decision not to do it, not a promise left unkept, so it
+never makes a repeat; a `done` item with no `closed` date (drafts allow it) counts as done.
+
+The softer signal, a *recurring failure*, needs no action items: the same category in the
+same service `count` or more times within the last `months` months.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from kb.models import ActionItem, Postmortem
+
+RECURRING_COUNT = 3  # incidents ...
+RECURRING_MONTHS = 12  # ... within this many months make a recurring failure
+
+
+def started_on(pm: Postmortem) -> dt.date:
+    """The day an incident started: its timeline's start, else its date."""
+    return pm.timeline.started.date() if pm.timeline is not None else pm.date
+
+
+def _start_key(pm: Postmortem) -> tuple[dt.date, float, str]:
+    # Same day: by the moment it started (an incident without a timeline first), then id.
+    moment = pm.timeline.started.timestamp() if pm.timeline is not None else 0.0
+    return (started_on(pm), moment, pm.id)
+
+
+def undone_on(item: ActionItem, day: dt.date) -> bool:
+    """Whether an action item was still undone on `day` (see the module's rule)."""
+    if item.status in ("open", "in-progress"):
+        return True
+    return item.status == "done" and item.closed is not None and item.closed > day
+
+
+@dataclass(frozen=True)
+class Unkept:
+    """A `prevent` item of the earlier incident, undone when the later one started."""
+
+    title: str
+    owner: str | None
+    due: dt.date | None
+    status: str
+    closed: dt.date | None
+    overdue_days: int | None  # days past due on the later start; None: no due date
+
+    def describe(self) -> str:
+        """'Title (owner x, overdue 40 days)' in plain words."""
+        who = f"owner {self.owner}" if self.owner else "no owner"
+        if self.due is None:
+            when = "no due date"
+        elif self.overdue_days and self.overdue_days > 0:
+            when = f"{self.overdue_days} days overdue (due {self.due})"
+        else:
+            when = f"not yet due (due {self.due})"
+        done = f", closed {self.closed}" if self.closed else f", {self.status}"
+        return f"{self.title} ({who}, {when}{done})"
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """A later incident that an earlier one's unkept `prevent` items could have stopped."""
+
+    earlier: Postmortem
+    later: Postmortem
+    reasons: tuple[str, ...]  # why the two count as similar
+    items: tuple[Unkept, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain data for JSON output."""
+        return {
+            "later": {"id": self.later.id, "title": self.later.title, "date": str(self.later.date)},
+            "earlier": {
+                "id": self.earlier.id,
+                "title": self.earlier.title,
+                "date": str(self.earlier.date),
+            },
+            "later_started": str(started_on(self.later)),
+            "similar_because": list(self.reasons),
+            "unkept_prevent_items": [
+                {
+                    "title": u.title,
+                    "owner": u.owner,
+                    "due": str(u.due) if u.due else None,
+                    "status": u.status,
+                    "closed": str(u.closed) if u.closed else None,
+                    "overdue_days": u.overdue_days,
+                }
+                for u in self.items
+            ],
+        }
+
+
+def similarity(earlier: Postmortem, later: Postmortem) -> tuple[str, ...]:
+    """Why two incidents count as similar (empty: they do not)."""
+    reasons = []
+    if later.id in earlier.related or earlier.id in later.related:
+        reasons.append("related link")
+    service = primary_service(earlier)
+    if service is not None and service == primary_service(later):
+        categories = sorted(set(earlier.categories) & set(later.categories))
+        shared = [f"category {c}" for c in categories]
+        if earlier.trigger is not None and earlier.trigger == later.trigger:
+            shared.append(f"trigger {later.trigger}")
+        if shared:
+            reasons.append(f"same service {service} and {', '.join(shared)}")
+    return tuple(reasons)
+
+
+def primary_service(pm: Postmortem) -> str | None:
+    """The service that failed: the first one listed."""
+    return pm.services[0] if pm.services else None
+
+
+def unkept_items(earlier: Postmortem, day: dt.date) -> tuple[Unkept, ...]:
+    """The earlier incident's `prevent` items still undone on `day`."""
+    return tuple(
+        Unkept(
+            a.title,
+            a.owner,
+            a.due,
+            a.status,
+            a.closed,
+            (day - a.due).days if a.due is not None else None,
+        )
+        for a in earlier.action_items
+        if a.kind == "prevent" and undone_on(a, day)
+    )
+
+
+def _last_undone_day(pm: Postmortem) -> dt.date | None:
+    # The last day any prevent item was undone (date.max: still is); None: never after start.
+    last: dt.date | None = None
+    for a in pm.action_items:
+        if a.kind != "prevent":
+            continue
+        if a.status in ("open", "in-progress"):
+            return dt.date.max
+        if a.status == "done" and a.closed is not None:
+            end = a.closed - dt.timedelta(days=1)  # undone through the day before closing
+            last = end if last is None or end > last else last
+    return last
+
+
+def find_repeats(pms: Iterable[Postmortem], since: dt.date | None = None) -> list[Repeat]:
+    """Every (earlier, later) repeat pair, the newest later incident first.
+
+    `since` keeps only pairs whose later incident started on or after that day. The work
+    grows with incidents times the earlier incidents of the same failing service
+    (or linked to it) and still had a `prevent` item undone, not with all pairs.
+    """
+    ordered = sorted(pms, key=_start_key)
+    by_id = {pm.id: pm for pm in ordered}
+    # Earlier incidents that could still be repeated, by the service that failed.
+    watch: dict[str, list[tuple[Postmortem, dt.date]]] = defaultdict(list)
+    found: list[Repeat] = []
+    for later in ordered:
+        day = started_on(later)
+        if since is None or day >= since:
+            candidates: dict[str, Postmortem] = {}
+            for earlier, last in watch.get(primary_service(later) or "", []):
+                if last >= day:
+                    candidates.setdefault(earlier.id, earlier)
+            for ref in later.related:
+                other = by_id.get(ref)
+                if other is not None and _start_key(other) < _start_key(later):
+                    candidates.setdefault(other.id, other)
+            for earlier in candidates.values():
+                found.extend(_pair(earlier, later, day))
+        until = _last_undone_day(later)
+        service = primary_service(later)
+        if service is not None and until is not None and until >= day:
+            watch[service].append((later, until))
+    # Backlinks: an earlier incident whose `related` names a later one.
+    seen = {(r.earlier.id, r.later.id) for r in found}
+    for earlier in ordered:
+        for ref in earlier.related:
+            linked = by_id.get(ref)
+            if linked is None or _start_key(linked) <= _start_key(earlier):
+                continue
+            day = started_on(linked)
+            if (earlier.id, linked.id) not in seen and (since is None or day >= since):
+                found.extend(_pair(earlier, linked, day))
+    found.sort(key=lambda r: (_start_key(r.later), _start_key(r.earlier)), reverse=True)
+    return found
+
+
+def _pair(earlier: Postmortem, later: Postmortem, day: dt.date) -> list[Repeat]:
+    if earlier.id == later.id:
+        return []
+    reasons = similarity(earlier, later)
+    if not reasons:
+        return []
+    items = unkept_items(earlier, day)
+    return [Repeat(earlier, later, reasons, items)] if items else []
+
+
+def repeats_of(repeats: Sequence[Repeat], doc_id: str) -> tuple[list[Repeat], list[Repeat]]:
+    """(repeats where `doc_id` is the later incident, repeats where it is the earlier one)."""
+    return (
+        [r for r in repeats if r.later.id == doc_id],
+        [r for r in repeats if r.earlier.id == doc_id],
+    )
+
+
+# ---------------------------------------------------------------- recurring failures
+
+
+@dataclass(frozen=True)
+class RecurringFailure:
+    """The same category in the same service, `count` or more times in the window."""
+
+    category: str
+    service: str
+    incidents: tuple[Postmortem, ...]  # newest first
+    first_day: dt.date  # the window: first_day .. as_of
+    as_of: dt.date
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day `months` calendar months earlier (clamped to the month's end)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, d)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def recurring_failures(
+    pms: Iterable[Postmortem],
+    as_of: dt.date,
+    count: int = RECURRING_COUNT,
+    months: int = RECURRING_MONTHS,
+) -> list[RecurringFailure]:
+    """Category and service pairs with `count` or more incidents in the `months` before `as_of`.
+
+    The window is (as_of minus `months` calendar months, as_of], by incident date. Most
+    incidents first, then by category and service.
+    """
+    first = months_before(as_of, months)
+    groups: dict[tuple[str, str], list[Postmortem]] = defaultdict(list)
+    for pm in pms:
+        if not first < pm.date <= as_of:
+            continue
+        for category in dict.fromkeys(pm.categories):
+            for service in dict.fromkeys(pm.services):
+                groups[(category, service)].append(pm)
+    out = [
+        RecurringFailure(
+            category,
+            service,
+            tuple(sorted(found, key=lambda p: (p.date, p.id), reverse=True)),
+            first + dt.timedelta(days=1),
+            as_of,
+        )
+        for (category, service), found in groups.items()
+        if len(found) >= count
+    ]
+    return sorted(out, key=lambda r: (-len(r.incidents), r.category, r.service))
