@@ -274,9 +274,9 @@ def csv_cell(value: Any) -> str:
 
 
 def to_csv(columns: Sequence[str], rows: Iterable[Row]) -> str:
-    """CSV with a header row (RFC 4180 quoting, \\r\\n line ends)."""
+    """CSV with a header row (RFC 4180 quoting; \\n line ends, which every reader takes)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
         writer.writerow([csv_cell(row[c]) for c in columns])

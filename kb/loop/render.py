@@ -106,7 +106,7 @@ def digest_text(d: Digest) -> str:
         f"Tripwires that fired (incidents of the last {o.recent_days} days): {len(d.tripwires)}"
     )
     out.extend(
-        f"  {f.risk} fired before {f.incident_id} ({f.date}): {f.tripwire}"
+        f"  {f.risk} fired before {f.incident_id} ({f.date}): {f.tripwire.rstrip('.')}"
         + (f"; agreed response: {f.response}" if f.response else "")
         for f in d.tripwires
     )
@@ -164,7 +164,8 @@ def digest_markdown(d: Digest) -> str:
     out.append(f"### Tripwires that fired ({len(d.tripwires)})")
     out.extend(
         f"- {md(f.risk)} fired before {md(f.incident_id)} {md(f.incident_title)}: "
-        f"{md(f.tripwire)}" + (f"; agreed response: {md(f.response)}" if f.response else "")
+        f"{md(f.tripwire.rstrip('.'))}"
+        + (f"; agreed response: {md(f.response)}" if f.response else "")
         for f in d.tripwires
     )
     out.append("")
