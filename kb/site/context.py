@@ -10,7 +10,9 @@ from functools import cached_property
 
 from kb.knowledge import KnowledgeBase
 from kb.loader import Document
-from kb.models import Postmortem, Premortem
+from kb.loop.repeats import RecurringFailure, Repeat, find_repeats, recurring_failures
+from kb.loop.tripwires import links_by_risk
+from kb.models import Postmortem, Premortem, RiskLink
 from kb.site.fragments import Urls
 from kb.site.routes import HOME, Routes
 from kb.site.similar import Similar
@@ -122,6 +124,25 @@ class SiteContext:
                 for slug in dict.fromkeys(risk.categories):
                     out[slug].append((doc, risk.id))
         return dict(out)
+
+    @cached_property
+    def repeats(self) -> dict[str, list[Repeat]]:
+        """Document id -> the repeats it is part of (as the earlier or the later incident)."""
+        out: dict[str, list[Repeat]] = defaultdict(list)
+        for repeat in find_repeats(self.pm_metas):
+            out[repeat.later.id].append(repeat)
+            out[repeat.earlier.id].append(repeat)
+        return dict(out)
+
+    @cached_property
+    def recurring(self) -> list[RecurringFailure]:
+        """Category and service pairs recurring in the last months (kb.loop.repeats)."""
+        return recurring_failures(self.pm_metas, self.today)
+
+    @cached_property
+    def risk_links(self) -> dict[str, list[tuple[Postmortem, RiskLink]]]:
+        """'PRE-2025-001#R2' -> the incidents that name it, with what they say of its tripwire."""
+        return links_by_risk(self.pm_metas)
 
     @property
     def ranks_similar(self) -> bool:
