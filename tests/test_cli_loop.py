@@ -128,3 +128,20 @@ def test_export_usage_errors_and_documents_with_errors(
     code, out, err = run_kb(["export", "--format", "json"], capsys)
     assert code == 1 and len(json.loads(out)) == 4
     assert "content/postmortems/bad.md:6:1: severity:" in err and "(left out)" in err
+
+
+def test_stale_days_comes_from_the_kb_plugin_options(
+    loop_kb: None, kb_root: Path, capsys: Capsys
+) -> None:
+    args = ["digest", "--as-of", "2025-06-01", "--format", "json"]
+    code, out, _ = run_kb(args, capsys)
+    assert [s["doc_id"] for s in json.loads(out)["stale_drafts"]] == ["PM-2025-003"]
+    mkdocs = "site_name: test\ndocs_dir: content\nplugins:\n  - kb:\n      stale_days: 30\n"
+    (kb_root / "mkdocs.yml").write_text(mkdocs)
+    code, out, _ = run_kb(args, capsys)
+    assert code == 0 and json.loads(out)["stale_drafts"] == []
+    code, out, _ = run_kb([*args, "--stale-days", "3"], capsys)
+    assert len(json.loads(out)["stale_drafts"]) == 1
+    (kb_root / "mkdocs.yml").write_text(mkdocs.replace("30", "-1"))
+    code, _, err = run_kb(args, capsys)
+    assert code == 1 and "the kb plugin's stale_days must be a whole number of at least 0" in err

@@ -170,3 +170,16 @@ def test_built_site_links_the_feeds_from_every_page_head(example_site: Path) -> 
     feed = feedparser.parse((example_site / "feeds" / "postmortems.xml").read_bytes())
     assert not feed.bozo and len(feed.entries) > 10
     assert (example_site / "week" / "index.html").is_file()
+
+
+def test_recurring_count_and_months_are_the_plugins_options() -> None:
+    import dataclasses
+
+    from kb.config import LoopOptions
+
+    c = ctx()
+    settings = dataclasses.replace(c.kb.settings, loop=LoopOptions(recurring_count=4))
+    stricter = SiteContext(dataclasses.replace(c.kb, settings=settings), page_size=10)
+    pages, _ = category_pages(stricter)
+    datastore = next(p for p in pages if p.src_uri == "categories/datastore/index.md")
+    assert "None: no service had 4 or more incidents" in datastore.content

@@ -101,9 +101,8 @@ def _sections(value: str | None) -> list[str]:
 @click.option(
     "--stale-days",
     type=click.IntRange(min=0),
-    default=7,
-    show_default=True,
-    help="Drafts and in-review postmortems older than this (days since the incident) are stale.",
+    help="Drafts and in-review postmortems older than this (days since the incident) are "
+    "stale. Default: the kb plugin's stale_days option in mkdocs.yml, else 7.",
 )
 @click.option(
     "--due-days",
@@ -133,7 +132,7 @@ def digest_command(
     fmt: str,
     owner: str | None,
     team: str | None,
-    stale_days: int,
+    stale_days: int | None,
     due_days: int,
     recent_days: int,
     fail_on: str | None,
@@ -146,7 +145,8 @@ def digest_command(
     names = _sections(fail_on)
     day = _day(as_of) or date.today()
     kb = _load(ctx, today=day)
-    options = DigestOptions(day, stale_days, due_days, recent_days, owner, team)
+    stale = stale_days if stale_days is not None else ctx.settings.loop.stale_days
+    options = DigestOptions(day, stale, due_days, recent_days, owner, team)
     digest = build_digest(kb.documents, options)
     if fmt == "json":
         echo(json.dumps(digest.as_dict(), indent=2, ensure_ascii=False))

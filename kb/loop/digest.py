@@ -23,12 +23,13 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
+from kb.config import LoopOptions
 from kb.loader import Document
 from kb.loop.repeats import Repeat, find_repeats, started_on
 from kb.loop.tripwires import fired_tripwires
 from kb.models import ActionItem, Postmortem, Premortem
 
-STALE_DAYS = 7
+STALE_DAYS = LoopOptions.stale_days  # the kb plugin's stale_days option changes it
 DUE_DAYS = 14
 RECENT_DAYS = 14
 

@@ -32,10 +32,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from kb.config import LoopOptions
 from kb.models import ActionItem, Postmortem
 
-RECURRING_COUNT = 3  # incidents ...
-RECURRING_MONTHS = 12  # ... within this many months make a recurring failure
+# Defaults; the kb plugin's options recurring_count and recurring_months change them.
+RECURRING_COUNT = LoopOptions.recurring_count
+RECURRING_MONTHS = LoopOptions.recurring_months
 
 
 def started_on(pm: Postmortem) -> dt.date:

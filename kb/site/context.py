@@ -137,7 +137,10 @@ class SiteContext:
     @cached_property
     def recurring(self) -> list[RecurringFailure]:
         """Category and service pairs recurring in the last months (kb.loop.repeats)."""
-        return recurring_failures(self.pm_metas, self.today)
+        loop = self.kb.settings.loop
+        return recurring_failures(
+            self.pm_metas, self.today, loop.recurring_count, loop.recurring_months
+        )
 
     @cached_property
     def risk_links(self) -> dict[str, list[tuple[Postmortem, RiskLink]]]:

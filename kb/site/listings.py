@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 from kb import trends
 from kb.loader import Document
-from kb.loop.repeats import RECURRING_COUNT, RECURRING_MONTHS, RecurringFailure
+from kb.loop.repeats import RecurringFailure
 from kb.loop.tripwires import overall_early_warning
 from kb.models import Postmortem, Premortem
 from kb.site.charts import Chart, figure
@@ -302,9 +302,10 @@ def _category(ctx: SiteContext, slug: str, chart: Chart | None) -> list[Generate
 
 def recurring_section(ctx: SiteContext, found: list[RecurringFailure], src: str, other: str) -> str:
     """'Recurring failures' on a category page (other='service') or a service page ('category')."""
+    loop = ctx.kb.settings.loop
     window = (
-        f"{RECURRING_COUNT} or more incidents in the same category and service within the "
-        f"{RECURRING_MONTHS} months to {ctx.today.isoformat()}"
+        f"{loop.recurring_count} or more incidents in the same category and service within "
+        f"the {loop.recurring_months} months to {ctx.today.isoformat()}"
     )
     if not found:
         return f"## Recurring failures\n\nNone: no {other} had {window}."

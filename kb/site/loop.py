@@ -117,7 +117,8 @@ def week_sections(ctx: SiteContext, digest: Digest) -> str:
 
 def week_page(ctx: SiteContext) -> Generated:
     """The "This week" page: the review digest as of the build day."""
-    digest = build_digest(ctx.kb.documents, DigestOptions(ctx.today))
+    options = DigestOptions(ctx.today, stale_days=ctx.kb.settings.loop.stale_days)
+    digest = build_digest(ctx.kb.documents, options)
     intro = (
         f"What needs a human, as of {ctx.today.isoformat()}: the same digest as "
         "`kb digest`, which also takes `--owner`, `--team` and `--format markdown` to paste "
