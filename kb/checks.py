@@ -8,7 +8,7 @@ from collections.abc import Set as AbstractSet
 from datetime import date, datetime
 
 from kb.loader import Document
-from kb.loop.repeats import Repeat, find_repeats
+from kb.loop.repeats import Repeat, newest_repeats
 from kb.models import PM_ID, PRE_ID, RISK_REF, Postmortem, Premortem, Timeline
 from kb.problems import Problem
 from kb.source import Loc
@@ -201,12 +201,21 @@ def check_corpus(
     return problems
 
 
+REPEATS_NAMED = 3  # earlier incidents a repeat warning names; it counts the rest
+
+
 def _repeats(docs: list[Document], by_id: dict[str, list[Document]]) -> Iterator[Problem]:
-    """A warning on each incident that repeats an earlier one with unkept `prevent` items."""
+    """One warning on each incident that repeats earlier ones with unkept `prevent` items."""
     metas = [d.meta for d in docs if isinstance(d.meta, Postmortem)]
-    for repeat in find_repeats(metas):
-        later = next(d for d in by_id[repeat.later.id] if d.meta is repeat.later)
-        yield later.problem(("id",), repeat_message(repeat), "warning")
+    for found in newest_repeats(metas, REPEATS_NAMED):
+        later = next(d for d in by_id[found.later.id] if d.meta is found.later)
+        message = "; and ".join(repeat_message(r) for r in found.shown)
+        if found.more:
+            message += (
+                f"; and {found.more} older similar incident(s) with unkept prevent items "
+                "(kb repeats lists them)"
+            )
+        yield later.problem(("id",), message, "warning")
 
 
 def repeat_message(repeat: Repeat) -> str:

@@ -139,3 +139,23 @@ def test_recurring_failures_count_category_and_service_in_the_window() -> None:
 def test_months_before_clamps_to_the_end_of_the_month() -> None:
     assert months_before(D("2025-03-31"), 1) == D("2025-02-28")
     assert months_before(D("2025-01-15"), 12) == D("2024-01-15")
+
+
+def test_newest_repeats_names_a_few_and_counts_the_rest() -> None:
+    from kb.loop.repeats import newest_repeats
+
+    earlier = [
+        pm(f"PM-2025-00{i}", f"2025-01-0{i}", action_items=[item()], **EARLY) for i in range(1, 6)
+    ]
+    later = pm("PM-2025-010", "2025-03-03", **EARLY)
+    everything = find_repeats([*earlier, later])
+    assert len([r for r in everything if r.later.id == "PM-2025-010"]) == 5
+    found = {f.later.id: f for f in newest_repeats([*earlier, later], limit=2)}
+    newest = found["PM-2025-010"]
+    assert [r.earlier.id for r in newest.shown] == ["PM-2025-005", "PM-2025-004"]
+    assert newest.more == 3
+    # Pairs come newest later incident first, and for each, its newest earlier one first.
+    assert [(r.later.id, r.earlier.id) for r in everything[:2]] == [
+        ("PM-2025-010", "PM-2025-005"),
+        ("PM-2025-010", "PM-2025-004"),
+    ]

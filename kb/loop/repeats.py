@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from kb.config import LoopOptions
@@ -154,7 +154,7 @@ def unkept_items(earlier: Postmortem, day: dt.date) -> tuple[Unkept, ...]:
 
 
 def _last_undone_day(pm: Postmortem) -> dt.date | None:
-    # The last day any prevent item was undone (date.max: still is); None: never after start.
+    # The last day any prevent item was undone (date.max: still is); None: none ever was.
     last: dt.date | None = None
     for a in pm.action_items:
         if a.kind != "prevent":
@@ -167,47 +167,102 @@ def _last_undone_day(pm: Postmortem) -> dt.date | None:
     return last
 
 
+def _facets(pm: Postmortem) -> list[str]:
+    return [*dict.fromkeys(pm.categories), *([f"trigger:{pm.trigger}"] if pm.trigger else [])]
+
+
+def _candidates(
+    pms: Iterable[Postmortem], since: dt.date | None
+) -> Iterator[tuple[Postmortem, dt.date, list[Postmortem], set[str]]]:
+    """(later incident, the day it started, similar earlier incidents newest first, the ids
+    of those found only through a `related` link).
+
+    Each earlier incident found through the index still had a `prevent` item undone that
+    day; one found only through a link may not (`_pair` checks). Incidents are taken
+    in start order, and an earlier one is indexed under its failing service and each of
+    its categories and its trigger until its last prevent item was closed, so the work
+    grows with the pairs found, not with all pairs.
+    """
+    ordered = sorted(pms, key=_start_key)
+    position = {pm.id: n for n, pm in enumerate(ordered)}
+    by_id = {pm.id: pm for pm in ordered}
+    backlinks: dict[str, list[Postmortem]] = defaultdict(list)
+    for pm in ordered:
+        for ref in pm.related:
+            backlinks[ref].append(pm)
+    watch: dict[tuple[str, str], list[tuple[Postmortem, dt.date]]] = defaultdict(list)
+    for later in ordered:
+        day = started_on(later)
+        service = primary_service(later)
+        facets = _facets(later) if service is not None else []
+        if since is None or day >= since:
+            found: dict[str, Postmortem] = {}
+            for facet in facets:
+                bucket = watch.get((service or "", facet))
+                if not bucket:
+                    continue
+                alive = [(e, until) for e, until in bucket if until >= day]
+                if len(alive) < len(bucket):  # days only grow: expired entries stay expired
+                    watch[(service or "", facet)] = alive
+                for earlier, _ in alive:
+                    found.setdefault(earlier.id, earlier)
+            linked: set[str] = set()
+            here = position[later.id]
+            for other in [by_id.get(ref) for ref in later.related] + backlinks.get(later.id, []):
+                if other is not None and position[other.id] < here and other.id not in found:
+                    found[other.id] = other
+                    linked.add(other.id)
+            if found:
+                newest = sorted(found.values(), key=lambda e: position[e.id], reverse=True)
+                yield later, day, newest, linked
+        until = _last_undone_day(later)
+        if until is not None and until >= day:
+            for facet in facets:
+                watch[(service or "", facet)].append((later, until))
+
+
 def find_repeats(pms: Iterable[Postmortem], since: dt.date | None = None) -> list[Repeat]:
     """Every (earlier, later) repeat pair, the newest later incident first.
 
-    `since` keeps only pairs whose later incident started on or after that day. The work
-    grows with incidents times the earlier incidents of the same failing service
-    (or linked to it) and still had a `prevent` item undone, not with all pairs.
+    `since` keeps only pairs whose later incident started on or after that day.
     """
-    ordered = sorted(pms, key=_start_key)
-    by_id = {pm.id: pm for pm in ordered}
-    # Earlier incidents that could still be repeated, by the service that failed.
-    watch: dict[str, list[tuple[Postmortem, dt.date]]] = defaultdict(list)
-    found: list[Repeat] = []
-    for later in ordered:
-        day = started_on(later)
-        if since is None or day >= since:
-            candidates: dict[str, Postmortem] = {}
-            for earlier, last in watch.get(primary_service(later) or "", []):
-                if last >= day:
-                    candidates.setdefault(earlier.id, earlier)
-            for ref in later.related:
-                other = by_id.get(ref)
-                if other is not None and _start_key(other) < _start_key(later):
-                    candidates.setdefault(other.id, other)
-            for earlier in candidates.values():
-                found.extend(_pair(earlier, later, day))
-        until = _last_undone_day(later)
-        service = primary_service(later)
-        if service is not None and until is not None and until >= day:
-            watch[service].append((later, until))
-    # Backlinks: an earlier incident whose `related` names a later one.
-    seen = {(r.earlier.id, r.later.id) for r in found}
-    for earlier in ordered:
-        for ref in earlier.related:
-            linked = by_id.get(ref)
-            if linked is None or _start_key(linked) <= _start_key(earlier):
-                continue
-            day = started_on(linked)
-            if (earlier.id, linked.id) not in seen and (since is None or day >= since):
-                found.extend(_pair(earlier, linked, day))
-    found.sort(key=lambda r: (_start_key(r.later), _start_key(r.earlier)), reverse=True)
-    return found
+    groups: list[list[Repeat]] = []  # per later incident, in start order
+    for later, day, earlier, _ in _candidates(pms, since):
+        groups.append([r for other in earlier for r in _pair(other, later, day)])
+    return [r for group in reversed(groups) for r in group]
+
+
+@dataclass(frozen=True)
+class RepeatsOf:
+    """The newest repeats of one later incident, and how many more there are."""
+
+    later: Postmortem
+    shown: list[Repeat]
+    more: int  # further earlier incidents it repeats
+
+
+def newest_repeats(
+    pms: Iterable[Postmortem], limit: int, since: dt.date | None = None
+) -> list[RepeatsOf]:
+    """Per later incident, its `limit` newest repeats and a count of the rest.
+
+    For warnings and pages: an old prevent item left open can make hundreds of pairs
+    in a large knowledge base, and naming them all helps nobody (`kb repeats` does).
+    """
+    out = []
+    for later, day, earlier, linked in _candidates(pms, since):
+        shown: list[Repeat] = []
+        more = 0
+        for other in earlier:
+            if len(shown) < limit:
+                shown.extend(_pair(other, later, day))
+            elif other.id not in linked or any(
+                a.kind == "prevent" and undone_on(a, day) for a in other.action_items
+            ):
+                more += 1  # similar by construction; the index holds only undone ones
+        if shown:
+            out.append(RepeatsOf(later, shown, more))
+    return out[::-1]
 
 
 def _pair(earlier: Postmortem, later: Postmortem, day: dt.date) -> list[Repeat]:

@@ -10,12 +10,14 @@ from functools import cached_property
 
 from kb.knowledge import KnowledgeBase
 from kb.loader import Document
-from kb.loop.repeats import RecurringFailure, Repeat, find_repeats, recurring_failures
+from kb.loop.repeats import RecurringFailure, Repeat, RepeatsOf, newest_repeats, recurring_failures
 from kb.loop.tripwires import links_by_risk
 from kb.models import Postmortem, Premortem, RiskLink
 from kb.site.fragments import Urls
 from kb.site.routes import HOME, Routes
 from kb.site.similar import Similar
+
+REPEATS_SHOWN = 5  # repeats named on one incident's page
 
 
 @dataclass(frozen=True)
@@ -127,12 +129,26 @@ class SiteContext:
 
     @cached_property
     def repeats(self) -> dict[str, list[Repeat]]:
-        """Document id -> the repeats it is part of (as the earlier or the later incident)."""
+        """Document id -> the repeats it is part of (as the earlier or the later incident).
+
+        Per later incident, its REPEATS_SHOWN newest repeats only (`repeats_more` counts
+        the rest): an old prevent item left open can make hundreds of pairs.
+        """
         out: dict[str, list[Repeat]] = defaultdict(list)
-        for repeat in find_repeats(self.pm_metas):
-            out[repeat.later.id].append(repeat)
-            out[repeat.earlier.id].append(repeat)
+        for found in self._newest_repeats:
+            for repeat in found.shown:
+                out[repeat.later.id].append(repeat)
+                out[repeat.earlier.id].append(repeat)
         return dict(out)
+
+    @cached_property
+    def repeats_more(self) -> dict[str, int]:
+        """Later incident id -> how many more earlier incidents it repeats than `repeats` names."""
+        return {f.later.id: f.more for f in self._newest_repeats if f.more}
+
+    @cached_property
+    def _newest_repeats(self) -> list[RepeatsOf]:
+        return newest_repeats(self.pm_metas, REPEATS_SHOWN)
 
     @cached_property
     def recurring(self) -> list[RecurringFailure]:

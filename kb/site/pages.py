@@ -17,7 +17,7 @@ from kb.loader import Document
 from kb.loop.repeats import Repeat, started_on
 from kb.loop.tripwires import early_warning, risk_state
 from kb.models import Postmortem, Premortem, Risk
-from kb.site.context import SiteContext
+from kb.site.context import REPEATS_SHOWN, SiteContext
 from kb.site.fragments import external, h, slot, table, ul
 from kb.site.md import DASH, TIMES, duration, esc
 
@@ -209,9 +209,6 @@ def _postmortem_card(doc: Document, pm: Postmortem, ctx: SiteContext) -> str:
     return _card("abstract", title, lines)
 
 
-CALLOUT_LIMIT = 10  # repeats named on one incident's page (an old open item can recur often)
-
-
 def _unkept(repeat: Repeat) -> str:
     return ul(h(u.describe()) for u in repeat.items)
 
@@ -222,7 +219,7 @@ def repeat_callout(doc: Document, ctx: SiteContext) -> str:
     if not found:
         return ""
     src, parts = doc.src_uri, []
-    for r in found[:CALLOUT_LIMIT]:
+    for r in found[:REPEATS_SHOWN]:
         if r.later.id == doc.id:
             other = ctx.doc(r.earlier.id)
             if other is None:
@@ -244,7 +241,7 @@ def repeat_callout(doc: Document, ctx: SiteContext) -> str:
             )
     if not parts:
         return ""
-    more = len(found) - CALLOUT_LIMIT
+    more = max(0, len(found) - REPEATS_SHOWN) + ctx.repeats_more.get(doc.id, 0)
     if more > 0:
         parts.append(
             f"<p>… and {more} older repeats: <code>kb repeats</code> lists them all.</p>\n"
