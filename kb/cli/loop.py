@@ -37,7 +37,7 @@ def _done(kb: KnowledgeBase, failed: bool = False) -> int:
     return EXIT_PROBLEMS if failed else EXIT_OK
 
 
-def _print(text: str) -> None:
+def _show(text: str) -> None:
     """Print a rendered block (it ends with a newline; nothing at all when empty)."""
     if text:
         echo(text.removesuffix("\n"))
@@ -72,9 +72,9 @@ def repeats_command(ctx: Context, since: datetime | None, fmt: str) -> int:
     if fmt == "json":
         echo(json.dumps([r.as_dict() for r in found], indent=2, ensure_ascii=False))
     elif fmt == "markdown":
-        _print(repeats_markdown(found))
+        _show(repeats_markdown(found))
     else:
-        _print(repeats_text(found))
+        _show(repeats_text(found))
     return _done(kb)
 
 
@@ -151,9 +151,9 @@ def digest_command(
     if fmt == "json":
         echo(json.dumps(digest.as_dict(), indent=2, ensure_ascii=False))
     elif fmt == "markdown":
-        _print(digest_markdown(digest))
+        _show(digest_markdown(digest))
     else:
-        _print(digest_text(digest))
+        _show(digest_text(digest))
     counts = digest.counts()
     failing = [n for n in names if counts[n]]
     if failing:
@@ -232,9 +232,9 @@ def export_command(
     else:
         header, rows = document_rows(kb.documents, day, types=types, fields=columns)
     if fmt == "csv":
-        _print(to_csv(header, rows))
+        _show(to_csv(header, rows))
     elif fmt == "ndjson":
-        _print(to_ndjson(rows))
+        _show(to_ndjson(rows))
     else:
-        _print(to_json(rows))
+        _show(to_json(rows))
     return _done(kb)
