@@ -235,9 +235,12 @@ risks: []
 #    likelihood: 3  # 1-5
 #    impact: 3  # 1-5
 #    mitigation: ""
+#    tripwire: ""  # the observable early sign, e.g. p99 checkout latency > 800 ms for 10 min
+#    response: ""  # what we agreed to do when the tripwire fires
 #    owner: ""
 #    due: {new.date.isoformat()}
-#    status: open  # open | mitigating | accepted | resolved
+#    review_after: {new.date.isoformat()}
+#    status: open  # open | mitigating | mitigated | accepted | retired (realised: set by kb)
 """
 
 

@@ -8,6 +8,7 @@ from collections.abc import Set as AbstractSet
 from datetime import date, datetime
 
 from kb.loader import Document
+from kb.loop.repeats import Repeat, newest_repeats
 from kb.models import PM_ID, PRE_ID, RISK_REF, Postmortem, Premortem, Timeline
 from kb.problems import Problem
 from kb.source import Loc
@@ -196,7 +197,35 @@ def check_corpus(
         for i, ref in enumerate(doc.meta.premortem_risks):
             if ref.split("#")[0] not in unloaded:
                 problems.extend(_risk_ref(doc, i, ref, by_id, known))
+    problems.extend(_repeats(docs, by_id))
     return problems
+
+
+REPEATS_NAMED = 3  # earlier incidents a repeat warning names; it counts the rest
+
+
+def _repeats(docs: list[Document], by_id: dict[str, list[Document]]) -> Iterator[Problem]:
+    """One warning on each incident that repeats earlier ones with unkept `prevent` items."""
+    metas = [d.meta for d in docs if isinstance(d.meta, Postmortem)]
+    for found in newest_repeats(metas, REPEATS_NAMED):
+        later = next(d for d in by_id[found.later.id] if d.meta is found.later)
+        message = "; and ".join(repeat_message(r) for r in found.shown)
+        if found.more:
+            message += (
+                f"; and {found.more} older similar incident(s) with unkept prevent items "
+                "(kb repeats lists them)"
+            )
+        yield later.problem(("id",), message, "warning")
+
+
+def repeat_message(repeat: Repeat) -> str:
+    """The warning on the later incident of a repeat."""
+    earlier = repeat.earlier
+    items = "; ".join(u.describe() for u in repeat.items)
+    return (
+        f"repeats {earlier.id} ({earlier.date}, {', '.join(repeat.reasons)}), whose prevent "
+        f"action item(s) were still undone when this incident started: {items}"
+    )
 
 
 def _unresolved(ref: str, known: list[str]) -> str:

@@ -8,9 +8,9 @@ one place settings live, shared by the CLI and the site.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -41,6 +41,37 @@ _TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", _ignore_tag)
 
 
 @dataclass(frozen=True)
+class LoopOptions:
+    """How the learning loop (kb.loop) judges: the kb plugin's options of the same names."""
+
+    recurring_count: int = 3  # incidents in one category and service ...
+    recurring_months: int = 12  # ... within this many months make a recurring failure
+    stale_days: int = 7  # a draft or in-review postmortem this many days after its incident
+
+    MINIMUM: ClassVar[dict[str, int]] = {
+        "recurring_count": 2,
+        "recurring_months": 1,
+        "stale_days": 0,
+    }
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any], where: Path | None = None) -> LoopOptions:
+        """The options given to the kb plugin; a wrong value is a ConfigError naming it."""
+        values: dict[str, int] = {}
+        for name, minimum in cls.MINIMUM.items():
+            if name not in options:
+                continue
+            value = options[name]
+            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+                raise ConfigError(
+                    f"{where or 'mkdocs.yml'}: the kb plugin's {name} must be a whole number "
+                    f"of at least {minimum}, got {value!r}"
+                )
+            values[name] = value
+        return cls(**values)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Resolved, absolute locations of one knowledge base."""
 
@@ -51,6 +82,7 @@ class Settings:
     site_dir: Path
     mkdocs_file: Path | None
     cache_dir: Path | None = None  # what site builds keep for the next; None: keep nothing
+    loop: LoopOptions = field(default_factory=LoopOptions)
 
     def require_content(self) -> None:
         """Raise UsageError unless the content folder exists (nothing to check is no pass)."""
@@ -157,4 +189,5 @@ def load_settings(root: Path | None = None, *, start: Path | None = None) -> Set
             if options.get("cache", True) is not False
             else None
         ),
+        loop=LoopOptions.from_options(options, mkdocs_file),
     )

@@ -108,7 +108,7 @@ def _message(err: Any, model: type[BaseModel]) -> str:
         hint = did_you_mean(str(value), allowed)
         text = f"'{value}' is not one of {', '.join(allowed)}"
         return f"{text} ({hint})" if hint else text
-    if kind in ("taxonomy", "id_format", "naive_datetime"):
+    if kind in ("taxonomy", "id_format", "naive_datetime", "risk_link", "risk_status"):
         return str(msg)
     if kind == "list_type":
         return f"should be a list (write [a, b], or one '- item' per line), got {value!r}"

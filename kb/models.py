@@ -19,9 +19,12 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     ValidationInfo,
 )
-from pydantic_core import PydanticCustomError
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
 
 from kb.taxonomy import Kind, Taxonomy
 
@@ -90,6 +93,108 @@ AwareDatetime = Annotated[dt.datetime, BeforeValidator(_not_a_number), AfterVali
 DocId = Annotated[str, AfterValidator(_pattern(DOC_ID, "PM-2025-007 or PRE-2025-002"))]
 RiskRef = Annotated[str, AfterValidator(_pattern(RISK_REF, "PRE-2025-002#R3"))]
 Score = Annotated[int, Field(ge=1, le=5)]
+
+
+class RiskLink(str):
+    """A `premortem_risks` entry: the risk reference, and whether its tripwire fired first.
+
+    Written either as the bare reference (`PRE-2025-002#R3`) or as a mapping
+    (`{risk: PRE-2025-002#R3, tripwire_fired: true}`). It *is* the reference string,
+    so code that only needs the reference reads it as one; `tripwire_fired` is None
+    when the incident does not say.
+    """
+
+    tripwire_fired: bool | None
+
+    KEYS: ClassVar[tuple[str, ...]] = ("risk", "tripwire_fired")
+
+    def __new__(cls, ref: str, tripwire_fired: bool | None = None) -> RiskLink:
+        """The reference `ref`, carrying `tripwire_fired`."""
+        link = super().__new__(cls, ref)
+        link.tripwire_fired = tripwire_fired
+        return link
+
+    def __getnewargs__(self) -> tuple[str, bool | None]:  # type: ignore[override]
+        """Pickle (the build's helper process) keeps the flag."""
+        return (str(self), self.tripwire_fired)
+
+    @classmethod
+    def parse(cls, value: Any) -> RiskLink:
+        """A link from front-matter: a reference string or a {risk, tripwire_fired} mapping."""
+        if isinstance(value, RiskLink):
+            return value
+        fired: bool | None = None
+        if isinstance(value, dict):
+            for key in value:
+                if key not in cls.KEYS:
+                    raise PydanticCustomError(
+                        "risk_link",
+                        f"unknown key '{key}' in a pre-mortem risk link; use risk and "
+                        "tripwire_fired, e.g. {risk: PRE-2025-002#R3, tripwire_fired: true}",
+                    )
+            if "risk" not in value:
+                raise PydanticCustomError(
+                    "risk_link", "a pre-mortem risk link needs 'risk', e.g. risk: PRE-2025-002#R3"
+                )
+            fired = value.get("tripwire_fired")
+            if fired is not None and not isinstance(fired, bool):
+                raise PydanticCustomError(
+                    "risk_link", f"tripwire_fired must be true or false, got {fired!r}"
+                )
+            value = value["risk"]
+        if not isinstance(value, str):
+            raise PydanticCustomError(
+                "risk_link",
+                "should be a risk reference like PRE-2025-002#R3, or a mapping "
+                f"{{risk: PRE-2025-002#R3, tripwire_fired: true}}; got {value!r}",
+            )
+        value = value.strip()
+        if not RISK_REF.match(value):
+            raise PydanticCustomError("id_format", f"'{value}' should look like PRE-2025-002#R3")
+        return cls(value, fired)
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        """Validated by `parse`; dumped as the plain reference."""
+        return core_schema.no_info_plain_validator_function(
+            cls.parse, serialization=core_schema.to_string_ser_schema()
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """A reference string, or the mapping form."""
+        ref = {"type": "string", "pattern": RISK_REF.pattern}
+        return {
+            "oneOf": [
+                ref,
+                {
+                    "type": "object",
+                    "properties": {"risk": ref, "tripwire_fired": {"type": "boolean"}},
+                    "required": ["risk"],
+                    "additionalProperties": False,
+                },
+            ]
+        }
+
+
+# Risk statuses an author types. `realised` is kb's to set (an incident names the risk);
+# `resolved`, from before the lifecycle had `mitigated`, reads as `mitigated`.
+RISK_STATUSES = ("open", "mitigating", "mitigated", "accepted", "retired")
+OLD_RISK_STATUSES = {"resolved": "mitigated"}
+
+
+def _risk_status(value: Any) -> Any:
+    if value == "realised":
+        raise PydanticCustomError(
+            "risk_status",
+            "'realised' is set by kb when an incident names this risk in premortem_risks; "
+            "keep the status you had (open, mitigating, mitigated, accepted or retired)",
+        )
+    return OLD_RISK_STATUSES.get(value, value) if isinstance(value, str) else value
 
 
 class _Strict(BaseModel):
@@ -168,7 +273,7 @@ class Postmortem(_Strict):
     near_miss: bool = False
     action_items: list[ActionItem] = Field(default_factory=list)
     related: list[DocId] = Field(default_factory=list)
-    premortem_risks: list[RiskRef] = Field(default_factory=list)
+    premortem_risks: list[RiskLink] = Field(default_factory=list)
     source: Source | None = None
 
     # Required once a postmortem leaves draft; drafts may leave them empty.
@@ -222,9 +327,16 @@ class Risk(_Strict):
     likelihood: Score
     impact: Score
     mitigation: str = ""
+    # The observable early sign that the risk is happening, and what we agreed to do then.
+    tripwire: str = ""
+    response: str = ""
     owner: str | None = None
     due: Date | None = None
-    status: Literal["open", "mitigating", "accepted", "resolved"] = "open"
+    review_after: Date | None = None
+    status: Annotated[
+        Literal["open", "mitigating", "mitigated", "accepted", "retired"],
+        BeforeValidator(_risk_status),
+    ] = "open"
 
     @property
     def score(self) -> int:

@@ -354,7 +354,7 @@ def foresight(pms: Sequence[Postmortem], pres: Sequence[Premortem]) -> Foresight
             for service in services
         ):
             anticipated.append(pm.id)
-    happened = sorted({ref for pm in pms for ref in pm.premortem_risks if ref in refs})
+    happened = sorted({str(ref) for pm in pms for ref in pm.premortem_risks if ref in refs})
     return Foresight(len(pms), anticipated, len(refs), happened)
 
 

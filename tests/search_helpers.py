@@ -204,6 +204,7 @@ def write_example_kb(root: Path) -> Settings:
     shutil.copytree(repo / "content", root / "content")
     for name in ("mkdocs.yml", "taxonomy.yml"):
         shutil.copy(repo / name, root / name)
+    shutil.copytree(repo / "overrides", root / "overrides")  # mkdocs.yml's theme custom_dir
     return load_settings(root)
 
 

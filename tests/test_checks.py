@@ -128,3 +128,23 @@ def test_schema_errors_and_rule_errors_come_in_one_run(write: Write) -> None:
     write("postmortems/a.md", text)
     fields = sorted(p.field for p in _kb().errors)
     assert fields == ["severity", "summary", "timeline.mitigated"]
+
+
+def test_validate_warns_on_the_incident_that_repeats_one_with_unkept_prevent_items(
+    write: Write,
+) -> None:
+    # Its one action item, due 2030, is still open: make it a prevent item.
+    first = postmortem().replace("    kind: detect\n", "    kind: prevent\n")
+    write("postmortems/a.md", first)
+    write("postmortems/b.md", postmortem("PM-2025-002", date="2025-05-02"))
+    kb = _kb()
+    (warning,) = [p for p in kb.warnings if "repeats" in p.message]
+    assert warning.path == "content/postmortems/b.md" and warning.line == 2
+    assert warning.message.startswith(
+        "repeats PM-2025-001 (2025-03-14, same service checkout and category config, "
+        "category datastore, trigger config-change)"
+    )
+    assert "Alert on pool saturation (owner amara.okafor, not yet due (due 2030-01-01), open)" in (
+        warning.message
+    )
+    assert not kb.errors

@@ -21,6 +21,7 @@ LAYERS: list[set[str]] = [
     {"taxonomy", "config"},
     {"models"},
     {"loader", "schema", "parsecache"},
+    {"loop"},  # the learning loop's rules: repeats, digest, tripwires, exports
     {"checks"},
     {"knowledge", "trends", "authoring", "background"},
     {"search", "importing"},

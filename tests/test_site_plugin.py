@@ -40,6 +40,7 @@ def test_on_files_adds_generated_pages_and_a_bounded_nav(tmp_path: Path) -> None
         {"Services": "services/index.md"},
         {"Tags": "tags/index.md"},
         {"Action items": "actions/index.md"},
+        {"This week": "week/index.md"},
         {"Trends": "trends/index.md"},
         "guide.md",
     ]

@@ -587,8 +587,10 @@ def _is_document(path: Path) -> bool:
 
 
 def copy_site_files(out: Path, repo: Path = REPO) -> None:
-    """Copy the repo's taxonomy, mkdocs.yml and non-document pages (home page, guides)."""
+    """Copy the repo's taxonomy, mkdocs.yml, theme overrides and non-document pages."""
     shutil.copyfile(repo / "taxonomy.yml", out / "taxonomy.yml")
+    if (repo / "overrides").is_dir():  # mkdocs.yml's theme custom_dir (the feeds' <head> links)
+        shutil.copytree(repo / "overrides", out / "overrides", dirs_exist_ok=True)
     mkdocs = (repo / "mkdocs.yml").read_text(encoding="utf-8")
     mkdocs = re.sub(
         r"^site_name:.*$", "site_name: kb benchmark corpus", mkdocs, count=1, flags=re.M

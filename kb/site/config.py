@@ -47,6 +47,11 @@ class KbConfig(base.Config):  # type: ignore[no-untyped-call]
     today = c.Optional(_Day())  # build as if on this day (reproducible sites); default: today
     # Parsed front-matter, drawn charts and the similar-incident ranking, kept for the next
     # build (kb.site.cache); relative to mkdocs.yml. `cache: false` (or `kb build --no-cache`) computes everything.
+    # The learning loop (kb.loop): a recurring failure is recurring_count incidents in one
+    # category and service within recurring_months; drafts are stale after stale_days.
+    recurring_count = _AtLeast(2, default=3)
+    recurring_months = _AtLeast(1, default=12)
+    stale_days = _AtLeast(0, default=7)
     cache = c.Type(bool, default=True)
     cache_dir = c.Type(str, default=".kb/cache")
     # Raw HTML in the pages authors write (kb.safety): `sanitize` keeps ordinary markup and

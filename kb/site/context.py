@@ -10,10 +10,14 @@ from functools import cached_property
 
 from kb.knowledge import KnowledgeBase
 from kb.loader import Document
-from kb.models import Postmortem, Premortem
+from kb.loop.repeats import RecurringFailure, Repeat, RepeatsOf, newest_repeats, recurring_failures
+from kb.loop.tripwires import links_by_risk
+from kb.models import Postmortem, Premortem, RiskLink
 from kb.site.fragments import Urls
 from kb.site.ranking import SimilarMap
 from kb.site.routes import HOME, Routes
+
+REPEATS_SHOWN = 5  # repeats named on one incident's page
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,42 @@ class SiteContext:
                 for slug in dict.fromkeys(risk.categories):
                     out[slug].append((doc, risk.id))
         return dict(out)
+
+    @cached_property
+    def repeats(self) -> dict[str, list[Repeat]]:
+        """Document id -> the repeats it is part of (as the earlier or the later incident).
+
+        Per later incident, its REPEATS_SHOWN newest repeats only (`repeats_more` counts
+        the rest): an old prevent item left open can make hundreds of pairs.
+        """
+        out: dict[str, list[Repeat]] = defaultdict(list)
+        for found in self._newest_repeats:
+            for repeat in found.shown:
+                out[repeat.later.id].append(repeat)
+                out[repeat.earlier.id].append(repeat)
+        return dict(out)
+
+    @cached_property
+    def repeats_more(self) -> dict[str, int]:
+        """Later incident id -> how many more earlier incidents it repeats than `repeats` names."""
+        return {f.later.id: f.more for f in self._newest_repeats if f.more}
+
+    @cached_property
+    def _newest_repeats(self) -> list[RepeatsOf]:
+        return newest_repeats(self.pm_metas, REPEATS_SHOWN)
+
+    @cached_property
+    def recurring(self) -> list[RecurringFailure]:
+        """Category and service pairs recurring in the last months (kb.loop.repeats)."""
+        loop = self.kb.settings.loop
+        return recurring_failures(
+            self.pm_metas, self.today, loop.recurring_count, loop.recurring_months
+        )
+
+    @cached_property
+    def risk_links(self) -> dict[str, list[tuple[Postmortem, RiskLink]]]:
+        """'PRE-2025-001#R2' -> the incidents that name it, with what they say of its tripwire."""
+        return links_by_risk(self.pm_metas)
 
     @property
     def ranks_similar(self) -> bool:

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from kb import trends
+from kb.loop.tripwires import overall_early_warning
 from kb.models import Postmortem
 from kb.site.charts import PALETTE, SEVERITY_COLOURS, Chart, Kind, figure
 from kb.site.context import Generated, SiteContext
@@ -27,6 +28,7 @@ from kb.site.routes import (
     TAGS,
     TIMELINE,
     TRENDS,
+    WEEK,
 )
 
 MONTHS = 24  # months shown in the per-month chart
@@ -194,6 +196,7 @@ def _recurring(ctx: SiteContext) -> str:
 
 def _foresight(ctx: SiteContext) -> str:
     f = trends.foresight(ctx.pm_metas, ctx.pre_metas)
+    w = overall_early_warning(ctx.pre_metas, ctx.risk_links)
     return (
         "## Pre-mortem foresight\n\n"
         + table(
@@ -209,13 +212,27 @@ def _foresight(ctx: SiteContext) -> str:
                     percent(f.risk_rate),
                     f"{len(f.materialised)} of {f.risks}",
                 ],
+                [
+                    "Realised risks that had a tripwire",
+                    percent(w.with_tripwire / w.realised if w.realised else None),
+                    f"{w.with_tripwire} of {w.realised}",
+                ],
+                [
+                    "Tripwires that fired before the incident",
+                    percent(w.fired / w.with_tripwire if w.with_tripwire else None),
+                    f"{w.fired} of {w.with_tripwire}",
+                ],
             ],
             "lrr",
         )
         + "\nAn incident counts as anticipated when it names a pre-mortem risk, or when a "
         "pre-mortem held before it, covering one of its services (or naming no services), "
         "listed a risk in one of its categories. A risk counts as materialised when an "
-        f"incident names it. See [all pre-mortems]({href(TRENDS, PREMORTEMS)}).\n"
+        "incident names it (every incident counts, drafts included, as everywhere on this "
+        "page). Tripwires count realised risks, each once: a risk had a tripwire "
+        "when its pre-mortem wrote one down, and it fired before the incident when an incident "
+        f"that realised it says `tripwire_fired: true` ({w.not_fired} said it did not fire, "
+        f"{w.unknown} do not say). See [all pre-mortems]({href(TRENDS, PREMORTEMS)}).\n"
     )
 
 
@@ -253,6 +270,11 @@ def home_sections(ctx: SiteContext, src: str) -> tuple[str, dict[str, str]]:
         (SERVICES, "Services", "what broke where"),
         (TAGS, "Tags", "free-form labels"),
         (PREMORTEMS, "Pre-mortems", "the risks we saw coming, and which ones happened"),
+        (
+            WEEK,
+            "This week",
+            "what needs a human now: overdue items, stale drafts, reviews, repeats",
+        ),
         (ACTIONS, "Action items", "everything still open, overdue first"),
         (TRENDS, "Trends", "are we learning? Incidents, durations, recurrence, follow-through"),
     ]

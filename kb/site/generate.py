@@ -26,6 +26,7 @@ from kb.site.listings import (
     tag_pages,
     timeline_pages,
 )
+from kb.site.loop import feed_files, week_page
 
 _SVG_CACHE: dict[str, str] = {}  # repr(chart) -> light SVG
 _CACHE_LIMIT = 1000
@@ -45,6 +46,8 @@ def generate(
     pages += action_pages(ctx)
     trend, trend_charts = trends_page(ctx)
     pages.append(trend)
+    pages.append(week_page(ctx))
+    pages += feed_files(ctx, site_name)
     return pages, charts + trend_charts
 
 

@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 
 from kb import trends
 from kb.loader import Document
+from kb.loop.repeats import RecurringFailure
+from kb.loop.tripwires import overall_early_warning
 from kb.models import Postmortem, Premortem
 from kb.site.charts import Chart, figure
 from kb.site.context import Generated, SiteContext
@@ -174,10 +176,14 @@ def premortem_pages(ctx: SiteContext) -> list[Generated]:
         )
     refs = [f"{p.id}#{r.id}" for p in ctx.pre_metas for r in p.risks]
     happened = sum(1 for ref in refs if ref in ctx.kb.realised_by)
+    warning = overall_early_warning(ctx.pre_metas, ctx.risk_links)
     intro = (
         "Before a launch, the team imagines it failed and writes down why. "
         f"{len(ctx.premortems)} pre-mortems named {len(refs)} risks; "
-        f"{happened} of them materialised in an incident so far."
+        f"{happened} of them materialised in an incident so far.\n\n"
+        f"**Early warning:** {esc(warning.sentence())} A tripwire fired in time when an "
+        "incident that realised the risk says `tripwire_fired: true`; each realised risk "
+        "counts once."
     )
     head = ["Date", "Pre-mortem", "Project", "Risks", "Top score", "Materialised", "Status"]
     return paginated(ctx, "premortems", "Pre-mortems", head, rows, intro=intro)
@@ -254,6 +260,9 @@ def _category(ctx: SiteContext, slug: str, chart: Chart | None) -> list[Generate
         [
             f"*{cat.group.capitalize()} category.* {esc(cat.description)}",
             f"{len(docs)} incidents{last}. {len(risks)} pre-mortem risks anticipated it.",
+            recurring_section(
+                ctx, [r for r in ctx.recurring if r.category == slug], src, "service"
+            ),
             "## Incidents per quarter\n\n"
             + (
                 figure(chart, src, number_format="{:.0f}")
@@ -291,6 +300,34 @@ def _category(ctx: SiteContext, slug: str, chart: Chart | None) -> list[Generate
     return paginated(ctx, folder, cat.title, head, rows, intro=intro, outro=outro)
 
 
+def recurring_section(ctx: SiteContext, found: list[RecurringFailure], src: str, other: str) -> str:
+    """'Recurring failures' on a category page (other='service') or a service page ('category')."""
+    loop = ctx.kb.settings.loop
+    window = (
+        f"{loop.recurring_count} or more incidents in the same category and service within "
+        f"the {loop.recurring_months} months to {ctx.today.isoformat()}"
+    )
+    if not found:
+        return f"## Recurring failures\n\nNone: no {other} had {window}."
+    lines = []
+    for r in found:
+        if other == "service":
+            name = link(esc(r.service), src, ctx.routes.service(r.service))
+        else:
+            title = ctx.kb.taxonomy.title("categories", r.category)
+            name = link(esc(title), src, ctx.routes.category(r.category))
+        ids = ", ".join(
+            link(esc(pm.id), src, doc.src_uri)
+            for pm in r.incidents
+            if (doc := ctx.doc(pm.id)) is not None
+        )
+        lines.append(f"- **{name}**: {len(r.incidents)} incidents since {r.first_day}: {ids}")
+    return (
+        "## Recurring failures\n\n"
+        f"A recurring failure is {window}: a lesson not yet learned.\n\n" + "\n".join(lines)
+    )
+
+
 def _services(doc: Document) -> str:
     return ", ".join(h(s) for s in doc.meta.services) or DASH
 
@@ -306,6 +343,7 @@ def _facet_pages(
     groups: dict[str, list[Document]],
     page_of: Callable[[str], str],
     folder_of: Callable[[str], str],
+    extra: Callable[[str, str], str] | None = None,
 ) -> list[Generated]:
     names = sorted(groups, key=lambda n: (-len(groups[n]), n.lower()))
     rows = []
@@ -341,6 +379,8 @@ def _facet_pages(
         text = f"{incidents} incidents and {len(docs) - incidents} pre-mortems mention this {noun}."
         if top:
             text += f" Most frequent categories: {top}."
+        if extra is not None:
+            text += "\n\n" + extra(name, src) + "\n\n## Documents"
         rows = _doc_rows(docs, src, ctx)
         pages += paginated(ctx, folder, f"{noun.capitalize()}: {name}", DOC_HEAD, rows, intro=text)
     return pages
@@ -356,6 +396,9 @@ def service_pages(ctx: SiteContext) -> list[Generated]:
         groups=ctx.by_service,
         page_of=routes.service,
         folder_of=routes.service_folder,
+        extra=lambda name, src: recurring_section(
+            ctx, [r for r in ctx.recurring if r.service == name], src, "category"
+        ),
     )
 
 

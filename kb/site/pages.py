@@ -14,8 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kb.loader import Document
+from kb.loop.repeats import Repeat, started_on
+from kb.loop.tripwires import early_warning, risk_state
 from kb.models import Postmortem, Premortem, Risk
-from kb.site.context import SiteContext
+from kb.site.context import REPEATS_SHOWN, SiteContext
 from kb.site.fragments import external, h, slot, table, ul
 from kb.site.md import DASH, TIMES, duration, esc
 
@@ -139,7 +141,7 @@ def document_parts(doc: Document, ctx: SiteContext) -> Parts:
     after = ""
     if isinstance(doc.meta, Postmortem):
         pm = doc.meta
-        fragments["card"] = _postmortem_card(doc, pm, ctx)
+        fragments["card"] = _postmortem_card(doc, pm, ctx) + repeat_callout(doc, ctx)
         actions = _action_items(doc, pm, ctx)
         if actions:
             after += _section("Tracked action items", "actions")
@@ -207,10 +209,56 @@ def _postmortem_card(doc: Document, pm: Postmortem, ctx: SiteContext) -> str:
     return _card("abstract", title, lines)
 
 
+def _unkept(repeat: Repeat) -> str:
+    return ul(h(u.describe()) for u in repeat.items)
+
+
+def repeat_callout(doc: Document, ctx: SiteContext) -> str:
+    """A warning on an incident that repeated an earlier one, or was repeated by a later one."""
+    found = ctx.repeats.get(doc.id, [])
+    if not found:
+        return ""
+    src, parts = doc.src_uri, []
+    for r in found[:REPEATS_SHOWN]:
+        if r.later.id == doc.id:
+            other = ctx.doc(r.earlier.id)
+            if other is None:
+                continue
+            parts.append(
+                f"<p>This incident repeats {label(other, ctx, src)} "
+                f"({h(', '.join(r.reasons))}). Its <em>prevent</em> action items were still "
+                f"undone when this one started on {started_on(r.later).isoformat()}:</p>\n"
+                + _unkept(r)
+            )
+        else:
+            other = ctx.doc(r.later.id)
+            if other is None:
+                continue
+            parts.append(
+                f"<p>{label(other, ctx, src)} repeated this incident "
+                f"({h(', '.join(r.reasons))}), starting on {started_on(r.later).isoformat()} "
+                "while these <em>prevent</em> action items were still undone:</p>\n" + _unkept(r)
+            )
+    if not parts:
+        return ""
+    more = max(0, len(found) - REPEATS_SHOWN) + ctx.repeats_more.get(doc.id, 0)
+    if more > 0:
+        parts.append(
+            f"<p>… and {more} older repeats: <code>kb repeats</code> lists them all.</p>\n"
+        )
+    return (
+        '<div class="admonition danger kb-repeat">\n'
+        '<p class="admonition-title">Repeat failure: prevent items were still open</p>\n'
+        + "".join(parts)
+        + "</div>\n"
+    )
+
+
 def _premortem_card(doc: Document, pre: Premortem, ctx: SiteContext) -> str:
     src = doc.src_uri
     title = " · ".join(h(p) for p in (pre.id, "pre-mortem", pre.status))
     realised = sum(1 for r in pre.risks if ctx.kb.realised_by.get(f"{pre.id}#{r.id}"))
+    warning = early_warning(pre, ctx.risk_links)
     lines = [
         f"<strong>Session date:</strong> {pre.date.isoformat()}",
         f"<strong>Project:</strong> {opt(pre.project)} · "
@@ -220,7 +268,9 @@ def _premortem_card(doc: Document, pre: Premortem, ctx: SiteContext) -> str:
         f"<strong>Tags:</strong> {facet_links(pre.tags, src, 'tag', ctx)}",
         f"<strong>Facilitator:</strong> {opt(pre.facilitator)} · "
         f"<strong>Participants:</strong> {_names(pre.participants)}",
-        f"<strong>Risks:</strong> {len(pre.risks)}, {realised} materialised so far",
+        f"<strong>Risks:</strong> {len(pre.risks)}, {realised} materialised so far, "
+        f"{sum(1 for r in pre.risks if r.tripwire)} with a tripwire",
+        f"<strong>Early warning:</strong> {h(warning.sentence())}",
     ]
     return _card("abstract", title, lines)
 
@@ -300,14 +350,15 @@ def _risk_register(doc: Document, pre: Premortem, ctx: SiteContext) -> str:
         who = ", ".join(
             ([f"owner {h(risk.owner)}"] if risk.owner else [])
             + ([f"due {risk.due.isoformat()}"] if risk.due else [])
+            + ([f"review {risk.review_after.isoformat()}"] if risk.review_after else [])
         )
         rows.append(
             [
                 f'<strong id="{risk_anchor(risk.id)}">{h(risk.id)}</strong>',
                 f"{h(risk.scenario)}<br>{facet_links(risk.categories, src, 'category', ctx)}",
                 f"{risk.likelihood} {TIMES} {risk.impact} = <strong>{risk.score}</strong>",
-                opt(risk.mitigation) + (f"<br><em>{who}</em>" if who else ""),
-                h(risk.status),
+                opt(risk.mitigation) + _tripwire(risk) + (f"<br><em>{who}</em>" if who else ""),
+                h(risk_state(risk, f"{pre.id}#{risk.id}" in ctx.risk_links)),
                 _materialised(pre, risk, src, ctx),
             ]
         )
@@ -315,8 +366,23 @@ def _risk_register(doc: Document, pre: Premortem, ctx: SiteContext) -> str:
     return table([*head, "Status", "Materialised in"], rows)
 
 
+def _tripwire(risk: Risk) -> str:
+    if not risk.tripwire:
+        return ""
+    response = f"; response: {h(risk.response)}" if risk.response else ""
+    return f"<br><strong>Tripwire:</strong> {h(risk.tripwire.rstrip('.'))}{response}"
+
+
+_FIRED = {True: " (tripwire fired first)", False: " (tripwire did not fire)", None: ""}
+
+
 def _materialised(pre: Premortem, risk: Risk, src: str, ctx: SiteContext) -> str:
-    docs = ctx.kb.realised_by.get(f"{pre.id}#{risk.id}", [])
+    ref = f"{pre.id}#{risk.id}"
+    docs = ctx.kb.realised_by.get(ref, [])
     if not docs:
         return "not (yet) materialised"
-    return ", ".join(ctx.urls.a(h(d.id), src, d.src_uri) for d in docs)
+    said = {pm.id: link.tripwire_fired for pm, link in ctx.risk_links.get(ref, [])}
+    return ", ".join(
+        ctx.urls.a(h(d.id), src, d.src_uri) + (_FIRED[said.get(d.id)] if risk.tripwire else "")
+        for d in docs
+    )

@@ -22,6 +22,13 @@ SERVICES = "services/index.md"
 TAGS = "tags/index.md"
 ACTIONS = "actions/index.md"
 TRENDS = "trends/index.md"
+WEEK = "week/index.md"
+FEED = "feeds/postmortems.xml"
+
+
+def category_feed(slug: str) -> str:
+    """The Atom feed of one category's published postmortems."""
+    return f"feeds/categories/{slug}.xml"
 
 
 # The names of a listing's later pages (page-2.md, page-3.md ...). A service or tag folder

@@ -28,7 +28,7 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import nest_paths
 
-from kb.config import Settings
+from kb.config import LoopOptions, Settings
 from kb.errors import KbError
 from kb.knowledge import KnowledgeBase
 from kb.loader import Document, display_path
@@ -55,6 +55,7 @@ NAV = (
     ("Services", routes.SERVICES),
     ("Tags", routes.TAGS),
     ("Action items", routes.ACTIONS),
+    ("This week", routes.WEEK),
     ("Trends", routes.TRENDS),
 )
 
@@ -78,6 +79,7 @@ def settings_for(config: MkDocsConfig, options: KbConfig) -> Settings:
         site_dir=Path(config.site_dir),
         mkdocs_file=Path(config.config_file_path) if config.config_file_path else None,
         cache_dir=root / options.cache_dir if options.cache else None,
+        loop=LoopOptions.from_options(dict(options)),
     )
 
 
