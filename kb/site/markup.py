@@ -25,7 +25,6 @@ from __future__ import annotations
 import html
 import re
 import secrets
-from collections.abc import Sequence
 from xml.etree.ElementTree import Element
 
 from markdown import Markdown
@@ -136,7 +135,7 @@ class _RawHtml(Postprocessor):
                     stash[index] = defuse_urls(entry)
             return text
         marks = {self.ext.begin: True, self.ext.end: False}
-        inside, authored, seen_mark = False, [], False
+        inside, authored, seen = False, [], []
         for found in _PLACEHOLDER.finditer(text):
             index = int(found.group(1))
             raw = stash[index] if index < len(stash) else None
@@ -144,16 +143,17 @@ class _RawHtml(Postprocessor):
                 continue  # an element an extension stashed: Markdown's, not raw HTML
             mark = marks.get(raw.strip())
             if mark is not None:
-                inside, seen_mark = mark, True
+                inside = mark
+                seen.append(index)
                 stash[index] = ""
             elif self.raw is not None and index not in self.raw:
                 continue  # another extension's output (highlighted code, an icon ...)
             elif inside:
                 authored.append(index)
-            elif seen_mark or self.ext.begin in raw:
+            elif seen or self.ext.begin in raw:
                 # A raw block the author left open swallowed the closing mark.
                 authored.append(index)
-        if not seen_mark:
+        if not seen:
             return text
         for index in authored:
             piece = str(stash[index])
@@ -165,7 +165,7 @@ class _RawHtml(Postprocessor):
                 stash[index] = html.escape(str(stash[index]), quote=False)
         else:
             self._sanitize(authored)
-        return _drop_marks(text, stash)
+        return _drop_marks(text, seen)
 
     def _sanitize(self, authored: list[int]) -> None:
         stash = self.md.htmlStash.rawHtmlBlocks
@@ -186,14 +186,17 @@ class _RawHtml(Postprocessor):
             stash[i] = piece
 
 
-def _drop_marks(text: str, stash: Sequence[object]) -> str:
-    """The page without the marks' placeholders (and the lines Markdown made for them)."""
-
-    def drop(found: re.Match[str]) -> str:
-        index = int(found.group(2))
-        return "" if index < len(stash) and stash[index] == "" else found.group(0)
-
-    return _MARK_LINE.sub(drop, text)
-
-
-_MARK_LINE = re.compile("(\n?<p>)?\x02wzxhzdk:([0-9]+)\x03(</p>)?")
+def _drop_marks(text: str, marks: list[int]) -> str:
+    """The page without the marks' placeholders (and the paragraphs Markdown made for them)."""
+    for index in marks:
+        placeholder = f"\x02wzxhzdk:{index}\x03"
+        at = text.find(placeholder)
+        while at >= 0:
+            start, end = at, at + len(placeholder)
+            if text.startswith("<p>", start - 3):
+                start -= 4 if text.startswith("\n", start - 4) else 3
+            if text.startswith("</p>", end):
+                end += 4
+            text = text[:start] + text[end:]
+            at = text.find(placeholder, start)
+    return text
