@@ -13,7 +13,9 @@ import pytest
 
 from kb import lifeline
 
-# A parent that forks a child, which arranges to die with it and then waits forever.
+# A parent that forks a child, which arranges to die with it and then waits forever. Each
+# line is one write (print may write the text and the newline apart, and the two
+# processes' lines would then interleave).
 _PARENT = """
 import os, sys, time
 from kb.lifeline import die_with_parent
@@ -21,10 +23,10 @@ parent = os.getpid()
 child = os.fork()
 if child == 0:
     die_with_parent(parent, by_signal=sys.argv[1] == "signal")
-    print("armed", flush=True)
+    os.write(1, b"armed\\n")
     while True:
         time.sleep(1)
-print(child, flush=True)
+os.write(1, f"{child}\\n".encode())
 time.sleep(60)
 """
 
@@ -46,16 +48,17 @@ def test_a_child_dies_when_its_parent_is_killed(how: str) -> None:
         [sys.executable, "-c", _PARENT, how], stdout=subprocess.PIPE, text=True
     )
     assert parent.stdout is not None
-    lines = {parent.stdout.readline().strip(), parent.stdout.readline().strip()}
-    lines.discard("armed")
-    child = int(lines.pop())
+    child = 0
     try:
+        lines = {parent.stdout.readline().strip(), parent.stdout.readline().strip()}
+        lines.discard("armed")
+        child = int(lines.pop())
         assert lifeline.alive(child)
         parent.kill()
         parent.wait()
         assert _gone(child), "the child outlived its parent"
     finally:
-        if lifeline.alive(child):
+        if child and lifeline.alive(child):
             os.kill(child, signal.SIGKILL)
         parent.kill()
         parent.communicate()
