@@ -122,7 +122,7 @@ def test_bad_input_is_one_line_and_exit_2(
 
 def test_no_results_suggest_spelling(kb_root: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run_kb(["search", "certficate", "--category", "securty"], capsys)
-    assert code == 0 and out == ""
+    assert code == 1 and out == ""  # found nothing: exit 1, as grep does
     assert err.splitlines()[-3:] == [
         "kb: no documents match 'certficate'",
         "kb: did you mean: certificate",
@@ -148,9 +148,36 @@ def test_similar(kb_root: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     assert len(heads) == 2 and "PM-2025-003" not in out
     code, out, _ = run_kb(["similar", "PM-2025-003", "--format", "json"], capsys)
     data = json.loads(out)
-    assert data["id"] == "PM-2025-003"
-    assert data["similar"][0]["id"] == heads[0].split()[0]
-    assert data["similar"][0]["score"] > 0
+    assert data["query"] == "PM-2025-003"
+    assert data["results"][0]["id"] == heads[0].split()[0]
+    assert data["results"][0]["score"] > 0
+
+
+def test_search_and_similar_json_have_one_shape(
+    kb_root: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out, _ = run_kb(["search", "pool", "--format", "json"], capsys)
+    searched = json.loads(out)
+    _, out, _ = run_kb(["similar", "PM-2025-001", "--format", "json"], capsys)
+    similar = json.loads(out)
+    assert set(searched) == set(similar) >= {"query", "total", "results", "notes"}
+    assert set(searched["results"][0]) <= set(similar["results"][0])
+
+
+def test_nothing_found_exits_1_with_json_still_printed(
+    kb_root: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_kb(["search", "zqxjv", "--format", "json"], capsys)
+    assert code == 1
+    data = json.loads(out)
+    assert data["total"] == 0 and data["results"] == []
+    assert data["notes"] == ["no document contains 'zqxjv' (nor a word close to it)"]
+    code, out, err = run_kb(["search", "zqxjv"], capsys)
+    assert code == 1 and out == ""
+    assert err.splitlines() == [
+        "kb: no documents match 'zqxjv'",
+        "kb: no document contains 'zqxjv' (nor a word close to it)",
+    ]
 
 
 def _kb(args: list[str], cwd: Path, **kwargs: object) -> subprocess.CompletedProcess[str]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from search_helpers import INCIDENTS, write_kb
+from search_helpers import INCIDENTS, write_example_kb, write_kb
 
 from kb.config import Settings
 from kb.errors import SearchError
@@ -166,3 +166,20 @@ def test_a_word_found_in_one_field_only_is_ranked_by_its_score(tmp_path: Path) -
     assert [h.id for h in hits] == ["PM-2025-002", "PM-2025-001"]
     assert all(h.score > 0 for h in hits)
     assert hits[0].score > hits[1].score
+
+
+def test_total_does_not_depend_on_the_limit(tmp_path: Path) -> None:
+    # An OR of words where most matches share only one word with the query: whoosh's
+    # collector used to drop those words once the top `limit` were full, undercounting.
+    settings = write_example_kb(tmp_path / "kb")
+    update_index(settings)
+    with SearchIndex(settings) as opened:
+        totals = {n: opened.search("config change", limit=n).total for n in (1, 3, 10, 50)}
+        everything = opened.search("config OR change", limit=100)
+        filtered = {
+            n: opened.search("config change", Filters(categories=("datastore",)), n).total
+            for n in (1, 50)
+        }
+    assert len(set(totals.values())) == 1, totals
+    assert totals[1] == everything.total == len(everything.hits) > 10
+    assert filtered[1] == filtered[50] > 1

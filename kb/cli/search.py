@@ -48,6 +48,28 @@ class _Bar:
             self._bar = None
 
 
+# Like grep: a search that finds nothing exits 1 (its JSON is still printed).
+EXIT_NOTHING = EXIT_PROBLEMS
+
+
+def _json(
+    query: str,
+    total: int,
+    rows: list[dict[str, Any]],
+    suggestions: list[str],
+    notes: list[str],
+) -> str:
+    """The one JSON shape of `kb search` and `kb similar` (the query of similar is the id)."""
+    out = {
+        "query": query,
+        "total": total,
+        "results": rows,
+        "suggestions": suggestions,
+        "notes": notes,
+    }
+    return json.dumps(out, indent=2)
+
+
 def _say(message: str) -> None:
     echo(f"kb: {message}", err=True)
 
@@ -231,16 +253,11 @@ def search_command(
     _refresh(settings)
     with SearchIndex(settings) as index:
         results = index.search(text, filters, limit)
+    found = EXIT_OK if results.hits else EXIT_NOTHING
     if fmt == "json":
-        out = {
-            "query": text,
-            "total": results.total,
-            "results": [h.as_dict(settings.relative(h.path)) for h in results.hits],
-            "suggestions": results.suggestions,
-            "notes": results.notes,
-        }
-        echo(json.dumps(out, indent=2))
-        return EXIT_OK
+        rows = [h.as_dict(settings.relative(h.path)) for h in results.hits]
+        echo(_json(text, results.total, rows, results.suggestions, results.notes))
+        return found
     for number, hit in enumerate(results.hits):
         if number:
             echo()
@@ -256,7 +273,7 @@ def search_command(
             _say(f"showing {len(results.hits)} of {results.total} matches (--limit for more)")
         for suggestion in results.suggestions:
             _say(f"some words are not in any document; did you mean: {suggestion}")
-    return EXIT_OK
+    return found
 
 
 # ---------------------------------------------------------------- similar
@@ -279,18 +296,20 @@ def similar_command(ctx: Context, doc_id: str, limit: int, fmt: str) -> int:
         found = similar(index, doc_id, limit)
         hits = [index.get(other) for other, _ in found]
     shown = [(h, score) for h, (_, score) in zip(hits, found, strict=True) if h is not None]
+    code = EXIT_OK if shown else EXIT_NOTHING
+    notes = [] if shown else [f"no document shares key terms with {doc_id}"]
     if fmt == "json":
         rows = []
         for hit, score in shown:
             hit.score = score
             rows.append(hit.as_dict(settings.relative(hit.path)))
-        echo(json.dumps({"id": doc_id, "similar": rows}, indent=2))
-        return EXIT_OK
+        echo(_json(doc_id, len(rows), rows, [], notes))
+        return code
     for number, (hit, score) in enumerate(shown):
         if number:
             echo()
         hit.score = score
         _show(settings, hit)
-    if not shown:
-        _say(f"no document shares key terms with {doc_id}")
-    return EXIT_OK
+    for note in notes:
+        _say(note)
+    return code

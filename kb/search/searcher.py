@@ -120,15 +120,8 @@ class SearchIndex:
         parsed = parse(text)
         allowed = filter_query(filters or Filters())
         newest_first = isinstance(parsed, query.Every)
-        found = self._searcher.search(
-            parsed,
-            filter=allowed,
-            limit=max(1, limit),
-            sortedby="date" if newest_first else None,
-            reverse=newest_first,
-            # Visit every match: the total is then exact and free. With whoosh's block
-            # skipping, len() re-runs the query and (2.7.5) ignores the filter.
-            optimize=False,
+        found = _collect(
+            self._searcher, parsed, allowed, max(1, limit), "date" if newest_first else None
         )
         stems, prefixes = self._highlight_terms(parsed)
         hits = [self.hit(h.fields(), h.score or 0.0, stems, prefixes) for h in found]
@@ -185,6 +178,30 @@ class SearchIndex:
         if stems is not None:
             hit.snippet = _snippet(hit, stems, prefixes or [])
         return hit
+
+
+def _collect(searcher: Any, parsed: Any, allowed: Any, limit: int, sortedby: str | None) -> Any:
+    """whoosh's top `limit` results of `parsed`, with an exact total whatever the limit.
+
+    Every match is visited: without block skipping (optimize=False), and without the
+    collector's matcher replacement, which drops the words of an OR query that can no
+    longer lift a document above the current top-`limit` minimum score, so documents
+    matching only those words went uncounted (the total grew with --limit).
+    """
+    collector = searcher.collector(
+        limit=limit,
+        sortedby=sortedby,
+        reverse=sortedby is not None,
+        filter=allowed,
+        optimize=False,
+    )
+    inner = collector
+    while inner is not None:
+        if hasattr(inner, "replace"):
+            inner.replace = 0
+        inner = getattr(inner, "child", None)
+    searcher.search_with_collector(parsed, collector)
+    return collector.results()
 
 
 def _snippet(hit: Hit, stems: set[str], prefixes: list[str]) -> Snippet | None:
