@@ -159,3 +159,18 @@ def test_schema_errors_and_rule_errors_come_in_one_run(write: Write) -> None:
     write("postmortems/a.md", text)
     fields = sorted(p.field for p in _kb().errors)
     assert fields == ["severity", "summary", "timeline.mitigated"]
+
+
+def test_text_that_strongly_suggests_an_unlisted_category_warns(write: Write) -> None:
+    oom = postmortem(title="Checkout pods OOMKilled after the API ran out of memory").replace(
+        "Body text about the connection pool.",
+        "The memory limit was too low for the new cache, and the OOM killer ended the pods.",
+    )
+    write("postmortems/a.md", oom)
+    listed = postmortem("PM-2025-002", title="Search pods OOMKilled when they ran out of memory")
+    write("postmortems/b.md", listed.replace("[config, datastore]", "[config, capacity]"))
+    warnings = [str(p) for p in _kb().warnings if "suggests" in p.message]
+    assert warnings == [
+        "content/postmortems/a.md:18:1: warning: categories: text suggests `capacity` "
+        "(oomkilled, ran out of, memory limit, oom killer); add it or ignore"
+    ]
