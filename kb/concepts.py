@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from kb.taxonomy import Taxonomy
 
 KINDS = ("categories", "triggers", "detection", "impacts")
-_TOKEN = re.compile(r"[a-z0-9]+")
+TOKEN = re.compile(r"[a-z0-9]+")  # a word: letters and digits (of lower-cased text)
 # Words too common to carry meaning on their own (phrases keep them: "out of memory").
 STOP_WORDS = frozenset(
     [
@@ -106,7 +106,7 @@ def stem(word: str) -> str:
 def stems(text: str) -> list[str]:
     """The text's words as light stems, in order (stop words kept: phrases need them)."""
     known = _STEMS
-    return [known[w] if w in known else stem(w) for w in _TOKEN.findall(text.lower())]
+    return [known[w] if w in known else stem(w) for w in TOKEN.findall(text.lower())]
 
 
 @dataclass(frozen=True)
@@ -157,40 +157,58 @@ class Mention:
         return tuple(p for p, _ in self.phrases)
 
 
+Starts = dict[str, list[tuple[tuple[str, ...], str, list[int]]]]
+
+
 class Thesaurus:
-    """Finds the concepts a text names; the longest phrase at a place claims its words."""
+    """Finds the concepts a text names.
+
+    Within one kind (categories, triggers ...), the longest phrase at a place claims
+    its words; kinds do not compete ("configuration change" names the trigger and
+    "configuration" still names the category).
+    """
 
     def __init__(self, concepts: Iterable[Concept]) -> None:
         self.concepts = list(concepts)
-        # first stem -> [(stems of the phrase, phrase as written, concept indexes)], longest first
-        table: dict[tuple[str, ...], tuple[str, list[int]]] = {}
-        for number, concept in enumerate(self.concepts):
-            for phrase in concept.phrases:
-                key = tuple(stems(phrase))
-                if not key or (len(key) == 1 and key[0] in STOP_WORDS):
+        # kind -> first stem -> [(stems of the phrase, phrase as written, concept indexes)],
+        # longest first
+        self._starts: dict[str, Starts] = {}
+        for kind in dict.fromkeys(c.kind for c in self.concepts):
+            table: dict[tuple[str, ...], tuple[str, list[int]]] = {}
+            for number, concept in enumerate(self.concepts):
+                if concept.kind != kind:
                     continue
-                written, owners = table.setdefault(key, (phrase, []))
-                if number not in owners:
-                    owners.append(number)
-        self._starts: dict[str, list[tuple[tuple[str, ...], str, list[int]]]] = {}
-        for key, (written, owners) in table.items():
-            self._starts.setdefault(key[0], []).append((key, written, owners))
-        for entries in self._starts.values():
-            entries.sort(key=lambda entry: -len(entry[0]))
-        self._of_kinds: dict[tuple[str, ...], frozenset[int]] = {}
+                for phrase in concept.phrases:
+                    key = tuple(stems(phrase))
+                    if not key or (len(key) == 1 and key[0] in STOP_WORDS):
+                        continue
+                    written, owners = table.setdefault(key, (phrase, []))
+                    if number not in owners:
+                        owners.append(number)
+            starts: Starts = {}
+            for key, (written, owners) in table.items():
+                starts.setdefault(key[0], []).append((key, written, owners))
+            for entries in starts.values():
+                entries.sort(key=lambda entry: -len(entry[0]))
+            self._starts[kind] = starts
 
-    def matches(self, words: list[str]) -> Iterator[tuple[int, int, str, list[int]]]:
-        """(start, end, phrase, concept indexes) of each phrase found in a list of stems."""
-        starts = self._starts
-        claimed = 0  # words before this belong to a phrase already found
-        for at in [i for i, word in enumerate(words) if word in starts]:
-            if at < claimed:
+    def matches(
+        self, words: list[str], kinds: Iterable[str] = KINDS
+    ) -> Iterator[tuple[int, int, str, list[int]]]:
+        """(start, end, phrase, concept indexes) of each phrase of `kinds` in a list of stems."""
+        for kind in kinds:
+            starts = self._starts.get(kind)
+            if not starts:
                 continue
-            for key, written, owners in starts[words[at]]:
-                if len(key) == 1 or tuple(words[at : at + len(key)]) == key:
-                    yield at, at + len(key), written, owners
-                    claimed = at + len(key)
-                    break
+            claimed = 0  # words before this belong to a phrase already found
+            for at in [i for i, word in enumerate(words) if word in starts]:
+                if at < claimed:
+                    continue
+                for key, written, owners in starts[words[at]]:
+                    if len(key) == 1 or tuple(words[at : at + len(key)]) == key:
+                        yield at, at + len(key), written, owners
+                        claimed = at + len(key)
+                        break
 
     def mentions(self, text: str, kinds: Iterable[str] = KINDS) -> list[Mention]:
         """The concepts of `kinds` that `text` names, most distinct phrases first."""
@@ -200,31 +218,20 @@ class Thesaurus:
         self, words: list[str], kinds: Iterable[str] = KINDS, early_end: int = 0
     ) -> list[Mention]:
         """The concepts a list of stems names; `early` counts phrases before `early_end`."""
-        wanted = self._kinds(kinds)
         counts: dict[int, dict[str, int]] = {}
         early: dict[int, set[str]] = {}
-        for start, _, written, owners in self.matches(words):
+        for start, _, written, owners in self.matches(words, kinds):
             for number in owners:
-                if number in wanted:
-                    seen = counts.setdefault(number, {})
-                    seen[written] = seen.get(written, 0) + 1
-                    if start < early_end:
-                        early.setdefault(number, set()).add(written)
+                seen = counts.setdefault(number, {})
+                seen[written] = seen.get(written, 0) + 1
+                if start < early_end:
+                    early.setdefault(number, set()).add(written)
         found = []
         for number, seen in counts.items():
             # most frequent first, ties in the order found
             ranked = sorted(seen.items(), key=lambda item: -item[1])
             found.append(Mention(self.concepts[number], tuple(ranked), len(early.get(number, ()))))
         found.sort(key=lambda m: (-m.distinct, -m.hits, m.concept.key))
-        return found
-
-    def _kinds(self, kinds: Iterable[str]) -> frozenset[int]:
-        key = tuple(kinds)
-        found = self._of_kinds.get(key)
-        if found is None:
-            found = self._of_kinds[key] = frozenset(
-                n for n, c in enumerate(self.concepts) if c.kind in key
-            )
         return found
 
     def concept(self, kind: str, slug: str) -> Concept | None:

@@ -68,12 +68,16 @@ def test_search_text_output(kb_root: Settings, capsys: pytest.CaptureFixture[str
         lines[3]
         == "  A retry loop held connections open while the pool was exhausted, so every new request waited for a connection until it timed out."
     )
-    assert err == ""  # one match only: nothing more to say
+    # One match only, so no "showing 1 of N"; 'retry' names a failure class.
+    assert err == "kb: also searched for: dependency (retry) (--exact: the words only)\n"
 
 
 def test_search_json_output(kb_root: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_kb(
-        ["search", "certificate", "--type", "postmortem", "--since", "2025-04", "--format", "json"],
+        [
+            *("search", "certificate", "--type", "postmortem", "--since", "2025-04"),
+            *("--exact", "--format", "json"),
+        ],
         capsys,
     )
     assert code == 0
@@ -345,3 +349,25 @@ def test_killed_writer_leaves_a_usable_index(kb_root: Settings, rebuild: bool) -
     assert after.returncode == 0 and "455 documents in the index" in after.stdout
     generations = [p for p in kb_root.index_dir.iterdir() if p.name.startswith("g")]
     assert len(generations) == 1
+
+
+def test_search_names_the_concepts_it_expanded_to(
+    kb_root: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # "cert lapsed" is in no document; the concept it names is.
+    code, out, err = run_kb(["search", "cert", "lapsed", "--format", "json"], capsys)
+    assert code == 0
+    data = json.loads(out)
+    assert [(c["slug"], c["words"]) for c in data["concepts"]] == [
+        ("time-and-certificates", ["cert", "lapsed"]),
+        ("expiry", ["lapsed"]),
+    ]
+    assert data["results"][0]["id"] == "PM-2025-002"  # "Expired TLS certificate ..."
+    code, out, err = run_kb(["search", "cert", "lapsed"], capsys)
+    assert code == 0 and out.startswith("PM-2025-002  Expired TLS certificate")
+    assert err.splitlines()[0] == (
+        "kb: also searched for: time-and-certificates (cert, lapsed), expiry (lapsed) "
+        "(--exact: the words only)"
+    )
+    code, out, err = run_kb(["search", "cert", "lapsed", "--exact", "--format", "json"], capsys)
+    assert code == 1 and json.loads(out)["concepts"] == []

@@ -19,8 +19,9 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError
 
@@ -37,6 +38,9 @@ from kb.loader import display_path
 from kb.models import DOC_ID, Postmortem
 from kb.source import YamlProblem, parse_yaml, split
 from kb.taxonomy import Taxonomy
+
+if TYPE_CHECKING:
+    from kb.inference import CategoryModel
 
 Status = Literal["imported", "would import", "skipped", "failed"]
 FILLED = ("title", "date", "timeline", "summary", "action_items")
@@ -260,6 +264,18 @@ class Importer:
         self.planned: set[Path] = set()
         self.swept: set[Path] = set()
 
+    @cached_property
+    def model(self) -> CategoryModel:
+        """The category model of this knowledge base: the one `kb validate` and the index use."""
+        from kb.checks import category_model
+        from kb.loader import load_documents
+
+        files = list(iter_markdown(self.settings.content_dir))
+        loaded = load_documents(
+            files, taxonomy=self.taxonomy, content_dir=self.settings.content_dir
+        )
+        return category_model(self.taxonomy, loaded.documents)
+
     def _scan(self) -> None:
         """Read the ids in use and the sources already imported."""
         content = self.settings.content_dir
@@ -393,6 +409,7 @@ class Importer:
             fallback_date=mtime,
             taxonomy=self.taxonomy,
             default_zone=self.zone,
+            model=self.model,
         )
         notes = dict(draft.notes)
         notes["left empty"] = _left_empty(draft)

@@ -16,9 +16,11 @@ from typing import Any
 from whoosh import query
 from whoosh.filedb.filestore import FileStorage
 
+from kb.concepts import Thesaurus
 from kb.config import Settings
 from kb.errors import SearchError
-from kb.search import store
+from kb.search import store, vocab
+from kb.search.expand import Expansion, expand
 from kb.search.query import Filters, filter_query, parse
 from kb.search.schema import SCHEMA
 from kb.search.snippets import Snippet, best_line, highlight
@@ -42,6 +44,8 @@ class Hit:
     path: Path  # absolute
     score: float
     snippet: Snippet | None = None
+    inferred: list[str] = field(default_factory=list)  # inferred from the text, not listed
+    trigger: str | None = None
 
     def as_dict(self, shown_path: str) -> dict[str, Any]:
         """Plain data for JSON output; `shown_path` is the path as people see it."""
@@ -53,6 +57,7 @@ class Hit:
             "severity": self.severity,
             "status": self.status,
             "categories": self.categories,
+            "inferred_categories": self.inferred,
             "services": self.services,
             "path": shown_path,
             "line": self.snippet.line if self.snippet else None,
@@ -70,6 +75,7 @@ class Results:
     total: int  # matching documents, of which `hits` are the best
     suggestions: list[str] = field(default_factory=list)  # corrected query strings
     notes: list[str] = field(default_factory=list)  # why nothing matched, when known
+    concepts: list[Expansion] = field(default_factory=list)  # what the query expanded to
 
 
 def _split(value: object) -> list[str]:
@@ -81,7 +87,16 @@ class SearchIndex:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._searcher = _open(settings.index_dir)
+        self._searcher, self._folder = _open(settings.index_dir)
+        self._thesaurus: Thesaurus | None = None
+
+    @property
+    def thesaurus(self) -> Thesaurus:
+        """The taxonomy's concepts as the index was built with them."""
+        if self._thesaurus is None:
+            concepts, _ = vocab.load(self._folder)
+            self._thesaurus = Thesaurus(concepts)
+        return self._thesaurus
 
     def __enter__(self) -> SearchIndex:
         return self
@@ -115,17 +130,26 @@ class SearchIndex:
         found = self._searcher.document(id=doc_id.strip().lower())
         return self.hit(found, 0.0) if found else None
 
-    def search(self, text: str, filters: Filters | None = None, limit: int = 10) -> Results:
-        """The best `limit` documents for a query string; '*' lists every document, newest first."""
+    def search(
+        self, text: str, filters: Filters | None = None, limit: int = 10, *, exact: bool = False
+    ) -> Results:
+        """The best `limit` documents for a query string; '*' lists every document, newest first.
+
+        Unless `exact`, a query that names a taxonomy concept also finds, at a lower weight,
+        documents about it in other words (kb.search.expand).
+        """
         parsed = parse(text)
         allowed = filter_query(filters or Filters())
         newest_first = isinstance(parsed, query.Every)
+        searched, concepts = parsed, list[Expansion]()
+        if not exact:
+            searched, concepts = expand(parsed, text, self.thesaurus, self._searcher.reader())
         found = _collect(
-            self._searcher, parsed, allowed, max(1, limit), "date" if newest_first else None
+            self._searcher, searched, allowed, max(1, limit), "date" if newest_first else None
         )
-        stems, prefixes = self._highlight_terms(parsed)
+        stems, prefixes = self._highlight_terms(searched)
         hits = [self.hit(h.fields(), h.score or 0.0, stems, prefixes) for h in found]
-        results = Results(text, hits, len(found))
+        results = Results(text, hits, len(found), concepts=concepts)
         from kb.search.suggest import explain_nothing, respelled
 
         if not hits:
@@ -171,10 +195,12 @@ class SearchIndex:
             status=str(stored.get("status", "")),
             categories=_split(stored.get("categories")),
             services=_split(stored.get("services")),
+            trigger=stored.get("trigger") or None,
             summary=str(stored.get("summary", "")),
             path=self.settings.content_dir / str(stored["path"]),
             score=float(score),
         )
+        hit.inferred = [c for c in _split(stored.get("inferred")) if c not in hit.categories]
         if stems is not None:
             hit.snippet = _snippet(hit, stems, prefixes or [])
         return hit
@@ -219,8 +245,9 @@ def _snippet(hit: Hit, stems: set[str], prefixes: list[str]) -> Snippet | None:
     return highlight(text, stems, prefixes) if text else None
 
 
-def _open(index_dir: Path) -> Any:
-    """A whoosh searcher on the current generation (retried once if a writer swapped it)."""
+def _open(index_dir: Path) -> tuple[Any, Path]:
+    """A whoosh searcher on the current generation and its folder (retried once if a writer
+    swapped it)."""
     for attempt in (1, 2):
         folder = store.current(index_dir)
         if folder is None:
@@ -230,7 +257,7 @@ def _open(index_dir: Path) -> Any:
             # BytesIO when it opens it (45 ms at 10,000 documents); plain reads copy
             # only the blocks a search touches.
             storage = FileStorage(str(folder), supports_mmap=False, readonly=True)
-            return storage.open_index(schema=SCHEMA).searcher()
+            return storage.open_index(schema=SCHEMA).searcher(), folder
         except Exception as err:  # whoosh raises many kinds on a broken index
             if attempt == 2:
                 raise SearchError(
