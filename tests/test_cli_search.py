@@ -157,6 +157,19 @@ def test_similar(kb_root: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     assert data["results"][0]["score"] > 0
 
 
+def test_similar_says_why(kb_root: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_kb(["similar", "PM-2025-001", "--limit", "1"], capsys)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("PM-2024-007  Queue consumer deadlock during failover")
+    assert lines[-1].startswith(
+        "  why: same categories: datastore; same trigger: code-deploy; same services: postgres"
+    )
+    code, out, _ = run_kb(["similar", "PM-2025-001", "--limit", "1", "--format", "json"], capsys)
+    why = json.loads(out)["results"][0]["why"]
+    assert why["categories"] == ["datastore"] and why["services"] == ["postgres"]
+
+
 def test_search_and_similar_json_have_one_shape(
     kb_root: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
