@@ -99,3 +99,11 @@ def test_a_changed_taxonomy_changes_what_queries_expand_to(tmp_path: Path) -> No
         found = opened.search("glacier")
         assert [c.slug for c in found.concepts] == ["capacity"]
         assert found.hits[0].id in ("PM-2025-001", "PM-2025-003")
+
+
+def test_a_phrase_names_its_concept_not_those_of_its_words(index: SearchIndex) -> None:
+    # "error" alone would name increased errors; inside the phrase it does not.
+    assert [c.slug for c in index.search("configuration error").concepts] == ["config"]
+    # No phrase across an operator: two words, not the trigger "config change".
+    assert [c.slug for c in index.search("config change").concepts] == ["config-change"]
+    assert [c.slug for c in index.search("config OR change").concepts] == ["config"]

@@ -177,12 +177,16 @@ def test_total_does_not_depend_on_the_limit(tmp_path: Path) -> None:
     settings = write_example_kb(tmp_path / "kb")
     update_index(settings)
     with SearchIndex(settings) as opened:
-        totals = {n: opened.search("config change", limit=n).total for n in (1, 3, 10, 50)}
-        everything = opened.search("config OR change", limit=100)
+        totals = {
+            n: opened.search("config change", limit=n, exact=True).total for n in (1, 3, 10, 50)
+        }
+        expanded = {n: opened.search("config change", limit=n).total for n in (1, 50)}
+        everything = opened.search("config OR change", limit=100, exact=True)
         filtered = {
             n: opened.search("config change", Filters(categories=("datastore",)), n).total
             for n in (1, 50)
         }
     assert len(set(totals.values())) == 1, totals
+    assert expanded[1] == expanded[50] >= totals[1]
     assert totals[1] == everything.total == len(everything.hits) > 10
     assert filtered[1] == filtered[50] > 1

@@ -96,19 +96,35 @@ class Expansion:
 
 def named(thesaurus: Thesaurus, text: str) -> list[tuple[Concept, list[str], set[str]]]:
     """(concept, the query's words that name it, its phrases they matched) for each concept
-    the query names; field:value terms and NOT-ed words name none."""
-    plain = _NOT_WORDS.sub(lambda m: " " * len(m.group()), text)
-    spans = [(m.start(), m.end()) for m in TOKEN.finditer(plain.lower())]
-    stems = [stem(plain[a:b].lower()) for a, b in spans]
+    the query names; field:value terms, NOT-ed words and operators name none, and no
+    phrase runs across them ("config OR change" is two words, not the phrase).
+
+    A concept named only by words inside a longer phrase that names another concept is
+    left out: "configuration error" names the configuration category, not, through its
+    word "error", increased errors.
+    """
     found: dict[int, tuple[Concept, list[str], set[str]]] = {}
-    for start, end, phrase, owners in thesaurus.matches(stems):
-        written = plain[spans[start][0] : spans[end - 1][1]]
-        for number in owners:
-            concept = thesaurus.concepts[number]
-            entry = found.setdefault(number, (concept, [], set()))
-            if written not in entry[1]:
-                entry[1].append(written)
-            entry[2].add(phrase)
+    last = 0
+    for cut in [*_NOT_WORDS.finditer(text), None]:
+        segment = text[last : cut.start() if cut else len(text)]
+        last = cut.end() if cut else len(text)
+        spans = [(m.start(), m.end()) for m in TOKEN.finditer(segment.lower())]
+        stems = [stem(segment[a:b].lower()) for a, b in spans]
+        matches = list(thesaurus.matches(stems))
+        for start, end, phrase, owners in matches:
+            inside = any(
+                a <= start and end <= b and (b - a) > (end - start) and set(others) - set(owners)
+                for a, b, _, others in matches
+            )
+            if inside:
+                continue
+            written = segment[spans[start][0] : spans[end - 1][1]]
+            for number in owners:
+                concept = thesaurus.concepts[number]
+                entry = found.setdefault(number, (concept, [], set()))
+                if written not in entry[1]:
+                    entry[1].append(written)
+                entry[2].add(phrase)
     return [found[n] for n in sorted(found)]
 
 
