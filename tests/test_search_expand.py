@@ -111,3 +111,15 @@ def test_a_phrase_names_its_concept_not_those_of_its_words(index: SearchIndex) -
     assert slugs("config change") == ["config-change"]
     assert slugs("config OR change") == ["config"]
     assert slugs("config service:change") == ["config"]
+
+
+def test_snippets_show_the_query_s_words_first_then_the_concept_s(index: SearchIndex) -> None:
+    hits = {h.id: h for h in index.search("starvation oomkilled", limit=20).hits}
+    # Found by its own word: the snippet shows it.
+    own = hits["PM-2025-011"].snippet
+    assert own is not None and [own.text[a:b] for a, b in own.spans] == ["OOMKilled"]
+    # Found through the concept only: the snippet shows the concept's words.
+    other = hits["PM-2025-001"].snippet
+    assert other is not None and other.spans
+    marked = other.render(lambda w: f"[{w}]")
+    assert "[" in marked and "starvation" not in marked.lower()

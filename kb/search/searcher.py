@@ -147,8 +147,10 @@ class SearchIndex:
         found = _collect(
             self._searcher, searched, allowed, max(1, limit), "date" if newest_first else None
         )
-        stems, prefixes = self._highlight_terms(searched)
-        hits = [self.hit(h.fields(), h.score or 0.0, stems, prefixes) for h in found]
+        stems, prefixes = self._highlight_terms(parsed)
+        # A hit found only through a concept shows where the concept's words are.
+        wider = self._highlight_terms(searched)[0] - stems if concepts else set()
+        hits = [self.hit(h.fields(), h.score or 0.0, stems, prefixes, wider) for h in found]
         results = Results(text, hits, len(found), concepts=concepts)
         from kb.search.suggest import explain_nothing, respelled
 
@@ -183,8 +185,13 @@ class SearchIndex:
         score: float,
         stems: set[str] | None = None,
         prefixes: list[str] | None = None,
+        wider: set[str] | None = None,
     ) -> Hit:
-        """A Hit from a document's stored fields, with its snippet when terms are given."""
+        """A Hit from a document's stored fields, with its snippet when terms are given.
+
+        The snippet shows the query's own words; `wider` terms (a concept's) only when
+        the document holds none of those.
+        """
         when = stored.get("date")
         hit = Hit(
             id=str(stored["id"]),
@@ -202,7 +209,7 @@ class SearchIndex:
         )
         hit.inferred = [c for c in _split(stored.get("inferred")) if c not in hit.categories]
         if stems is not None:
-            hit.snippet = _snippet(hit, stems, prefixes or [])
+            hit.snippet = _snippet(hit, stems, prefixes or [], wider or set())
         return hit
 
 
@@ -230,18 +237,23 @@ def _collect(searcher: Any, parsed: Any, allowed: Any, limit: int, sortedby: str
     return collector.results()
 
 
-def _snippet(hit: Hit, stems: set[str], prefixes: list[str]) -> Snippet | None:
+def _snippet(hit: Hit, stems: set[str], prefixes: list[str], wider: set[str]) -> Snippet | None:
     from kb.source import split
 
     try:
         parts = split(hit.path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError):
         parts = None
-    if parts is not None:
-        found = best_line(parts.body, parts.body_first_line, stems, prefixes)
-        if found is not None:
-            return found
     text = hit.summary or hit.title
+    for terms in (stems, wider):
+        if not terms and not prefixes:
+            continue
+        if parts is not None:
+            found = best_line(parts.body, parts.body_first_line, terms, prefixes)
+            if found is not None:
+                return found
+        if text and (shown := highlight(text, terms, prefixes)).spans:
+            return shown
     return highlight(text, stems, prefixes) if text else None
 
 
