@@ -44,7 +44,7 @@ def test_search_keeps_its_floor_and_its_lead(measured: dict[str, Any], capsys: A
             f"(ideal {measured['ideal_p10']:.3f}); nDCG@10 {kb.ndcg10:.3f}; MRR {kb.mrr:.3f}"
         )
     # Floors a little under the figures of 2026-12-07 (BENCHMARKS.md).
-    assert kb.p10 >= 0.38 and kb.p5 >= 0.52 and kb.ndcg10 >= 0.64 and kb.mrr >= 0.84
+    assert kb.p10 >= 0.38 and kb.p5 >= 0.55 and kb.ndcg10 >= 0.66 and kb.mrr >= 0.84
     # Expansion must help, and kb must stay ahead of grep.
     assert kb.p10 >= exact.p10 + 0.02 and kb.ndcg10 >= exact.ndcg10 + 0.03
     assert kb.p10 >= grep.p10 + 0.05 and kb.ndcg10 >= grep.ndcg10 + 0.08

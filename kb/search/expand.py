@@ -31,6 +31,14 @@ LABELS = {
     "impacts": ("impacts",),
 }
 TEXT = ("title", "summary", "body")
+# A label field weighs as much as this text field (its FIELD_BOOSTS entry).
+_LABEL_WEIGHT = {
+    "categories": "title",
+    "trigger": "title",
+    "detection": "title",
+    "impacts": "title",
+    "inferred": "summary",
+}
 _ANALYZER = SCHEMA["body"].analyzer
 # What does not name a concept: field:value terms, excluded words, operators.
 _NOT_WORDS = re.compile(
@@ -137,8 +145,10 @@ def _phrase(field: str, words: list[str]) -> Any:
 
 def concept_query(concept: Concept, used: set[str], reader: Any) -> Any | None:
     """Documents labelled with the concept or using its other words; None when none can."""
+    # An author's label says what a document is about as plainly as its title does; an
+    # inferred one, as its summary.
     parts: list[Any] = [
-        query.Term(field, concept.slug)
+        query.Term(field, concept.slug, boost=FIELD_BOOSTS[_LABEL_WEIGHT[field]])
         for field in LABELS[concept.kind]
         if (field, concept.slug) in reader
     ]
