@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from kb.concepts import STOP_WORDS, Mention, Thesaurus, stems
+from kb.concepts import KINDS, STOP_WORDS, Mention, Thesaurus, stems
 
 # How much of a body is read: what went wrong is told early, and reading all of
 # 10,000 long documents would cost seconds.
@@ -50,6 +50,7 @@ class Text:
     head: list[str]  # title and summary: what the author chose to say first
     words: list[str]  # head and body, in order
     scores: dict[int, dict[str, float]] = field(default_factory=dict, repr=False)  # by model
+    named: dict[int, list[Mention]] = field(default_factory=dict, repr=False)  # by thesaurus
 
     @classmethod
     def of(cls, head: str, body: str) -> Text:
@@ -136,13 +137,13 @@ class Classifier:
     @classmethod
     def train(cls, examples: Iterable[tuple[Text, Sequence[str]]]) -> Classifier | None:
         """From (text, categories) pairs; None when there are too few to learn from."""
-        import numpy as np
-
         counted = [(text, set(labels)) for text, labels in examples]
         counted = [(t, labels) for t, labels in counted if labels and t.features]
         total = len(counted)
         if total < MIN_LABELLED:
             return None
+        import numpy as np  # only here: a small knowledge base never needs it
+
         df: Counter[str] = Counter()
         members: dict[str, list[int]] = {}
         for number, (text, labels) in enumerate(counted):
@@ -235,11 +236,25 @@ class CategoryModel:
         self.thesaurus = thesaurus
         self.classifier = classifier
 
+    def mentions(self, text: Text) -> list[Mention]:
+        """Every concept (of any kind) the text names, read once per text."""
+        found = text.named.get(id(self.thesaurus))
+        if found is None:
+            found = text.named[id(self.thesaurus)] = self.thesaurus.mentions_in(
+                text.words, KINDS, len(text.head)
+            )
+        return found
+
     def rank(self, text: Text) -> list[Inferred]:
         """Every category the text gives any evidence for, best evidence first."""
         everywhere: dict[str, Mention] = {}
         headed: dict[str, int] = {}
-        for named in self.thesaurus.mentions_in(text.words, ("categories",), len(text.head)):
+        read = text.named.get(id(self.thesaurus))  # every kind, when the indexer asked
+        if read is None:
+            read = self.thesaurus.mentions_in(text.words, ("categories",), len(text.head))
+        for named in read:
+            if named.concept.kind != "categories":
+                continue
             everywhere[named.concept.slug] = named
             if named.early:
                 headed[named.concept.slug] = named.early

@@ -3,10 +3,10 @@
 When the query's words name a taxonomy concept (a category, trigger, detection or
 impact, by any of its keywords or synonyms), the query also matches, at a lower
 weight than its own words, the documents labelled with that concept (for categories,
-also those whose text it was inferred from) and the documents whose title, summary
-or body use the concept's other words. A document scores by its best such phrase
-(plus a little for each other one), so a long story full of a concept's words does
-not outrank one that uses the query's own words.
+also those whose text it was inferred from) and the documents whose text uses the
+concept's words. Which concepts a document's text names is worked out when it is
+indexed (the `mentions` field, one token per distinct phrase), so a concept costs a
+search one posting list, not one phrase query per synonym.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from whoosh import matching, query
+from whoosh import query
 
 from kb.concepts import TOKEN, Concept, Thesaurus, stem
 from kb.search.query import Words
@@ -23,14 +23,12 @@ from kb.search.schema import FIELD_BOOSTS, SCHEMA
 
 # A concept's match counts this much of what the same match of a query word would.
 WEIGHT = 0.4
-TIEBREAK = 0.1  # what each further phrase of a concept adds to its best one
 LABELS = {
     "categories": ("categories", "inferred"),
     "triggers": ("trigger",),
     "detection": ("detection",),
     "impacts": ("impacts",),
 }
-TEXT = ("title", "summary", "body")
 # A label field weighs as much as this text field (its FIELD_BOOSTS entry).
 _LABEL_WEIGHT = {
     "categories": "title",
@@ -45,42 +43,6 @@ _NOT_WORDS = re.compile(
     r"\b[A-Za-z_]\w*:(?:\"[^\"]*\"|\[[^\]]*\]|\S+)|(?:\bNOT\s+|(?<!\S)-)(?:\"[^\"]*\"|\([^)]*\)|\S+)"
     r"|\b(?:AND|OR|ANDNOT|ANDMAYBE)\b"
 )
-
-
-class _BestMatcher(matching.DisjunctionMaxMatcher):  # type: ignore[misc]
-    """The best of two matchers on the current document, plus `tiebreak` times the other.
-
-    whoosh 2.7.5's own score() takes the maximum of both sub-matchers even when one of
-    them is on a later document, so every document scored like the best one.
-    """
-
-    def score(self) -> float:
-        a, b = self.a, self.b
-        if not a.is_active() or (b.is_active() and b.id() < a.id()):
-            return float(b.score())
-        if not b.is_active() or a.id() < b.id():
-            return float(a.score())
-        first, second = float(a.score()), float(b.score())
-        return max(first, second) + float(self.tiebreak) * min(first, second)
-
-    def replace(self, minquality: float = 0) -> Any:
-        # The search collector never prunes (kb.search.searcher._collect); keep the tiebreak.
-        return self
-
-
-class BestOf(query.DisjunctionMax):  # type: ignore[misc]
-    """Documents matching any subquery, scored by the best one plus a little of the others."""
-
-    def _matcher(self, subs: Any, searcher: Any, context: Any) -> Any:
-        reader = searcher.reader()
-        return self._tree_matcher(
-            subs,
-            _BestMatcher,
-            searcher,
-            context,
-            lambda q: q.estimate_size(reader),
-            tiebreak=self.tiebreak,
-        )
 
 
 @dataclass(frozen=True)
@@ -136,37 +98,24 @@ def named(thesaurus: Thesaurus, text: str) -> list[tuple[Concept, list[str], set
     return [found[n] for n in sorted(found)]
 
 
-def _phrase(field: str, words: list[str]) -> Any:
-    boost = FIELD_BOOSTS.get(field, 1.0)
-    if len(words) == 1:
-        return query.Term(field, words[0], boost=boost)
-    return query.Phrase(field, words, boost=boost)
-
-
-def concept_query(concept: Concept, used: set[str], reader: Any) -> Any | None:
-    """Documents labelled with the concept or using its other words; None when none can."""
+def concept_query(concept: Concept, reader: Any) -> Any | None:
+    """Documents labelled with the concept or using its words; None when none can."""
     # An author's label says what a document is about as plainly as its title does; an
-    # inferred one, as its summary.
+    # inferred one, as its summary; the concept's words in the text, as the body's words.
     parts: list[Any] = [
         query.Term(field, concept.slug, boost=FIELD_BOOSTS[_LABEL_WEIGHT[field]])
         for field in LABELS[concept.kind]
         if (field, concept.slug) in reader
     ]
-    phrases: list[Any] = []
-    seen: set[tuple[str, ...]] = set()
-    for phrase in concept.phrases:
-        if phrase in used:
-            continue
-        words = [token.text for token in _ANALYZER(phrase)]
-        if not words or tuple(words) in seen:
-            continue
-        seen.add(tuple(words))
-        for field in TEXT:
-            if all((field, w) in reader for w in words):
-                phrases.append(_phrase(field, words))
-    if phrases:
-        parts.append(BestOf(phrases, tiebreak=TIEBREAK))
+    token = f"{concept.kind}:{concept.slug}"
+    if ("mentions", token) in reader:
+        parts.append(query.Term("mentions", token, boost=FIELD_BOOSTS["body"]))
     return query.Or(parts) if parts else None
+
+
+def concept_terms(concepts: list[Concept]) -> set[str]:
+    """The body's terms of the concepts' words (to show where a document uses them)."""
+    return {token.text for c in concepts for phrase in c.phrases for token in _ANALYZER(phrase)}
 
 
 def expand(
@@ -177,8 +126,8 @@ def expand(
         return parsed, []
     extra: list[Any] = []
     found: list[Expansion] = []
-    for concept, words, phrases in named(thesaurus, text):
-        added = concept_query(concept, phrases, reader)
+    for concept, words, _ in named(thesaurus, text):
+        added = concept_query(concept, reader)
         if added is None:
             continue
         extra.append(added)

@@ -39,6 +39,7 @@ REBUILD_MIN = 500
 # Below this many documents a single process writes faster than a pool of them.
 PARALLEL_MIN = 400
 BATCH = 64  # documents handed to a worker process at a time
+MENTIONED = 2  # distinct phrases of a concept before a document is said to use its words
 
 
 @dataclass
@@ -125,7 +126,8 @@ class _Read:
     entry: mf.Entry
     fields: dict[str, Any] | None
     problems: list[Problem]
-    text: Text | None = None  # a postmortem as the category model reads it
+    text: Text | None = None  # a document as the category model reads it
+    postmortem: bool = False
     labels: list[str] | None = None  # its categories, when an author chose them
 
 
@@ -177,10 +179,11 @@ class _Work:
         fields, kind, doc_id, problems, doc = self._parse(path, rel, raw)
         entry = mf.Entry(mf.stat_of(st), sha, kind, doc_id, _keep(problems))
         got = _Read(entry, fields, problems)
-        if doc is not None and doc.type == "postmortem":
+        if doc is not None:
             from kb.checks import labelled, model_text
 
             got.text = model_text(doc)
+            got.postmortem = doc.type == "postmortem"
             got.labels = list(getattr(doc.meta, "categories", [])) if labelled(doc) else None
         return got
 
@@ -208,14 +211,22 @@ class _Work:
             return fields_for(doc, rel), "doc", doc.id, [], doc
         return None, ("error" if loaded.is_document else "page"), None, loaded.problems, None
 
-    def trained(self, reads: list[_Read]) -> CategoryModel:
-        """The category model of a full build: trained on the documents just read."""
+    def trained(self, files: list[str]) -> tuple[CategoryModel, dict[str, _Read | None]]:
+        """The category model of a full build, and the files read to train it (by name).
+
+        It learns from at most TRAIN_MAX files spread evenly over the collection, read
+        before the build so that every document is written with its inferred categories
+        as soon as it is read (the writer's processes keep pace with the reading).
+        """
         from kb.concepts import Thesaurus, concepts_of
         from kb.inference import TRAIN_MAX, train_model
 
-        examples = [(r.text, r.labels) for r in reads if r.text is not None and r.labels]
-        step = max(1, -(-len(examples) // TRAIN_MAX))
-        return train_model(Thesaurus(concepts_of(self.taxonomy)), examples[::step])
+        step = max(1, -(-len(files) // TRAIN_MAX))
+        read = {rel: self.read(rel, None, False) for rel in files[::step]}
+        examples = [
+            (r.text, r.labels) for r in read.values() if r is not None and r.text and r.labels
+        ]
+        return train_model(Thesaurus(concepts_of(self.taxonomy)), examples), read
 
     def saved(self, folder: Path) -> CategoryModel:
         """The category model of an update: this taxonomy, the last full build's classifier."""
@@ -242,21 +253,17 @@ class _Work:
             ix = index.create_in(str(folder), SCHEMA)
             writer = _writer(ix, len(files))
             total = len(files)
-            reads = []
-            for done, rel in enumerate(sorted(files), start=1):
-                got = self.read(rel, None, False)
+            ordered = sorted(files)
+            model, early = self.trained(ordered)
+            for done, rel in enumerate(ordered, start=1):
+                got = early.pop(rel) if rel in early else self.read(rel, None, False)
                 if got is not None:
                     manifest.entries[rel] = got.entry
                     report.problems.extend(got.problems)
                     if got.fields is not None:
-                        reads.append(got)
+                        writer.add_document(**_inferred(got, model))
+                        report.added += 1
                 self._tick(done, total)
-            # Every document is read before any is written: the classifier learns from
-            # all of them, then each one's inferred categories go into the index with it.
-            model = self.trained(reads)
-            for got in reads:
-                writer.add_document(**_inferred(got, model))
-                report.added += 1
             writer.commit()
             writer = None
             mf.save(folder, manifest)
@@ -341,10 +348,22 @@ class _Work:
 
 
 def _inferred(got: _Read, model: CategoryModel) -> dict[str, Any]:
-    """The document's fields with the categories inferred from its text."""
+    """The document's fields with the concepts its text names and its inferred categories."""
     fields = dict(got.fields or {})
-    if got.text is not None:
-        slugs = [found.slug for found in model.infer(got.text)]
+    text, got.text = got.text, None  # read once: let it go with the fields
+    if text is not None:
+        # A concept counts once its text uses two of its phrases: one word in passing
+        # ("a rollback", "we were paged") says little, and would put most documents in
+        # every common concept's posting list.
+        named = [
+            f"{m.concept.kind}:{m.concept.slug}"
+            for m in model.mentions(text)
+            if m.distinct >= MENTIONED
+            for _ in m.phrases
+        ]
+        if named:
+            fields["mentions"] = ",".join(named)
+        slugs = [found.slug for found in model.infer(text)] if got.postmortem else []
         if slugs:
             fields["inferred"] = ",".join(slugs)
     return fields

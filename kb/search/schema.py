@@ -18,7 +18,7 @@ from whoosh.util.times import datetime_to_long
 if TYPE_CHECKING:
     from kb.loader import Document
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _TEXT = analysis.StemmingAnalyzer()
 _NAMES = analysis.SimpleAnalyzer()
@@ -77,6 +77,9 @@ SCHEMA = fields.Schema(
     # Categories inferred from the text (kb.inference): their own field, so ranking and
     # filters can tell them from the categories an author chose.
     inferred=_values(),
+    # Every taxonomy concept the text names ("categories:capacity"), once per distinct
+    # phrase: concept search reads one posting list per concept instead of every phrase.
+    mentions=fields.KEYWORD(scorable=True, analyzer=_VALUES),
     impacts=_values(),
     trigger=_values(),  # scorable, as `similar` ranks by it
     services=_values(),

@@ -20,7 +20,7 @@ from kb.concepts import Thesaurus
 from kb.config import Settings
 from kb.errors import SearchError
 from kb.search import store, vocab
-from kb.search.expand import Expansion, expand
+from kb.search.expand import Expansion, concept_terms, expand
 from kb.search.query import Filters, filter_query, parse
 from kb.search.schema import SCHEMA
 from kb.search.snippets import Snippet, best_line, highlight
@@ -144,14 +144,17 @@ class SearchIndex:
         searched, concepts = parsed, list[Expansion]()
         if not exact:
             searched, concepts = expand(parsed, text, self.thesaurus, self._searcher.reader())
-        found = _collect(
+        found, total = _collect(
             self._searcher, searched, allowed, max(1, limit), "date" if newest_first else None
         )
         stems, prefixes = self._highlight_terms(parsed)
         # A hit found only through a concept shows where the concept's words are.
-        wider = self._highlight_terms(searched)[0] - stems if concepts else set()
+        wider: set[str] = set()
+        if concepts:
+            named = [self.thesaurus.concept(c.kind, c.slug) for c in concepts]
+            wider = concept_terms([c for c in named if c is not None]) - stems
         hits = [self.hit(h.fields(), h.score or 0.0, stems, prefixes, wider) for h in found]
-        results = Results(text, hits, len(found), concepts=concepts)
+        results = Results(text, hits, total, concepts=concepts)
         from kb.search.suggest import explain_nothing, respelled
 
         if not hits:
@@ -213,28 +216,50 @@ class SearchIndex:
         return hit
 
 
-def _collect(searcher: Any, parsed: Any, allowed: Any, limit: int, sortedby: str | None) -> Any:
-    """whoosh's top `limit` results of `parsed`, with an exact total whatever the limit.
+def _collect(
+    searcher: Any, parsed: Any, allowed: Any, limit: int, sortedby: str | None
+) -> tuple[Any, int]:
+    """whoosh's top `limit` results of `parsed`, and the number of matching documents.
 
-    Every match is visited: without block skipping (optimize=False), and without the
-    collector's matcher replacement, which drops the words of an OR query that can no
-    longer lift a document above the current top-`limit` minimum score, so documents
-    matching only those words went uncounted (the total grew with --limit).
+    The top documents are found with whoosh's pruning (block skipping, and dropping the
+    words of an OR query that can no longer lift a document into the top `limit`); the
+    total is counted apart, over the ids of every match without scoring them, because
+    that pruning leaves documents matching only the dropped words uncounted (the total
+    used to grow with --limit).
     """
     collector = searcher.collector(
-        limit=limit,
-        sortedby=sortedby,
-        reverse=sortedby is not None,
-        filter=allowed,
-        optimize=False,
+        limit=limit, sortedby=sortedby, reverse=sortedby is not None, filter=allowed
     )
-    inner = collector
-    while inner is not None:
-        if hasattr(inner, "replace"):
-            inner.replace = 0
-        inner = getattr(inner, "child", None)
     searcher.search_with_collector(parsed, collector)
-    return collector.results()
+    found = collector.results()
+    if found.scored_length() < limit:
+        return found, found.scored_length()  # every match is among the results
+    matching = _union(searcher, parsed)
+    if matching is None:  # not a plain OR of terms: let whoosh's matchers say
+        matching = set(searcher.docs_for_query(parsed))
+    if allowed is not None:
+        matching &= set(searcher.docs_for_query(allowed))
+    return found, len(matching)
+
+
+def _union(searcher: Any, q: Any) -> set[int] | None:
+    """The documents of an OR of terms, as the union of their posting lists (None for any
+    other query): a set per term is far cheaper than stepping a matcher of all of them."""
+    if isinstance(q, query.Term):
+        found: set[int] = set()
+        for leaf, base in searcher.reader().leaf_readers():
+            if (q.fieldname, q.text) in leaf:
+                found.update(base + n for n in leaf.postings(q.fieldname, q.text).all_ids())
+        return found
+    if isinstance(q, query.Or):
+        found = set()
+        for kid in q.subqueries:
+            part = _union(searcher, kid)
+            if part is None:
+                return None
+            found |= part
+        return found
+    return None
 
 
 def _snippet(hit: Hit, stems: set[str], prefixes: list[str], wider: set[str]) -> Snippet | None:
