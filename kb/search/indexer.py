@@ -250,11 +250,12 @@ class _Work:
         manifest = mf.Manifest(SCHEMA_VERSION, self.taxonomy_sha, self.scanned_ns)
         writer: Any = None
         try:
+            ordered = sorted(files)
+            # Before the writer's processes start: an interrupted training leaves none.
+            model, early = self.trained(ordered)
             ix = index.create_in(str(folder), SCHEMA)
             writer = _writer(ix, len(files))
             total = len(files)
-            ordered = sorted(files)
-            model, early = self.trained(ordered)
             for done, rel in enumerate(ordered, start=1):
                 got = early.pop(rel) if rel in early else self.read(rel, None, False)
                 if got is not None:
