@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from datetime import date, datetime
 
+from kb.concepts import Thesaurus, concepts_of
+from kb.inference import STRONG_HEAD, TRAIN_MAX, CategoryModel, Inferred, Text, train_model
 from kb.loader import Document
 from kb.loop.repeats import Repeat, newest_repeats
 from kb.models import PM_ID, PRE_ID, RISK_REF, Postmortem, Premortem, Timeline
 from kb.problems import Problem
 from kb.source import Loc
+from kb.taxonomy import Taxonomy
 from kb.text import did_you_mean
 
 
@@ -164,22 +168,84 @@ def check_partial(doc: Document, reported: Iterable[Problem], today: date) -> li
     ]
 
 
+def model_text(doc: Document) -> Text:
+    """A document as the category model reads it."""
+    summary = doc.meta.summary if isinstance(doc.meta, Postmortem) else doc.meta.project
+    return Text.of(f"{doc.meta.title}\n{summary}", doc.body)
+
+
+def labelled(doc: Document) -> bool:
+    """Whether an author chose the document's categories (drafts may hold an importer's)."""
+    meta = doc.meta
+    return isinstance(meta, Postmortem) and meta.status != "draft" and bool(meta.categories)
+
+
+def category_model(taxonomy: Taxonomy, documents: Iterable[Document]) -> CategoryModel:
+    """The taxonomy's words, and a classifier trained on the documents' own categories.
+
+    At most TRAIN_MAX labelled documents are read, spread evenly over the collection.
+    """
+    chosen = [doc for doc in documents if labelled(doc)]
+    step = max(1, math.ceil(len(chosen) / TRAIN_MAX))
+    examples = [(model_text(doc), _categories(doc)) for doc in chosen[::step]]
+    return train_model(Thesaurus(concepts_of(taxonomy)), examples)
+
+
+def _categories(doc: Document) -> list[str]:
+    return doc.meta.categories if isinstance(doc.meta, Postmortem) else []
+
+
+def _suggested(model: CategoryModel, docs: list[Document]) -> dict[str, list[Inferred]]:
+    """Each postmortem's inferred categories, read only where its title and summary name
+    a category it does not list (the only way the text can strongly suggest one)."""
+    found: dict[str, list[Inferred]] = {}
+    for doc in docs:
+        if not isinstance(doc.meta, Postmortem):
+            continue
+        head = f"{doc.meta.title}\n{doc.meta.summary}"
+        listed = set(doc.meta.categories)
+        named = model.thesaurus.mentions(head, ("categories",))
+        if any(m.distinct >= STRONG_HEAD and m.concept.slug not in listed for m in named):
+            found[doc.shown] = model.infer(model_text(doc))
+    return found
+
+
+def unlisted_categories(doc: Document, inferred: Iterable[Inferred]) -> Iterator[Problem]:
+    """A warning for each category the text strongly suggests but the document does not list."""
+    if not isinstance(doc.meta, Postmortem):
+        return
+    listed = set(doc.meta.categories)
+    for found in inferred:
+        if found.strong and found.slug not in listed:
+            yield doc.problem(
+                ("categories",),
+                f"text suggests `{found.slug}` ({found.reason()}); add it or ignore",
+                "warning",
+            )
+
+
 def check_corpus(
     documents: Iterable[Document],
     today: date,
     unloaded: AbstractSet[str] = frozenset(),
+    taxonomy: Taxonomy | None = None,
 ) -> list[Problem]:
     """All per-document rules plus duplicate ids and references that do not resolve.
 
     `unloaded` holds ids of documents that failed to load; references to them are not
-    reported again (their own errors already are).
+    reported again (their own errors already are). With the `taxonomy`, each postmortem's
+    text is also checked for categories it strongly suggests but does not list.
     """
     docs = list(documents)
     problems: list[Problem] = []
     by_id: dict[str, list[Document]] = defaultdict(list)
+    suggested: dict[str, list[Inferred]] = {}
+    if taxonomy is not None:
+        suggested = _suggested(category_model(taxonomy, docs), docs)
     for doc in docs:
         by_id[doc.id].append(doc)
         problems.extend(check_document(doc, today))
+        problems.extend(unlisted_categories(doc, suggested.get(doc.shown, [])))
     for doc_id, same in by_id.items():
         if len(same) > 1:
             for doc in same:

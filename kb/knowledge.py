@@ -121,7 +121,7 @@ def load_knowledge_base(
     )
     cwd = Path.cwd().resolve()
     problems = [Problem(display_path(path, cwd), 1, 1, "", reason) for path, reason in refused]
-    problems += result.problems + check_corpus(result.documents, day, result.unloaded_ids)
+    problems += result.problems + check_corpus(result.documents, day, result.unloaded_ids, taxonomy)
     for partial in result.partial:
         problems.extend(check_partial(partial, result.problems, day))
     # Problems carry their lines now. The node trees composed to find those lines

@@ -5,9 +5,18 @@ from __future__ import annotations
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from kb.errors import TaxonomyError, YamlError
 from kb.files import read_regular
@@ -32,13 +41,59 @@ class SeverityLevel(_Strict):
     description: str = ""
 
 
+MAX_PHRASE_WORDS = 6
+
+
+def _phrase(value: str) -> str:
+    """A keyword or synonym: a word or a short phrase on one line, matched whole."""
+    words = value.split()
+    if not words:
+        raise ValueError("an empty word or phrase")
+    if "," in value or "\n" in value:
+        raise ValueError(
+            f"{value!r} looks like several phrases in one; give each its own list item"
+        )
+    if len(words) > MAX_PHRASE_WORDS:
+        raise ValueError(
+            f"{value!r} has {len(words)} words; a phrase has at most {MAX_PHRASE_WORDS}"
+        )
+    return " ".join(words)
+
+
+Phrase = Annotated[str, AfterValidator(_phrase)]
+
+
 class Term(_Strict):
-    """A trigger, detection method or impact category."""
+    """A trigger, detection method or impact category, and the words people use for it.
+
+    `keywords` are the words `kb import` has always matched; `synonyms` are more of the
+    ways engineers describe the same thing. Search and inference use both.
+    """
 
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
     description: str = ""
-    keywords: tuple[str, ...] = ()
+    keywords: tuple[Phrase, ...] = ()
+    synonyms: tuple[Phrase, ...] = ()
+
+    @field_validator("keywords", "synonyms")
+    @classmethod
+    def _distinct_phrases(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        seen = (
+            {p.lower() for p in info.data.get("keywords", ())}
+            if info.field_name == "synonyms"
+            else set()
+        )
+        for phrase in value:
+            if phrase.lower() in seen:
+                raise ValueError(f"'{phrase}' is listed twice (keywords and synonyms together)")
+            seen.add(phrase.lower())
+        return value
+
+    @property
+    def phrases(self) -> tuple[str, ...]:
+        """Every word and phrase that names this term: keywords, then synonyms."""
+        return (*self.keywords, *self.synonyms)
 
 
 class Category(Term):
@@ -167,5 +222,6 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
         for e in err.errors():
             loc = tuple(e["loc"])
             line, col = locator.locate(loc)
-            lines.append(f"{label}:{line}:{col}: {format_field(loc) or 'taxonomy'}: {e['msg']}")
+            message = str(e["msg"]).removeprefix("Value error, ")
+            lines.append(f"{label}:{line}:{col}: {format_field(loc) or 'taxonomy'}: {message}")
         raise TaxonomyError("\n".join(lines)) from None

@@ -87,7 +87,7 @@ def test_index_search_and_build_go_on_without_the_bad_document(
     else:
         assert code == 1, out + err
         assert "2 documents in the index" in out, out + err
-    code, out, err = _kb(capsys, "search", "pool exhausted", "--format", "json")
+    code, out, err = _kb(capsys, "search", "pool exhausted", "--exact", "--format", "json")
     assert code == 0, out + err
     hits = json.loads(out)
     assert [h["id"] for h in hits["results"]] == ["PM-2025-001"], hits

@@ -148,3 +148,18 @@ def test_validate_warns_on_the_incident_that_repeats_one_with_unkept_prevent_ite
         warning.message
     )
     assert not kb.errors
+
+
+def test_text_that_strongly_suggests_an_unlisted_category_warns(write: Write) -> None:
+    oom = postmortem(title="Checkout pods OOMKilled after the API ran out of memory").replace(
+        "Body text about the connection pool.",
+        "The memory limit was too low for the new cache, and the OOM killer ended the pods.",
+    )
+    write("postmortems/a.md", oom)
+    listed = postmortem("PM-2025-002", title="Search pods OOMKilled when they ran out of memory")
+    write("postmortems/b.md", listed.replace("[config, datastore]", "[config, capacity]"))
+    warnings = [str(p) for p in _kb().warnings if "suggests" in p.message]
+    assert warnings == [
+        "content/postmortems/a.md:18:1: warning: categories: text suggests `capacity` "
+        "(oomkilled, ran out of, memory limit, oom killer); add it or ignore"
+    ]

@@ -68,12 +68,16 @@ def test_search_text_output(kb_root: Settings, capsys: pytest.CaptureFixture[str
         lines[3]
         == "  A retry loop held connections open while the pool was exhausted, so every new request waited for a connection until it timed out."
     )
-    assert err == ""  # one match only: nothing more to say
+    # One match only, so no "showing 1 of N"; 'retry' names a failure class.
+    assert err == "kb: also searched for: dependency (retry) (--exact: the words only)\n"
 
 
 def test_search_json_output(kb_root: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_kb(
-        ["search", "certificate", "--type", "postmortem", "--since", "2025-04", "--format", "json"],
+        [
+            *("search", "certificate", "--type", "postmortem", "--since", "2025-04"),
+            *("--exact", "--format", "json"),
+        ],
         capsys,
     )
     assert code == 0
@@ -122,7 +126,7 @@ def test_bad_input_is_one_line_and_exit_2(
 
 def test_no_results_suggest_spelling(kb_root: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run_kb(["search", "certficate", "--category", "securty"], capsys)
-    assert code == 0 and out == ""
+    assert code == 1 and out == ""  # found nothing: exit 1, as grep does
     assert err.splitlines()[-3:] == [
         "kb: no documents match 'certficate'",
         "kb: did you mean: certificate",
@@ -148,9 +152,49 @@ def test_similar(kb_root: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     assert len(heads) == 2 and "PM-2025-003" not in out
     code, out, _ = run_kb(["similar", "PM-2025-003", "--format", "json"], capsys)
     data = json.loads(out)
-    assert data["id"] == "PM-2025-003"
-    assert data["similar"][0]["id"] == heads[0].split()[0]
-    assert data["similar"][0]["score"] > 0
+    assert data["query"] == "PM-2025-003"
+    assert data["results"][0]["id"] == heads[0].split()[0]
+    assert data["results"][0]["score"] > 0
+
+
+def test_similar_says_why(kb_root: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_kb(["similar", "PM-2025-001", "--limit", "1"], capsys)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("PM-2024-007  Queue consumer deadlock during failover")
+    assert lines[-1].startswith(
+        "  why: same categories: datastore; same trigger: code-deploy; same services: postgres"
+    )
+    code, out, _ = run_kb(["similar", "PM-2025-001", "--limit", "1", "--format", "json"], capsys)
+    why = json.loads(out)["results"][0]["why"]
+    assert why["categories"] == ["datastore"] and why["services"] == ["postgres"]
+
+
+def test_search_and_similar_json_have_one_shape(
+    kb_root: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out, _ = run_kb(["search", "pool", "--format", "json"], capsys)
+    searched = json.loads(out)
+    _, out, _ = run_kb(["similar", "PM-2025-001", "--format", "json"], capsys)
+    similar = json.loads(out)
+    assert set(searched) == set(similar) >= {"query", "total", "results", "notes"}
+    assert set(searched["results"][0]) <= set(similar["results"][0])
+
+
+def test_nothing_found_exits_1_with_json_still_printed(
+    kb_root: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_kb(["search", "zqxjv", "--format", "json"], capsys)
+    assert code == 1
+    data = json.loads(out)
+    assert data["total"] == 0 and data["results"] == []
+    assert data["notes"] == ["no document contains 'zqxjv' (nor a word close to it)"]
+    code, out, err = run_kb(["search", "zqxjv"], capsys)
+    assert code == 1 and out == ""
+    assert err.splitlines() == [
+        "kb: no documents match 'zqxjv'",
+        "kb: no document contains 'zqxjv' (nor a word close to it)",
+    ]
 
 
 def _kb(args: list[str], cwd: Path, **kwargs: object) -> subprocess.CompletedProcess[str]:
@@ -318,3 +362,25 @@ def test_killed_writer_leaves_a_usable_index(kb_root: Settings, rebuild: bool) -
     assert after.returncode == 0 and "455 documents in the index" in after.stdout
     generations = [p for p in kb_root.index_dir.iterdir() if p.name.startswith("g")]
     assert len(generations) == 1
+
+
+def test_search_names_the_concepts_it_expanded_to(
+    kb_root: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # "cert lapsed" is in no document; the concept it names is.
+    code, out, err = run_kb(["search", "cert", "lapsed", "--format", "json"], capsys)
+    assert code == 0
+    data = json.loads(out)
+    assert [(c["slug"], c["words"]) for c in data["concepts"]] == [
+        ("time-and-certificates", ["cert", "lapsed"]),
+        ("expiry", ["lapsed"]),
+    ]
+    assert data["results"][0]["id"] == "PM-2025-002"  # "Expired TLS certificate ..."
+    code, out, err = run_kb(["search", "cert", "lapsed"], capsys)
+    assert code == 0 and out.startswith("PM-2025-002  Expired TLS certificate")
+    assert err.splitlines()[0] == (
+        "kb: also searched for: time-and-certificates (cert, lapsed), expiry (lapsed) "
+        "(--exact: the words only)"
+    )
+    code, out, err = run_kb(["search", "cert", "lapsed", "--exact", "--format", "json"], capsys)
+    assert code == 1 and json.loads(out)["concepts"] == []

@@ -19,8 +19,8 @@ LAYERS: list[set[str]] = [
     {"errors"},  # the one exception tree (Problem for typing only)
     {"source"},  # YAML: safe, line-accurate parsing
     {"taxonomy", "config"},
-    {"models"},
-    {"loader", "schema", "parsecache"},
+    {"models", "concepts"},  # concepts: the taxonomy's words found in a text
+    {"loader", "schema", "parsecache", "inference"},  # inference: categories from text
     {"loop"},  # the learning loop's rules: repeats, digest, tripwires, exports
     {"checks"},
     {"knowledge", "trends", "authoring", "background"},

@@ -25,7 +25,7 @@ def kb_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
 
 def _ids(settings: Settings, text: str) -> list[str]:
     with SearchIndex(settings) as index:
-        return [h.id for h in index.search(text, limit=50).hits]
+        return [h.id for h in index.search(text, limit=50, exact=True).hits]
 
 
 def _count_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:

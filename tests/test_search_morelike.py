@@ -178,3 +178,15 @@ def test_the_batch_size_picks_the_adder_not_the_answer(
     monkeypatch.setattr(morelike, "ARRAY_MIN", 1)
     assert similar_map(example, limit=5) == plain
     assert similar(example, "PM-2025-003", limit=5) == plain["PM-2025-003"]
+
+
+def test_why_names_what_went_wrong_and_the_shared_words(index: SearchIndex) -> None:
+    reasons = morelike.why(index, "PM-2025-001", "PM-2025-020")
+    assert reasons.categories == ("capacity", "datastore")
+    assert reasons.trigger == "code-deploy" and reasons.services == ()
+    assert {"pool", "exhausted"} <= set(reasons.words)  # as the document writes them
+    assert reasons.reasons()[:2] == [
+        "same categories: capacity, datastore",
+        "same trigger: code-deploy",
+    ]
+    assert morelike.why(index, "PM-2025-001", "PM-2024-007").categories == ("datastore",)

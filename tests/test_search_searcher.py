@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from search_helpers import INCIDENTS, write_kb
+from search_helpers import INCIDENTS, write_example_kb, write_kb
 
 from kb.config import Settings
 from kb.errors import SearchError
@@ -23,11 +23,11 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchIndex]:
 
 
 def ids(index: SearchIndex, text: str, filters: Filters | None = None) -> list[str]:
-    return [h.id for h in index.search(text, filters, limit=50).hits]
+    return [h.id for h in index.search(text, filters, limit=50, exact=True).hits]
 
 
 def test_best_match_first_with_its_facts(index: SearchIndex) -> None:
-    results = index.search("connection pool exhausted")
+    results = index.search("connection pool exhausted", exact=True)
     # Words are OR-ed: 'refused to connect' and the pre-mortem's risk match too, lower.
     assert [h.id for h in results.hits] == ["PM-2025-001", "PM-2025-002", "PRE-2025-001"]
     top = results.hits[0]
@@ -41,7 +41,7 @@ def test_best_match_first_with_its_facts(index: SearchIndex) -> None:
 
 
 def test_snippet_points_at_the_matching_line(index: SearchIndex) -> None:
-    hit = index.search("retry loop").hits[0]
+    hit = index.search("retry loop", exact=True).hits[0]
     assert hit.snippet is not None and hit.snippet.line is not None
     lines = hit.path.read_text().splitlines()
     # The passage is the whole (hard-wrapped) paragraph; its line is that of the first match.
@@ -53,7 +53,7 @@ def test_snippet_points_at_the_matching_line(index: SearchIndex) -> None:
 
 def test_stemming_matches_other_word_forms(index: SearchIndex) -> None:
     assert ids(index, "deadlocks") == ["PM-2024-007"]
-    hit = index.search("exhaustion").hits[0]
+    hit = index.search("exhaustion", exact=True).hits[0]
     assert hit.id == "PM-2025-001"
     assert hit.snippet is not None
     assert "exhausted" in [hit.snippet.text[s:e] for s, e in hit.snippet.spans]
@@ -102,7 +102,10 @@ def test_filters(index: SearchIndex) -> None:
     assert ids(index, "*", Filters(services=("Payments",))) == ["PM-2024-007"]
     assert ids(index, "*", Filters(statuses=("open",))) == ["PRE-2025-001"]
     # The total counts filtered matches only (whoosh's own count ignores the filter).
-    assert index.search("pool OR certificate", Filters(types=("postmortem",)), limit=1).total == 2
+    assert (
+        index.search("pool OR certificate", Filters(types=("postmortem",)), 1, exact=True).total
+        == 2
+    )
 
 
 def test_date_ranges_are_inclusive(index: SearchIndex) -> None:
@@ -121,7 +124,7 @@ def test_date_ranges_are_inclusive(index: SearchIndex) -> None:
 
 
 def test_json_shape(index: SearchIndex) -> None:
-    hit = index.search("deadlock").hits[0]
+    hit = index.search("deadlock", exact=True).hits[0]
     data = hit.as_dict("shown/path.md")
     assert data["id"] == "PM-2024-007"
     assert data["path"] == "shown/path.md"
@@ -160,9 +163,30 @@ def test_a_word_found_in_one_field_only_is_ranked_by_its_score(tmp_path: Path) -
     settings = write_kb(tmp_path, docs)
     update_index(settings)
     with SearchIndex(settings) as opened:
-        hits = opened.search("heartbeat").hits
+        hits = opened.search("heartbeat", exact=True).hits
     # The word is only ever in the body: every hit still gets a real score, the
     # document that says it three times first.
     assert [h.id for h in hits] == ["PM-2025-002", "PM-2025-001"]
     assert all(h.score > 0 for h in hits)
     assert hits[0].score > hits[1].score
+
+
+def test_total_does_not_depend_on_the_limit(tmp_path: Path) -> None:
+    # An OR of words where most matches share only one word with the query: whoosh's
+    # collector used to drop those words once the top `limit` were full, undercounting.
+    settings = write_example_kb(tmp_path / "kb")
+    update_index(settings)
+    with SearchIndex(settings) as opened:
+        totals = {
+            n: opened.search("config change", limit=n, exact=True).total for n in (1, 3, 10, 50)
+        }
+        expanded = {n: opened.search("config change", limit=n).total for n in (1, 50)}
+        everything = opened.search("config OR change", limit=100, exact=True)
+        filtered = {
+            n: opened.search("config change", Filters(categories=("datastore",)), n).total
+            for n in (1, 50)
+        }
+    assert len(set(totals.values())) == 1, totals
+    assert expanded[1] == expanded[50] >= totals[1]
+    assert totals[1] == everything.total == len(everything.hits) > 10
+    assert filtered[1] == filtered[50] > 1

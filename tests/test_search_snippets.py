@@ -99,3 +99,18 @@ def test_the_quick_word_test_never_changes_the_snippet(monkeypatch: pytest.Monke
         for terms, prefixes in asks
     ]
     assert picked == again
+
+
+def test_link_and_footnote_definitions_are_never_the_snippet() -> None:
+    body = (
+        "The pool ran dry after the deploy.\n"
+        "\n"
+        "[pool-docs]: https://example.org/pool/exhausted/connections\n"
+        "[^1]: Pool exhausted: connections refused, see the pool dashboard\n"
+        "    and the pool exhausted runbook.\n"
+        " [^2]: pool pool pool\n"
+    )
+    snippet = best_line(body, 1, {"pool", "exhaust", "connect"})
+    assert snippet is not None
+    assert snippet.text == "The pool ran dry after the deploy." and snippet.line == 1
+    assert best_line("[x]: https://example.org/pool\n", 1, {"pool"}) is None

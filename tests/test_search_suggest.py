@@ -46,3 +46,13 @@ def test_known_words_that_never_meet(index: SearchIndex) -> None:
     assert "no document matches the whole query" in results.notes[0]
     results = index.search("deadlock", Filters(severities=("SEV3",)))
     assert results.notes == ["the words match documents, but none that pass the filters"]
+
+
+def test_a_word_in_no_document_is_named(index: SearchIndex) -> None:
+    results = index.search("deadlock AND zqxjv")
+    assert results.hits == [] and results.suggestions == []
+    assert results.notes == ["no document contains 'zqxjv' (nor a word close to it)"]
+    # A word with a close known word is corrected instead, and not named again.
+    results = index.search("deadlok AND zqxjv")
+    assert results.suggestions == ["deadlock AND zqxjv"]
+    assert results.notes == ["no document contains 'zqxjv' (nor a word close to it)"]

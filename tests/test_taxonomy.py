@@ -72,3 +72,52 @@ def test_titles_of_every_vocabulary_and_unknown_values() -> None:
             assert taxonomy.title(kind, key) == entry.title
     assert taxonomy.term("categories", "SEV1") is None  # a severity is not a category
     assert taxonomy.title("categories", "no-such-category") == "no-such-category"
+
+
+def _with_terms(path: Path, category: str) -> Path:
+    path.write_text(
+        "severities: [{id: SEV1, title: A}]\n"
+        "categories:\n"
+        "  - slug: capacity\n"
+        "    title: Capacity\n"
+        "    group: technical\n"
+        "    keywords: [oom]\n"
+        f"{category}"
+        "triggers: [{slug: t, title: T}]\ndetection: [{slug: d, title: D}]\n"
+        "impacts: [{slug: i, title: I}]\n"
+    )
+    return path
+
+
+def test_synonyms_are_phrases_of_every_kind() -> None:
+    t = load_taxonomy()
+    for kind in ("categories", "triggers", "detection", "impacts"):
+        for term in getattr(t, kind):
+            if term.slug != "unknown":  # the one trigger with nothing to recognise it by
+                assert term.synonyms, f"{kind} {term.slug} has no synonyms"
+    capacity = t.category("capacity")
+    assert capacity is not None and "out of memory" in capacity.phrases
+    assert {"oomkilled", "ran out of"} <= set(capacity.synonyms)
+
+
+@pytest.mark.parametrize(
+    ("synonyms", "expected"),
+    [
+        ('    synonyms: ["", ok]\n', ":7:16: categories[0].synonyms[0]: an empty word or phrase"),
+        (
+            '    synonyms: [fine, "out of memory, oom killer"]\n',
+            ":7:22: categories[0].synonyms[1]: 'out of memory, oom killer' looks like several",
+        ),
+        (
+            "    synonyms: [a b c d e f g]\n",
+            ":7:16: categories[0].synonyms[0]: 'a b c d e f g' has 7 words; a phrase has at most 6",
+        ),
+        ("    synonyms: [OOM]\n", ":7:5: categories[0].synonyms: 'OOM' is listed twice"),
+        ("    synonyms: [memory, 12]\n", ":7:24: categories[0].synonyms[1]: Input should be"),
+    ],
+)
+def test_bad_synonyms_name_file_and_line(tmp_path: Path, synonyms: str, expected: str) -> None:
+    path = _with_terms(tmp_path / "taxonomy.yml", synonyms)
+    with pytest.raises(TaxonomyError) as err:
+        load_taxonomy(path)
+    assert str(err.value).startswith(f"{path}{expected}"), str(err.value)

@@ -85,6 +85,9 @@ def raw_fields(fm: dict[str, Any], body: str, path: str, names: list[str]) -> di
         derived["summary"] = fm["project"]
     if risks and "categories" not in fm:
         derived["categories"] = _joined(sorted({c for r in risks for c in r.get("categories", [])}))
+    impact = fm.get("impact")
+    if isinstance(impact, dict) and impact.get("categories"):
+        derived["impacts"] = _joined(impact["categories"])
     out: dict[str, Any] = {}
     for name in names:
         if name in derived:

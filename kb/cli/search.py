@@ -19,6 +19,7 @@ from kb.errors import QueryError
 if TYPE_CHECKING:
     from kb.config import Settings
     from kb.search import Hit, IndexReport
+    from kb.search.expand import Expansion
     from kb.search.snippets import Snippet
 
 BAR_MIN = 100  # files; smaller updates finish before a bar would be worth drawing
@@ -46,6 +47,30 @@ class _Bar:
         if self._bar is not None:
             self._bar.__exit__(None, None, None)
             self._bar = None
+
+
+# Like grep: a search that finds nothing exits 1 (its JSON is still printed).
+EXIT_NOTHING = EXIT_PROBLEMS
+
+
+def _json(
+    query: str,
+    total: int,
+    rows: list[dict[str, Any]],
+    concepts: list[dict[str, Any]],
+    suggestions: list[str],
+    notes: list[str],
+) -> str:
+    """The one JSON shape of `kb search` and `kb similar` (the query of similar is the id)."""
+    out = {
+        "query": query,
+        "total": total,
+        "results": rows,
+        "concepts": concepts,
+        "suggestions": suggestions,
+        "notes": notes,
+    }
+    return json.dumps(out, indent=2)
 
 
 def _say(message: str) -> None:
@@ -158,7 +183,14 @@ def _head(hit: Hit) -> str:
     ]
     if hit.categories:
         facts.append(", ".join(hit.categories))
+    if hit.inferred:
+        facts.append("inferred: " + ", ".join(hit.inferred))
     return " · ".join(f for f in facts if f)
+
+
+def _concepts(concepts: list[Expansion]) -> str:
+    """'capacity (out of memory), expiry (lapsed)': what a search expanded to."""
+    return ", ".join(f"{c.slug} ({', '.join(c.words)})" for c in concepts)
 
 
 def _show(settings: Settings, hit: Hit, score: bool = True) -> None:
@@ -179,9 +211,20 @@ def _show(settings: Settings, hit: Hit, score: bool = True) -> None:
 @click.option("--service", "services", multiple=True, help="Service (repeatable: any of).")
 @click.option("--severity", "severities", multiple=True, help="Severity, e.g. SEV1 (repeatable).")
 @click.option("--status", "statuses", multiple=True, help="Status, e.g. published (repeatable).")
+@click.option(
+    "--about",
+    "about",
+    multiple=True,
+    help="Category slug, labelled or inferred from the text (repeatable: any of).",
+)
 @click.option("--since", help="Only documents dated on or after: YYYY, YYYY-MM or YYYY-MM-DD.")
 @click.option("--until", help="Only documents dated on or before: YYYY, YYYY-MM or YYYY-MM-DD.")
 @click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option(
+    "--exact",
+    is_flag=True,
+    help="Search the words only: no expansion to the taxonomy concepts they name.",
+)
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
@@ -194,9 +237,11 @@ def search_command(
     services: tuple[str, ...],
     severities: tuple[str, ...],
     statuses: tuple[str, ...],
+    about: tuple[str, ...],
     since: str | None,
     until: str | None,
     limit: int,
+    exact: bool,
     fmt: str,
 ) -> int:
     """Search postmortems and pre-mortems; '*' lists every document, newest first.
@@ -212,8 +257,15 @@ def search_command(
                                detection date author action risk
       date:2025-03  date:[2025-01 to 2025-06]  date:>2024-12-31
 
+    A query that names a failure class (a category, trigger, detection or impact
+    of the taxonomy, in any of its keywords or synonyms) also finds, ranked below
+    the query's own words, documents labelled with it or using its other words;
+    --exact turns that off. --category matches the categories authors chose,
+    --about also those inferred from the text.
+
     Filters combine with AND; repeating one (--category a --category b) means either.
     The index is brought up to date first when the content changed.
+    Exits 1 when nothing matches, as grep does.
     """
     from kb.search import Filters, SearchIndex
 
@@ -223,6 +275,7 @@ def search_command(
         services=services,
         severities=severities,
         statuses=statuses,
+        about=about,
         since=_date("--since", since, end=False),
         until=_date("--until", until, end=True),
     )
@@ -230,17 +283,15 @@ def search_command(
     settings = ctx.settings
     _refresh(settings)
     with SearchIndex(settings) as index:
-        results = index.search(text, filters, limit)
+        results = index.search(text, filters, limit, exact=exact)
+    found = EXIT_OK if results.hits else EXIT_NOTHING
+    concepts = [c.as_dict() for c in results.concepts]
     if fmt == "json":
-        out = {
-            "query": text,
-            "total": results.total,
-            "results": [h.as_dict(settings.relative(h.path)) for h in results.hits],
-            "suggestions": results.suggestions,
-            "notes": results.notes,
-        }
-        echo(json.dumps(out, indent=2))
-        return EXIT_OK
+        rows = [h.as_dict(settings.relative(h.path)) for h in results.hits]
+        echo(_json(text, results.total, rows, concepts, results.suggestions, results.notes))
+        return found
+    if results.concepts:
+        _say(f"also searched for: {_concepts(results.concepts)} (--exact: the words only)")
     for number, hit in enumerate(results.hits):
         if number:
             echo()
@@ -256,7 +307,7 @@ def search_command(
             _say(f"showing {len(results.hits)} of {results.total} matches (--limit for more)")
         for suggestion in results.suggestions:
             _say(f"some words are not in any document; did you mean: {suggestion}")
-    return EXIT_OK
+    return found
 
 
 # ---------------------------------------------------------------- similar
@@ -270,27 +321,39 @@ def search_command(
 )
 @pass_ctx
 def similar_command(ctx: Context, doc_id: str, limit: int, fmt: str) -> int:
-    """The documents most like ID (key terms of its title, summary, body and categories)."""
-    from kb.search import SearchIndex, similar
+    """The documents most like ID, and why: what went wrong and how it is told.
+
+    Ranked by the key terms of its title, summary and body, its categories (chosen
+    and inferred from the text), trigger and services. Exits 1 when none is alike.
+    """
+    from kb.search import SearchIndex
+    from kb.search.morelike import similar, why
 
     settings = ctx.settings
     _refresh(settings)
     with SearchIndex(settings) as index:
         found = similar(index, doc_id, limit)
-        hits = [index.get(other) for other, _ in found]
-    shown = [(h, score) for h, (_, score) in zip(hits, found, strict=True) if h is not None]
+        shown = []
+        for other, score in found:
+            hit = index.get(other)
+            if hit is not None:
+                hit.score = score
+                shown.append((hit, why(index, doc_id, other)))
+    code = EXIT_OK if shown else EXIT_NOTHING
+    notes = [] if shown else [f"no document shares key terms with {doc_id}"]
     if fmt == "json":
         rows = []
-        for hit, score in shown:
-            hit.score = score
-            rows.append(hit.as_dict(settings.relative(hit.path)))
-        echo(json.dumps({"id": doc_id, "similar": rows}, indent=2))
-        return EXIT_OK
-    for number, (hit, score) in enumerate(shown):
+        for hit, reasons in shown:
+            row = hit.as_dict(settings.relative(hit.path))
+            row["why"] = reasons.as_dict()
+            rows.append(row)
+        echo(_json(doc_id, len(rows), rows, [], [], notes))
+        return code
+    for number, (hit, reasons) in enumerate(shown):
         if number:
             echo()
-        hit.score = score
         _show(settings, hit)
-    if not shown:
-        _say(f"no document shares key terms with {doc_id}")
-    return EXIT_OK
+        echo("  why: " + "; ".join(reasons.reasons()))
+    for note in notes:
+        _say(note)
+    return code

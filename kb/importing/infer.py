@@ -19,6 +19,7 @@ from kb.importing.foreign import Foreign, split_foreign
 from kb.importing.markdown import Block, Section, all_sections, heading_key, parse_blocks, plain
 from kb.importing.suggest import Suggestion, suggest
 from kb.importing.timeline import Timeline
+from kb.inference import CategoryModel
 from kb.taxonomy import Taxonomy
 
 _SEVERITY = re.compile(rules.SEVERITY_LINE, re.IGNORECASE | re.MULTILINE)
@@ -246,8 +247,12 @@ def infer(
     fallback_date: dt.date,
     taxonomy: Taxonomy,
     default_zone: Zone,
+    model: CategoryModel | None = None,
 ) -> Draft:
-    """Read one report's text into a draft; raise SourceError when it cannot be one."""
+    """Read one report's text into a draft; raise SourceError when it cannot be one.
+
+    Categories are suggested by `model` (by default the taxonomy's words alone).
+    """
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     check_markdown(text, shown, suffix)
     foreign = split_foreign(text, shown)
@@ -288,11 +293,12 @@ def infer(
     suggest_text = " ".join(
         [title, summary] + [_text_of(sections.get(role)) for role in rules.SUGGEST_FROM]
     )
-    categories, trigger = suggest(taxonomy, suggest_text)
+    categories, trigger = suggest(taxonomy, suggest_text, model)
     notes["categories"] = (
         "suggested: " + ", ".join(c.slug for c in categories) + " (confirm)"
         if categories
         else "no keyword of the taxonomy matched"
+        + (" and the classifier saw none" if model and model.classifier else "")
     )
     notes["trigger"] = (
         f"suggested: {trigger.slug} (confirm)" if trigger else "no keyword of the taxonomy matched"

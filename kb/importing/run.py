@@ -19,8 +19,9 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError
 
@@ -38,6 +39,9 @@ from kb.models import DOC_ID, Postmortem
 from kb.source import parse_yaml, split
 from kb.taxonomy import Taxonomy
 from kb.text import slugify
+
+if TYPE_CHECKING:
+    from kb.inference import CategoryModel
 
 Status = Literal["imported", "would import", "skipped", "failed"]
 FILLED = ("title", "date", "timeline", "summary", "action_items")
@@ -261,6 +265,18 @@ class Importer:
         self.planned: set[Path] = set()
         self.swept: set[Path] = set()
 
+    @cached_property
+    def model(self) -> CategoryModel:
+        """The category model of this knowledge base: the one `kb validate` and the index use."""
+        from kb.checks import category_model
+        from kb.loader import load_documents
+
+        files = list(iter_markdown(self.settings.content_dir))
+        loaded = load_documents(
+            files, taxonomy=self.taxonomy, content_dir=self.settings.content_dir
+        )
+        return category_model(self.taxonomy, loaded.documents)
+
     def _scan(self) -> None:
         """Read the ids in use and the sources already imported."""
         content = self.settings.content_dir
@@ -394,6 +410,7 @@ class Importer:
             fallback_date=mtime,
             taxonomy=self.taxonomy,
             default_zone=self.zone,
+            model=self.model,
         )
         notes = dict(draft.notes)
         notes["left empty"] = _left_empty(draft)

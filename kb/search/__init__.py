@@ -8,12 +8,14 @@ This package is the only place kb imports whoosh. Modules, each with one job:
     fresh      stale_reason: does the index match the content? (stats only)
     indexer    update_index: incremental or full builds
     query      query syntax checks, filters, date parsing
+    vocab      the taxonomy's concepts and the trained classifier, saved with the index
+    expand     concept search: a query naming a failure class finds it in other words
     searcher   SearchIndex: search and hits
     snippets   the best matching line of a hit
     suggest    "did you mean" when nothing matches
     keyterms   a document's key terms (Bo1), for "more like this"
     bm25       whoosh's BM25F scores of single terms, summed in Python or numpy
-    morelike   similar / similar_map: documents sharing a document's key terms
+    morelike   similar / similar_map / why: documents sharing a document's key terms
 
 Names are imported from their module on first use, so `kb search` on an
 up-to-date index never loads the indexer (nor pydantic), and only big

@@ -22,11 +22,13 @@ from kb.config import Settings
 from kb.files import read_regular
 from kb.problems import Problem
 from kb.search import manifest as mf
-from kb.search import store
+from kb.search import store, vocab
 from kb.search.fresh import taxonomy_digest, version_reason
 from kb.search.schema import SCHEMA, SCHEMA_VERSION
 
 if TYPE_CHECKING:
+    from kb.inference import CategoryModel, Text
+    from kb.loader import Document
     from kb.taxonomy import Taxonomy
 
 Progress = Callable[[int, int], None]  # (files done, files to do)
@@ -37,6 +39,7 @@ REBUILD_MIN = 500
 # Below this many documents a single process writes faster than a pool of them.
 PARALLEL_MIN = 400
 BATCH = 64  # documents handed to a worker process at a time
+MENTIONED = 2  # distinct phrases of a concept before a document is said to use its words
 
 
 @dataclass
@@ -123,6 +126,9 @@ class _Read:
     entry: mf.Entry
     fields: dict[str, Any] | None
     problems: list[Problem]
+    text: Text | None = None  # a document as the category model reads it
+    postmortem: bool = False
+    labels: list[str] | None = None  # its categories, when an author chose them
 
 
 class _Work:
@@ -170,9 +176,16 @@ class _Work:
         sha = mf.digest(raw)
         if old is not None and old.sha == sha and not recheck:
             return _Read(replace(old, stat=mf.stat_of(st)), None, [])
-        fields, kind, doc_id, problems = self._parse(path, rel, raw)
+        fields, kind, doc_id, problems, doc = self._parse(path, rel, raw)
         entry = mf.Entry(mf.stat_of(st), sha, kind, doc_id, _keep(problems))
-        return _Read(entry, fields, problems)
+        got = _Read(entry, fields, problems)
+        if doc is not None:
+            from kb.checks import labelled, model_text
+
+            got.text = model_text(doc)
+            got.postmortem = doc.type == "postmortem"
+            got.labels = list(getattr(doc.meta, "categories", [])) if labelled(doc) else None
+        return got
 
     def _shown(self, path: Path) -> str:
         from kb.loader import display_path
@@ -181,7 +194,7 @@ class _Work:
 
     def _parse(
         self, path: Path, rel: str, raw: bytes
-    ) -> tuple[dict[str, Any] | None, mf.Kind, str | None, list[Problem]]:
+    ) -> tuple[dict[str, Any] | None, mf.Kind, str | None, list[Problem], Document | None]:
         from kb.loader import load_text
         from kb.search.schema import fields_for
 
@@ -190,12 +203,39 @@ class _Work:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as err:
             line = raw.count(b"\n", 0, err.start) + 1
-            return None, "error", None, [Problem(shown, line, 1, "", "file is not valid UTF-8")]
+            problem = Problem(shown, line, 1, "", "file is not valid UTF-8")
+            return None, "error", None, [problem], None
         loaded = load_text(text, path, shown=shown, src_uri=rel, taxonomy=self.taxonomy)
         doc = loaded.document
         if doc is not None:
-            return fields_for(doc, rel), "doc", doc.id, []
-        return None, ("error" if loaded.is_document else "page"), None, loaded.problems
+            return fields_for(doc, rel), "doc", doc.id, [], doc
+        return None, ("error" if loaded.is_document else "page"), None, loaded.problems, None
+
+    def trained(self, files: list[str]) -> tuple[CategoryModel, dict[str, _Read | None]]:
+        """The category model of a full build, and the files read to train it (by name).
+
+        It learns from at most TRAIN_MAX files spread evenly over the collection, read
+        before the build so that every document is written with its inferred categories
+        as soon as it is read (the writer's processes keep pace with the reading).
+        """
+        from kb.concepts import Thesaurus, concepts_of
+        from kb.inference import TRAIN_MAX, train_model
+
+        step = max(1, -(-len(files) // TRAIN_MAX))
+        read = {rel: self.read(rel, None, False) for rel in files[::step]}
+        examples = [
+            (r.text, r.labels) for r in read.values() if r is not None and r.text and r.labels
+        ]
+        return train_model(Thesaurus(concepts_of(self.taxonomy)), examples), read
+
+    def saved(self, folder: Path) -> CategoryModel:
+        """The category model of an update: this taxonomy, the last full build's classifier."""
+        from kb.concepts import Thesaurus, concepts_of
+        from kb.inference import CategoryModel, Classifier
+
+        _, data = vocab.load(folder)
+        classifier = Classifier.from_data(data) if data else None
+        return CategoryModel(Thesaurus(concepts_of(self.taxonomy)), classifier)
 
     def _tick(self, done: int, total: int) -> None:
         if self.progress is not None:
@@ -210,21 +250,25 @@ class _Work:
         manifest = mf.Manifest(SCHEMA_VERSION, self.taxonomy_sha, self.scanned_ns)
         writer: Any = None
         try:
+            ordered = sorted(files)
+            # Before the writer's processes start: an interrupted training leaves none.
+            model, early = self.trained(ordered)
             ix = index.create_in(str(folder), SCHEMA)
             writer = _writer(ix, len(files))
             total = len(files)
-            for done, rel in enumerate(sorted(files), start=1):
-                got = self.read(rel, None, False)
+            for done, rel in enumerate(ordered, start=1):
+                got = early.pop(rel) if rel in early else self.read(rel, None, False)
                 if got is not None:
                     manifest.entries[rel] = got.entry
                     report.problems.extend(got.problems)
                     if got.fields is not None:
-                        writer.add_document(**got.fields)
+                        writer.add_document(**_inferred(got, model))
                         report.added += 1
                 self._tick(done, total)
             writer.commit()
             writer = None
             mf.save(folder, manifest)
+            _save_vocab(folder, model)
         except BaseException:
             _abort(writer)
             store.discard(folder)
@@ -241,6 +285,7 @@ class _Work:
         if not changes:
             return self._finish(manifest)
         writer: Any = None
+        model: CategoryModel | None = None
         try:
             writer = index.open_dir(str(folder), schema=SCHEMA).writer()
             writes = 0
@@ -256,7 +301,8 @@ class _Work:
                 manifest.entries[rel] = got.entry
                 report.problems.extend(got.problems)
                 if got.fields is not None:
-                    writer.update_document(**got.fields)
+                    model = model or self.saved(folder)
+                    writer.update_document(**_inferred(got, model))
                     writes += 1
                     if old is not None and old.kind == "doc":
                         report.updated += 1
@@ -283,6 +329,8 @@ class _Work:
         manifest.scanned_ns = self.scanned_ns
         manifest.taxonomy = self.taxonomy_sha
         mf.save(folder, manifest)
+        if recheck:  # the taxonomy's words changed: searches expand to the new ones
+            _save_vocab(folder, model or self.saved(folder))
         return self._finish(manifest)
 
     def _finish(self, manifest: mf.Manifest) -> IndexReport:
@@ -298,6 +346,33 @@ class _Work:
             Problem(self._shown(path), 1, 1, "", reason) for path, reason in self.refused
         ]
         return self.report
+
+
+def _inferred(got: _Read, model: CategoryModel) -> dict[str, Any]:
+    """The document's fields with the concepts its text names and its inferred categories."""
+    fields = dict(got.fields or {})
+    text, got.text = got.text, None  # read once: let it go with the fields
+    if text is not None:
+        # A concept counts once its text uses two of its phrases: one word in passing
+        # ("a rollback", "we were paged") says little, and would put most documents in
+        # every common concept's posting list.
+        named = [
+            f"{m.concept.kind}:{m.concept.slug}"
+            for m in model.mentions(text)
+            if m.distinct >= MENTIONED
+            for _ in m.phrases
+        ]
+        if named:
+            fields["mentions"] = ",".join(named)
+        slugs = [found.slug for found in model.infer(text)] if got.postmortem else []
+        if slugs:
+            fields["inferred"] = ",".join(slugs)
+    return fields
+
+
+def _save_vocab(folder: Path, model: CategoryModel) -> None:
+    classifier = model.classifier.as_data() if model.classifier else None
+    vocab.save(folder, model.thesaurus.concepts, classifier)
 
 
 def _keep(problems: list[Problem]) -> tuple[tuple[int, int, str, str], ...]:

@@ -15,12 +15,17 @@ from typing import Any
 
 from kb.search.schema import SCHEMA
 
-# field -> (key terms taken from it, weight of its terms in the query)
+# field -> (key terms taken from it, weight of its terms in the query). Besides the
+# text, what went wrong: the categories authors chose and those inferred from the text,
+# the trigger, and the services it hit.
 SIMILAR_FIELDS: dict[str, tuple[int, float]] = {
     "title": (4, 2.0),
     "summary": (6, 1.5),
     "body": (12, 1.0),
-    "categories": (4, 1.0),
+    "categories": (6, 1.5),
+    "inferred": (5, 1.0),
+    "trigger": (1, 1.0),
+    "services": (4, 1.0),
 }
 
 KeyTerm = tuple[str, str, float]  # (field, word, weight)

@@ -15,13 +15,16 @@ the same function.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from kb.config import Settings
 from kb.errors import UsageError
 from kb.search.bm25 import ArraySums, Collection, Forward, Sums
 from kb.search.keyterms import KeyTerms, TermStats
+from kb.search.schema import SCHEMA
 from kb.search.searcher import SearchIndex
 from kb.text import closest
 
@@ -70,6 +73,102 @@ def similar(index: SearchIndex | Settings, doc_id: str, limit: int = 5) -> Simil
     return similar_map(index, [doc_id], limit)[doc_id]
 
 
+@dataclass(frozen=True)
+class Why:
+    """What two documents have in common: what went wrong, and the words."""
+
+    categories: tuple[str, ...]  # chosen by the authors of both
+    inferred: tuple[str, ...]  # shared, but inferred from the text of at least one
+    trigger: str | None
+    services: tuple[str, ...]
+    words: tuple[str, ...]  # key words of the first document the second one uses too
+
+    def reasons(self) -> list[str]:
+        """One short phrase per kind of evidence, strongest first."""
+        out = []
+        if self.categories:
+            out.append("same categories: " + ", ".join(self.categories))
+        if self.inferred:
+            out.append("both about: " + ", ".join(self.inferred) + " (inferred)")
+        if self.trigger:
+            out.append(f"same trigger: {self.trigger}")
+        if self.services:
+            out.append("same services: " + ", ".join(self.services))
+        if self.words:
+            out.append("shared words: " + ", ".join(self.words))
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for JSON output."""
+        return {
+            "categories": list(self.categories),
+            "inferred": list(self.inferred),
+            "trigger": self.trigger,
+            "services": list(self.services),
+            "words": list(self.words),
+        }
+
+
+WHY_WORDS = 5
+
+
+def why(index: SearchIndex, doc_id: str, other_id: str) -> Why:
+    """Why `other_id` is like `doc_id`: shared categories, trigger, services and key words."""
+    searcher = index.searcher
+    reader = searcher.reader()
+    first, mine = _find(index, doc_id)
+    second, theirs = _find(index, other_id)
+
+    def values(stored: dict[str, Any], field: str) -> list[str]:
+        return [v for v in str(stored.get(field) or "").split(",") if v]
+
+    labelled = [c for c in values(mine, "categories") if c in values(theirs, "categories")]
+    about_mine = values(mine, "categories") + values(mine, "inferred")
+    about_theirs = values(theirs, "categories") + values(theirs, "inferred")
+    inferred = [c for c in dict.fromkeys(about_mine) if c in about_theirs and c not in labelled]
+    trigger = mine.get("trigger") if mine.get("trigger") == theirs.get("trigger") else None
+    services = [s for s in values(mine, "services") if s in values(theirs, "services")]
+    words: list[str] = []
+    other = _words(reader, second, theirs)
+    for field, word, _ in KeyTerms(reader).of(first, mine):
+        if field not in ("title", "summary", "body") or word in words or word not in other:
+            continue
+        if len(word) > 2 and not word.isdigit():  # "08", "52": times and counts say little
+            words.append(word)
+    return Why(
+        tuple(labelled),
+        tuple(inferred),
+        str(trigger) if trigger and trigger != "unknown" else None,
+        tuple(services),
+        tuple(_surface(index, mine, words[:WHY_WORDS])),
+    )
+
+
+def _words(reader: Any, docnum: int, stored: dict[str, Any]) -> set[str]:
+    """Every word (stem) of a document's title, summary and body."""
+    found: set[str] = set()
+    for name in ("title", "summary", "body"):
+        if reader.has_vector(docnum, name):
+            found.update(str(w) for w, _ in reader.vector_as("weight", docnum, name))
+        else:
+            found.update(t.text for t in SCHEMA[name].analyzer(str(stored.get(name) or "")))
+    return found
+
+
+def _surface(index: SearchIndex, stored: dict[str, Any], stems: list[str]) -> list[str]:
+    """Each stem as the document first writes it ('exhaust' -> 'exhausted')."""
+    texts = [str(stored.get("title") or ""), str(stored.get("summary") or "")]
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        texts.append((index.settings.content_dir / str(stored["path"])).read_text("utf-8"))
+    wanted, found = set(stems), {}
+    analyzer = SCHEMA["body"].analyzer
+    for text in texts:
+        for token in analyzer(text, chars=True, mode="query"):
+            if token.text in wanted and token.text not in found:
+                found[token.text] = text[token.startchar : token.endchar].lower()
+    return [found.get(stem, stem) for stem in stems]
+
+
 def _name(searcher: Any, names: dict[int, str], docnum: int) -> str:
     name = names.get(docnum)
     if name is None:
@@ -88,4 +187,4 @@ def _find(index: SearchIndex, doc_id: str) -> tuple[int, dict[str, Any]]:
     return docnum, searcher.stored_fields(docnum)
 
 
-__all__ = ["ARRAY_MIN", "Similar", "similar", "similar_map"]
+__all__ = ["ARRAY_MIN", "Similar", "Why", "similar", "similar_map", "why"]

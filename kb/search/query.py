@@ -27,7 +27,7 @@ _CLOSERS = {"(": ")", "[": "]", "{": "}"}
 _TEXT_FIELDS = ("title", "summary", "body", "actions", "risks")
 
 
-class _Words(query.Or):  # type: ignore[misc]
+class Words(query.Or):  # type: ignore[misc]
     """The implicit OR of a query's words (an explicit OR stays a plain Or).
 
     Scores are plain BM25F sums, so a document matching more of the words scores
@@ -39,7 +39,7 @@ class _Words(query.Or):  # type: ignore[misc]
 
 
 class _WordsGroup(qparser.OrGroup):  # type: ignore[misc]
-    qclass = _Words
+    qclass = Words
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ class Filters:
     statuses: tuple[str, ...] = ()
     since: dt.date | None = None
     until: dt.date | None = None
+    about: tuple[str, ...] = ()  # categories, labelled or inferred from the text
 
     def facets(self) -> Iterator[tuple[str, tuple[str, ...]]]:
         """(index field, values) of each facet that is set."""
@@ -113,14 +114,14 @@ def _require_constraints(q: Any) -> Any:
     `pool service:checkout` means pool-ish documents of the checkout service, not
     anything about pools or anything of checkout.
     """
-    if isinstance(q, _Words):
+    if isinstance(q, Words):
         kids = [_require_constraints(c) for c in q.subqueries]
         required = [c for c in kids if c.is_leaf() or isinstance(c, query.Not)]
         optional = [c for c in kids if not (c.is_leaf() or isinstance(c, query.Not))]
         if not required:
-            return _Words(optional, boost=q.boost)
+            return Words(optional, boost=q.boost)
         if optional:
-            required.append(_Words(optional))
+            required.append(Words(optional))
         return query.And(required, boost=q.boost)
     if isinstance(q, query.CompoundQuery):
         return q.__class__([_require_constraints(c) for c in q.subqueries], boost=q.boost)
@@ -263,6 +264,17 @@ def filter_query(filters: Filters) -> Any | None:
     for field, values in filters.facets():
         terms = [query.Term(field, t) for v in values for t in facet_values(field, v)]
         parts.append(query.Or(terms) if len(terms) > 1 else terms[0])
+    if filters.about:
+        parts.append(
+            query.Or(
+                [
+                    query.Term(field, t)
+                    for v in filters.about
+                    for field in ("categories", "inferred")
+                    for t in facet_values(field, v)
+                ]
+            )
+        )
     if filters.since or filters.until:
         start = dt.datetime.combine(filters.since, dt.time.min) if filters.since else None
         end = dt.datetime.combine(filters.until, dt.time.max) if filters.until else None

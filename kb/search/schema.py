@@ -18,7 +18,7 @@ from whoosh.util.times import datetime_to_long
 if TYPE_CHECKING:
     from kb.loader import Document
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 
 _TEXT = analysis.StemmingAnalyzer()
 _NAMES = analysis.SimpleAnalyzer()
@@ -74,7 +74,14 @@ SCHEMA = fields.Schema(
     actions=fields.TEXT(analyzer=_TEXT),
     risks=fields.TEXT(analyzer=_TEXT),
     categories=_values(),
-    trigger=fields.ID(stored=True, analyzer=_LOWER_ID),
+    # Categories inferred from the text (kb.inference): their own field, so ranking and
+    # filters can tell them from the categories an author chose.
+    inferred=_values(),
+    # Every taxonomy concept the text names ("categories:capacity"), once per distinct
+    # phrase: concept search reads one posting list per concept instead of every phrase.
+    mentions=fields.KEYWORD(scorable=True, analyzer=_VALUES),
+    impacts=_values(),
+    trigger=_values(),  # scorable, as `similar` ranks by it
     services=_values(),
     teams=_values(),
     tags=_values(),
@@ -103,6 +110,7 @@ DEFAULT_FIELDS: tuple[str, ...] = tuple(FIELD_BOOSTS)
 QUERY_FIELDS: dict[str, str] = {
     **{name: name for name in SCHEMA.names() if not name.startswith("spell_")},
     "category": "categories",
+    "impact": "impacts",
     "service": "services",
     "team": "teams",
     "tag": "tags",
@@ -147,6 +155,7 @@ def fields_for(doc: Document, path: str) -> dict[str, Any]:
             "trigger": meta.trigger or "",
             "detection": meta.detection or "",
             "categories": _joined(meta.categories),
+            "impacts": _joined(meta.impact.categories),
             "teams": _joined(meta.teams),
             "authors": "\n".join(meta.authors),
             "actions": "\n".join(item.title for item in meta.action_items),

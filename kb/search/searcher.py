@@ -16,9 +16,11 @@ from typing import Any
 from whoosh import query
 from whoosh.filedb.filestore import FileStorage
 
+from kb.concepts import Thesaurus
 from kb.config import Settings
 from kb.errors import SearchError
-from kb.search import store
+from kb.search import store, vocab
+from kb.search.expand import Expansion, concept_terms, expand
 from kb.search.query import Filters, filter_query, parse
 from kb.search.schema import SCHEMA
 from kb.search.snippets import Snippet, best_line, highlight
@@ -42,6 +44,8 @@ class Hit:
     path: Path  # absolute
     score: float
     snippet: Snippet | None = None
+    inferred: list[str] = field(default_factory=list)  # inferred from the text, not listed
+    trigger: str | None = None
 
     def as_dict(self, shown_path: str) -> dict[str, Any]:
         """Plain data for JSON output; `shown_path` is the path as people see it."""
@@ -53,6 +57,7 @@ class Hit:
             "severity": self.severity,
             "status": self.status,
             "categories": self.categories,
+            "inferred_categories": self.inferred,
             "services": self.services,
             "path": shown_path,
             "line": self.snippet.line if self.snippet else None,
@@ -70,6 +75,7 @@ class Results:
     total: int  # matching documents, of which `hits` are the best
     suggestions: list[str] = field(default_factory=list)  # corrected query strings
     notes: list[str] = field(default_factory=list)  # why nothing matched, when known
+    concepts: list[Expansion] = field(default_factory=list)  # what the query expanded to
 
 
 def _split(value: object) -> list[str]:
@@ -81,7 +87,16 @@ class SearchIndex:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._searcher = _open(settings.index_dir)
+        self._searcher, self._folder = _open(settings.index_dir)
+        self._thesaurus: Thesaurus | None = None
+
+    @property
+    def thesaurus(self) -> Thesaurus:
+        """The taxonomy's concepts as the index was built with them."""
+        if self._thesaurus is None:
+            concepts, _ = vocab.load(self._folder)
+            self._thesaurus = Thesaurus(concepts)
+        return self._thesaurus
 
     def __enter__(self) -> SearchIndex:
         return self
@@ -115,24 +130,31 @@ class SearchIndex:
         found = self._searcher.document(id=doc_id.strip().lower())
         return self.hit(found, 0.0) if found else None
 
-    def search(self, text: str, filters: Filters | None = None, limit: int = 10) -> Results:
-        """The best `limit` documents for a query string; '*' lists every document, newest first."""
+    def search(
+        self, text: str, filters: Filters | None = None, limit: int = 10, *, exact: bool = False
+    ) -> Results:
+        """The best `limit` documents for a query string; '*' lists every document, newest first.
+
+        Unless `exact`, a query that names a taxonomy concept also finds, at a lower weight,
+        documents about it in other words (kb.search.expand).
+        """
         parsed = parse(text)
         allowed = filter_query(filters or Filters())
         newest_first = isinstance(parsed, query.Every)
-        found = self._searcher.search(
-            parsed,
-            filter=allowed,
-            limit=max(1, limit),
-            sortedby="date" if newest_first else None,
-            reverse=newest_first,
-            # Visit every match: the total is then exact and free. With whoosh's block
-            # skipping, len() re-runs the query and (2.7.5) ignores the filter.
-            optimize=False,
+        searched, concepts = parsed, list[Expansion]()
+        if not exact:
+            searched, concepts = expand(parsed, text, self.thesaurus, self._searcher.reader())
+        found, total = _collect(
+            self._searcher, searched, allowed, max(1, limit), "date" if newest_first else None
         )
         stems, prefixes = self._highlight_terms(parsed)
-        hits = [self.hit(h.fields(), h.score or 0.0, stems, prefixes) for h in found]
-        results = Results(text, hits, len(found))
+        # A hit found only through a concept shows where the concept's words are.
+        wider: set[str] = set()
+        if concepts:
+            named = [self.thesaurus.concept(c.kind, c.slug) for c in concepts]
+            wider = concept_terms([c for c in named if c is not None]) - stems
+        hits = [self.hit(h.fields(), h.score or 0.0, stems, prefixes, wider) for h in found]
+        results = Results(text, hits, total, concepts=concepts)
         from kb.search.suggest import explain_nothing, respelled
 
         if not hits:
@@ -166,8 +188,13 @@ class SearchIndex:
         score: float,
         stems: set[str] | None = None,
         prefixes: list[str] | None = None,
+        wider: set[str] | None = None,
     ) -> Hit:
-        """A Hit from a document's stored fields, with its snippet when terms are given."""
+        """A Hit from a document's stored fields, with its snippet when terms are given.
+
+        The snippet shows the query's own words; `wider` terms (a concept's) only when
+        the document holds none of those.
+        """
         when = stored.get("date")
         hit = Hit(
             id=str(stored["id"]),
@@ -178,32 +205,86 @@ class SearchIndex:
             status=str(stored.get("status", "")),
             categories=_split(stored.get("categories")),
             services=_split(stored.get("services")),
+            trigger=stored.get("trigger") or None,
             summary=str(stored.get("summary", "")),
             path=self.settings.content_dir / str(stored["path"]),
             score=float(score),
         )
+        hit.inferred = [c for c in _split(stored.get("inferred")) if c not in hit.categories]
         if stems is not None:
-            hit.snippet = _snippet(hit, stems, prefixes or [])
+            hit.snippet = _snippet(hit, stems, prefixes or [], wider or set())
         return hit
 
 
-def _snippet(hit: Hit, stems: set[str], prefixes: list[str]) -> Snippet | None:
+def _collect(
+    searcher: Any, parsed: Any, allowed: Any, limit: int, sortedby: str | None
+) -> tuple[Any, int]:
+    """whoosh's top `limit` results of `parsed`, and the number of matching documents.
+
+    The top documents are found with whoosh's pruning (block skipping, and dropping the
+    words of an OR query that can no longer lift a document into the top `limit`); the
+    total is counted apart, over the ids of every match without scoring them, because
+    that pruning leaves documents matching only the dropped words uncounted (the total
+    used to grow with --limit).
+    """
+    collector = searcher.collector(
+        limit=limit, sortedby=sortedby, reverse=sortedby is not None, filter=allowed
+    )
+    searcher.search_with_collector(parsed, collector)
+    found = collector.results()
+    if found.scored_length() < limit:
+        return found, found.scored_length()  # every match is among the results
+    matching = _union(searcher, parsed)
+    if matching is None:  # not a plain OR of terms: let whoosh's matchers say
+        matching = set(searcher.docs_for_query(parsed))
+    if allowed is not None:
+        matching &= set(searcher.docs_for_query(allowed))
+    return found, len(matching)
+
+
+def _union(searcher: Any, q: Any) -> set[int] | None:
+    """The documents of an OR of terms, as the union of their posting lists (None for any
+    other query): a set per term is far cheaper than stepping a matcher of all of them."""
+    if isinstance(q, query.Term):
+        found: set[int] = set()
+        for leaf, base in searcher.reader().leaf_readers():
+            if (q.fieldname, q.text) in leaf:
+                found.update(base + n for n in leaf.postings(q.fieldname, q.text).all_ids())
+        return found
+    if isinstance(q, query.Or):
+        found = set()
+        for kid in q.subqueries:
+            part = _union(searcher, kid)
+            if part is None:
+                return None
+            found |= part
+        return found
+    return None
+
+
+def _snippet(hit: Hit, stems: set[str], prefixes: list[str], wider: set[str]) -> Snippet | None:
     from kb.source import split
 
     try:
         parts = split(hit.path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError):
         parts = None
-    if parts is not None:
-        found = best_line(parts.body, parts.body_first_line, stems, prefixes)
-        if found is not None:
-            return found
     text = hit.summary or hit.title
+    for terms in (stems, wider):
+        if not terms and not prefixes:
+            continue
+        if parts is not None:
+            found = best_line(parts.body, parts.body_first_line, terms, prefixes)
+            if found is not None:
+                return found
+        if text and (shown := highlight(text, terms, prefixes)).spans:
+            return shown
     return highlight(text, stems, prefixes) if text else None
 
 
-def _open(index_dir: Path) -> Any:
-    """A whoosh searcher on the current generation (retried once if a writer swapped it)."""
+def _open(index_dir: Path) -> tuple[Any, Path]:
+    """A whoosh searcher on the current generation and its folder (retried once if a writer
+    swapped it)."""
     for attempt in (1, 2):
         folder = store.current(index_dir)
         if folder is None:
@@ -213,7 +294,7 @@ def _open(index_dir: Path) -> Any:
             # BytesIO when it opens it (45 ms at 10,000 documents); plain reads copy
             # only the blocks a search touches.
             storage = FileStorage(str(folder), supports_mmap=False, readonly=True)
-            return storage.open_index(schema=SCHEMA).searcher()
+            return storage.open_index(schema=SCHEMA).searcher(), folder
         except Exception as err:  # whoosh raises many kinds on a broken index
             if attempt == 2:
                 raise SearchError(

@@ -15,6 +15,8 @@ from kb.search.schema import SCHEMA, blank_comments
 
 WIDTH = 160
 _NUMBERED = re.compile(r"\d+[.)] ")
+# `[label]: https://...` and `[^note]: text` (CommonMark allows up to three spaces before)
+_DEFINITION = re.compile(r" {0,3}\[[^\]]+\]:(?:\s|$)")
 _ANALYZER = SCHEMA["body"].analyzer
 _WORD = _ANALYZER.items[0].expression  # the analyzer's own tokenizer pattern
 _STEMS: dict[str, str] = {}  # lower-cased word -> its stem ('' when the analyzer drops it)
@@ -115,8 +117,18 @@ def _passages(body: str) -> Iterable[tuple[str, int]]:
     lines = body.split("\n")
     start: int | None = None
     parts: list[str] = []
+    definition = False  # inside a link reference or footnote definition
     for number, line in enumerate([*lines, ""]):
         stripped = line.strip()
+        if _DEFINITION.match(line) or (definition and stripped and line[:1].isspace()):
+            # Link targets and footnotes are references, not the prose a reader wants
+            # to see (a footnote's text still counts for ranking: it is indexed).
+            if start is not None:
+                yield "\n".join(parts), start
+                start, parts = None, []
+            definition = True
+            continue
+        definition = False
         alone = stripped.startswith(("|", "#"))
         item = stripped.startswith(("- ", "* ", "+ ")) or bool(_NUMBERED.match(stripped))
         if start is not None and (not stripped or alone or item):

@@ -37,14 +37,20 @@ def explain_nothing(
     """(corrected query strings, notes) for a search that found nothing."""
     reader = index.searcher.reader()
     notes = list(_unknown_filter_values(reader, filters))
-    corrected = respelled(index, text, parsed)
-    if not corrected and not notes and filters == Filters():
+    fixes = _replacements(index, text, parsed)
+    unknown = unknown_words(reader, text, parsed)
+    hopeless = [w for w in unknown if not any(text[a:b] == w for a, b in fixes)]
+    if hopeless:
+        words = ", ".join(f"'{w}'" for w in hopeless)
+        notes.insert(0, f"no document contains {words} (nor a word close to it)")
+    elif not unknown and not notes:
         notes.append(
             "every word is in the index, but no document matches the whole query; "
             "try fewer words, or fewer AND, NOT and quotes"
+            if filters == Filters()
+            else "the words match documents, but none that pass the filters"
         )
-    elif not corrected and not notes:
-        notes.append("the words match documents, but none that pass the filters")
+    corrected = _apply(text, fixes)
     return ([corrected] if corrected else []), notes
 
 
@@ -64,22 +70,52 @@ def _unknown_filter_values(reader: Any, filters: Filters) -> list[str]:
     return notes
 
 
+def _word_spans(parsed: Any) -> dict[tuple[int, int], list[Any]]:
+    """The term leaves of the query's written words, by their place in the query text."""
+    spans: dict[tuple[int, int], list[Any]] = {}
+    for leaf in parsed.leaves():
+        if not isinstance(leaf, query.Term):
+            continue
+        start, end = getattr(leaf, "startchar", None), getattr(leaf, "endchar", None)
+        if start is not None and end is not None:
+            spans.setdefault((start, end), []).append(leaf)
+    return spans
+
+
+def unknown_words(reader: Any, text: str, parsed: Any) -> list[str]:
+    """The words of `text` that no document holds in any field the query searched."""
+    found = []
+    for (start, end), leaves in sorted(_word_spans(parsed).items()):
+        if not any(reader.doc_frequency(leaf.fieldname, leaf.text) for leaf in leaves):
+            word = text[start:end]
+            if word not in found:
+                found.append(word)
+    return found
+
+
 def respelled(index: SearchIndex, text: str, parsed: Any) -> str | None:
     """`text` with every word the index does not know replaced by its closest known word."""
+    return _apply(text, _replacements(index, text, parsed))
+
+
+def _replacements(index: SearchIndex, text: str, parsed: Any) -> dict[tuple[int, int], str]:
+    """(start, end) of each unknown title/summary/body word -> the closest known word."""
     reader = index.searcher.reader()
     replacements: dict[tuple[int, int], str] = {}
-    for leaf in parsed.leaves():
-        if not isinstance(leaf, query.Term) or leaf.fieldname not in _WORD_FIELDS:
+    for span, leaves in _word_spans(parsed).items():
+        words = [leaf for leaf in leaves if leaf.fieldname in _WORD_FIELDS]
+        if not words:
             continue
-        span = (getattr(leaf, "startchar", None), getattr(leaf, "endchar", None))
-        if span[0] is None or span[1] is None or span in replacements:
+        stem = str(words[0].text)
+        if any(reader.doc_frequency(f, stem) for f in _WORD_FIELDS):
             continue
-        if any(reader.doc_frequency(f, leaf.text) for f in _WORD_FIELDS):
-            continue
-        word = text[span[0] : span[1]]
-        better = _closest_word(index, reader, word, str(leaf.text))
+        better = _closest_word(index, reader, text[span[0] : span[1]], stem)
         if better:
-            replacements[(span[0], span[1])] = better
+            replacements[span] = better
+    return replacements
+
+
+def _apply(text: str, replacements: dict[tuple[int, int], str]) -> str | None:
     if not replacements:
         return None
     out = text
