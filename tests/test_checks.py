@@ -148,3 +148,19 @@ def test_validate_warns_on_the_incident_that_repeats_one_with_unkept_prevent_ite
         warning.message
     )
     assert not kb.errors
+
+
+def test_a_premortem_with_no_risks_is_a_warning(write: Write) -> None:
+    write("premortems/a.md", premortem().split("risks:")[0] + "---\n\nNo risks yet.\n")
+    write("premortems/b.md", premortem("PRE-2025-002").split("risks:")[0] + "risks: []\n---\n")
+    kb = _kb()
+    assert not kb.errors
+    found = sorted(str(p) for p in kb.warnings if "no risks" in p.message)
+    assert len(found) == 2
+    assert found[0].startswith(
+        "content/premortems/a.md:2:1: warning: id: a pre-mortem with no risks"
+    )
+    assert (
+        found[1].startswith("content/premortems/b.md:")
+        and "warning: risks: a pre-mortem" in found[1]
+    )

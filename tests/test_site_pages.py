@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import datetime as dt
 
 from docfactory import at, knowledge_base, postmortem, premortem, render
@@ -148,12 +150,31 @@ def test_risk_register_with_materialised_links() -> None:
     assert "PRE-2025-001 · pre-mortem · open" in out
     assert "2, 1 materialised so far" in out
     assert '<h2 id="risk-register">' in out
-    rows = out.split("<tbody>")[1].split("<tr>")[1:]
-    # Highest score first: R2 (16) then R1 (10).
-    assert 'id="risk-r2"' in rows[0] and f"4 {TIMES} 4 = <strong>16</strong>" in rows[0]
+    register = out.split('<h2 id="risk-register">')[1]
+    rows = register.split("<tbody>")[1].split("<tr>")[1:]
+    # Highest score first: R2 (16) then R1 (10). Cells read as text, not run-together values.
+    assert 'id="risk-r2"' in rows[0]
+    assert f"Likelihood 4 {TIMES} impact 4 = <strong>16</strong>." in rows[0]
+    assert "Scenario: " in rows[0]
     assert "not (yet) materialised" in rows[0]
     assert 'id="risk-r1"' in rows[1]
-    assert '<a href="../../postmortems/2025/pm-2025-002.html">PM-2025-002</a>' in rows[1]
+    # "Materialised in" names the incident by its title, with its id.
+    assert re.search(
+        r'<a href="../../postmortems/2025/pm-2025-002.html">[^<]+</a> \(PM-2025-002\)', rows[1]
+    )
+
+
+def test_premortem_matrix_counts_and_links_each_cell() -> None:
+    out = page(site(), "PRE-2025-001")
+    matrix = out.split('<h2 id="likelihood-and-impact">')[1].split("</table>")[0]
+    assert out.index("likelihood-and-impact") < out.index('id="risk-register"')
+    body = matrix.split("<tbody>")[1]
+    rows = body.split("<tr>")[1:]
+    assert len(rows) == 5 and all(r.count("<td") == 5 for r in rows)
+    # Likelihood 5 on top; R2 is likelihood 4 x impact 4: second row, fourth column.
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", rows[1])
+    assert "<strong>1</strong>" in cells[3] and 'href="#risk-r2"' in cells[3]
+    assert sum(r.count("<strong>") for r in rows) == 2  # two risks, two filled cells
 
 
 def test_no_related_section_when_nothing_relates() -> None:

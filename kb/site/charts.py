@@ -1,12 +1,21 @@
 """Charts as static SVG, drawn at build time with matplotlib, plus their data tables.
 
-Each chart is drawn once with dark ink for Material's light scheme; the dark
-scheme's copy swaps the ink colour in the SVG text, which is far cheaper than
-drawing twice. Pages show the right copy with Material's `#only-light` /
-`#only-dark` image suffixes. Backgrounds are transparent and the series colours
-come from the Okabe-Ito palette, which stays distinct for colour-blind readers
-and on both schemes. Under every chart the numbers follow as a table, so people
-who cannot see the chart still get the data.
+Each chart is drawn once. Pages show it inline (`inline_svg`), its text and axes
+in `currentColor`: the page's own text colour, so one drawing reads on Material's
+light and dark schemes, follows the reader's toggle (`data-md-color-scheme`) and
+`prefers-color-scheme` when the palette follows it, and stays dark-on-light on a
+site with no palette at all. (An `<img>` cannot see the page's scheme, and the
+`#only-light`/`#only-dark` pair showed both copies on a site without a palette.)
+The SVG file is also written beside the page. Backgrounds are transparent and the
+series colours come from the Okabe-Ito palette, which stays distinct for
+colour-blind readers and on both schemes. Under every chart the numbers follow as
+a table, so people who cannot see the chart still get the data.
+
+Every chart says its unit on the y axis (and "log scale" when it is one), marks a
+period that is not over yet as partial, and an empty chart says "No incidents"
+instead of drawing an empty axis. Distributions (`kind="strip"`) show every value
+as a point, the median as a bar, the 90th percentile only from MIN_P90 values, and
+each period's n under its label.
 
 matplotlib is imported inside `render_svg` only: building the specs is cheap
 and needs no plotting library.
@@ -14,18 +23,21 @@ and needs no plotting library.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from kb.site.md import DASH, esc, href
+from kb.site.fragments import slot
+from kb.site.md import DASH, esc
 
-Kind = Literal["stacked", "bars", "lines"]
+Kind = Literal["stacked", "bars", "lines", "strip"]
+MIN_P90 = 5  # the same rule as kb.trends.MIN_P90 (charts import nothing from kb's domain)
 
 INK_LIGHT = "#333333"  # text and axes on the light scheme
-INK_DARK = "#d5d5d5"  # the same on the dark (slate) scheme
 GRID = "#8c8c8c"
 PALETTE = (
     "#0072b2",  # blue
@@ -54,11 +66,39 @@ class Chart:
     dashed: frozenset[str] = field(default_factory=frozenset)  # series drawn with dashes
     labels: dict[str, str] = field(default_factory=dict)  # series name -> legend text
     log_scale: bool = False
+    partial: bool = False  # the last period is not over yet
+    # kind "strip": every value per period (the series then hold median and p90)
+    points: tuple[tuple[float, ...], ...] = ()
+    empty_text: str = "No incidents"  # said instead of an axis when there is nothing to draw
 
     @property
-    def dark_uri(self) -> str:
-        """Path of the copy for the dark scheme."""
-        return self.uri.removesuffix(".svg") + "-dark.svg"
+    def slot(self) -> str:
+        """The name of the page slot the chart is shown in."""
+        return "chart-" + hashlib.sha1(self.uri.encode()).hexdigest()[:12]
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing to draw: every value zero or unknown, and no points."""
+        return not any(p for p in self.points) and not any(
+            v for values in self.series.values() for v in values
+        )
+
+    def tick_labels(self) -> list[str]:
+        """The x labels: the periods, with n under each for strips, the last marked partial."""
+        out = []
+        for i, period in enumerate(self.periods):
+            under = []
+            if self.kind == "strip" and i < len(self.points):
+                under.append(f"n={len(self.points[i])}")
+            if self.partial and i == len(self.periods) - 1:
+                under.append("partial")
+            out.append(period + ("\n" + ", ".join(under) if under else ""))
+        return out
+
+    def axis_label(self) -> str:
+        """The y axis' label: the unit, and whether the scale is logarithmic."""
+        unit = "duration" if self.unit == "hours" else self.unit
+        return f"{unit} (log scale)" if self.log_scale else unit
 
     def label(self, name: str) -> str:
         """Legend text of a series."""
@@ -75,27 +115,51 @@ def figure(
     number_format: str = "{:g}",
     data: tuple[list[str], Rows] | None = None,
 ) -> str:
-    """Markdown for a chart on page `src`: both scheme images, then its numbers as a table.
+    """Markdown for a chart on page `src`: its slot (the SVG, filled in after rendering),
+    then its numbers as a table.
 
     The table is plain text in a <details> block under the chart; `data` replaces the
     default one (a row per period, a column per series) with (header, rows).
     """
-    alt = esc(chart.title)
-    light, dark = href(src, chart.uri), href(src, chart.dark_uri)
     if data is None:
         head = ["Period"] + [chart.label(n) for n in chart.series]
         rows = [
-            [period]
+            [period + (" (partial)" if chart.partial and i == len(chart.periods) - 1 else "")]
             + [DASH if v[i] is None else number_format.format(v[i]) for v in chart.series.values()]
             for i, period in enumerate(chart.periods)
         ]
     else:
         head, rows = data
     return (
-        f"![{alt}]({light}#only-light)\n![{alt}]({dark}#only-dark)\n\n"
+        slot(chart.slot)
+        + f"*{esc(chart.title)}.*\n\n"
         + html_table(head, rows, f"The numbers: {chart.title}")
         + "\n"
     )
+
+
+_IDS = re.compile(r'(\bid="|xlink:href="#|href="#|url\(#)([^")]+)')
+_SIZE = re.compile(r'<svg([^>]*?) width="[^"]*" height="[^"]*"')
+
+
+def inline_svg(svg: str, chart: Chart) -> str:
+    """A drawn chart as markup inside a page: ink in the page's text colour, ids unique
+    to the chart, scaled to the column, its style rules kept to itself."""
+    start = svg.find("<svg")
+    body = svg[start:] if start >= 0 else svg
+    prefix = chart.slot
+    body = _IDS.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", body)
+    body = body.replace(INK_LIGHT, "currentColor")
+    # matplotlib's one rule is `*{...}`: within a page it would reach every element.
+    body = body.replace("*{", f"#{prefix}-svg *{{", 1)
+    title = html.escape(chart.title)
+    body = _SIZE.sub(
+        f'<svg\\1 id="{prefix}-svg" class="kb-chart" role="img" aria-label="{title}" '
+        'style="width:100%;height:auto;max-width:48rem"',
+        body,
+        count=1,
+    )
+    return f'<figure class="kb-figure" data-pagefind-ignore="all">{body.strip()}</figure>\n'
 
 
 def html_table(head: list[str], rows: Rows, summary: str) -> str:
@@ -110,11 +174,6 @@ def html_table(head: list[str], rows: Rows, summary: str) -> str:
         f"<table>\n<thead><tr>{th}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>\n"
         "</details>\n"
     )
-
-
-def to_dark(svg: str) -> str:
-    """The dark-scheme copy of an SVG drawn with INK_LIGHT."""
-    return svg.replace(INK_LIGHT, INK_DARK)
 
 
 def render_svg(chart: Chart) -> str:
@@ -151,9 +210,10 @@ class Painter:
 
 def _shape(chart: Chart) -> tuple[Any, ...] | None:
     """What a bar chart's figure depends on besides its title and heights (None: redraw)."""
-    if chart.kind != "bars" or chart.log_scale or chart.unit == "hours":
+    if chart.kind != "bars" or chart.log_scale or chart.unit == "hours" or chart.is_empty:
         return None
     return (
+        chart.partial,
         tuple(chart.periods),
         tuple(chart.series),
         chart.unit,
@@ -229,6 +289,8 @@ def _draw(chart: Chart) -> tuple[Any, Any, list[Any]]:
                     label=chart.label(name),
                 )
             )
+    elif chart.kind == "strip":
+        _strip(ax, chart, colour)
     else:
         for name in names:
             values = [math.nan if v is None else v for v in chart.series[name]]
@@ -241,28 +303,78 @@ def _draw(chart: Chart) -> tuple[Any, Any, list[Any]]:
                 linestyle="--" if name in chart.dashed else "-",
                 label=chart.label(name),
             )
-    if chart.log_scale:
+    if chart.partial and chart.kind in ("bars", "stacked"):
+        for container in ax.containers:  # the period not over yet: hatched, paler
+            patch = container.patches[-1]  # type: ignore[attr-defined]
+            patch.set_hatch("///")
+            patch.set_alpha(0.55)
+    if chart.is_empty:
+        ax.set_yticks([])
+        ax.text(
+            0.5,
+            0.5,
+            chart.empty_text,
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=12,
+            color=INK_LIGHT,
+        )
+    elif chart.log_scale:
         ax.set_yscale("log")
-    elif chart.kind != "lines" or all(
+    elif chart.kind not in ("lines", "strip") or all(
         v is None or v >= 0 for s in chart.series.values() for v in s
     ):
         ax.set_ylim(bottom=0)
         if chart.unit == "incidents" or chart.kind != "lines":
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     _title(ax, chart)
-    ax.set_ylabel(chart.unit)
+    ax.set_ylabel(chart.axis_label())
     step = max(1, math.ceil(len(x) / 8))  # labels like 2025-Q1 need room: at most 8
-    ax.set_xticks(x[::step], chart.periods[::step])
-    if chart.unit == "hours":
+    labels = chart.tick_labels()
+    shown = x[::step]
+    if chart.partial and x and shown[-1] != x[-1]:
+        shown.append(x[-1])  # the partial period is always labelled
+    ax.set_xticks(shown, [labels[i] for i in shown])
+    if chart.unit == "hours" and not chart.is_empty:
         _hour_ticks(ax, chart, FixedLocator, FuncFormatter)
     ax.set_xlim(-0.6, len(x) - 0.4)
     ax.grid(axis="y", color=GRID, alpha=0.35, linewidth=0.6)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    if len(names) > 1:
+    if (len(names) > 1 or chart.kind == "strip") and not chart.is_empty:
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
     return fig, ax, bars
+
+
+def _strip(ax: Any, chart: Chart, colour: dict[str, str]) -> None:
+    """Every value as a point per period, the median and (from MIN_P90 values) the p90 as bars."""
+    xs, ys = [], []
+    for i, values in enumerate(chart.points):
+        n = len(values)
+        for k, value in enumerate(values):
+            # Spread the points evenly across the period's slot: no random jitter, so a
+            # rebuild draws the same file.
+            xs.append(i + (0.0 if n == 1 else -0.28 + 0.56 * k / (n - 1)))
+            ys.append(value)
+    ax.scatter(xs, ys, s=14, color=PALETTE[7], alpha=0.8, label="one incident", zorder=2)
+    for name in chart.series:
+        first = True
+        for i, level in enumerate(chart.series[name]):
+            if level is None:
+                continue
+            ax.hlines(
+                level,
+                i - 0.36,
+                i + 0.36,
+                colors=colour[name],
+                linewidth=2.2,
+                linestyles="--" if name in chart.dashed else "-",
+                label=chart.label(name) if first else None,
+                zorder=3,
+            )
+            first = False
 
 
 # Tick marks for duration axes, in hours: 5 min up to 4 weeks.
@@ -278,7 +390,9 @@ def _hour_label(value: float, _pos: object = None) -> str:
 
 
 def _hour_ticks(ax: Any, chart: Chart, fixed: Any, formatter: Any) -> None:
-    known = [v for s in chart.series.values() for v in s if v]
+    known = [v for s in chart.series.values() for v in s if v] + [
+        v for values in chart.points for v in values if v
+    ]
     if not known:
         return
     low, high = min(known), max(known)
@@ -290,4 +404,4 @@ def _hour_ticks(ax: Any, chart: Chart, fixed: Any, formatter: Any) -> None:
         ax.yaxis.set_minor_locator(fixed([]))
         ax.yaxis.set_major_formatter(formatter(_hour_label))
     else:
-        ax.yaxis.set_major_formatter(formatter(lambda v, _pos: f"{v:g} h"))
+        ax.yaxis.set_major_formatter(formatter(_hour_label))
