@@ -8,6 +8,7 @@ import re
 from docfactory import at, knowledge_base, postmortem, premortem, render
 
 from kb.site.context import SiteContext
+from kb.site.md import DASH
 from kb.site.dashboards import home_page, home_sections, trends_page
 
 
@@ -91,7 +92,7 @@ def test_trends_numbers() -> None:
     assert detect.tick_labels() == ["2025-Q1\nn=2", "2025-Q2\nn=2, partial"]
     assert detect.axis_label() == "duration (log scale)" and detect.log_scale
     html = render(page.content)
-    assert "<td>2025-Q1</td><td>2</td><td>15 min</td><td>– (n &lt; 5)</td>" in html
+    assert f"<td>2025-Q1</td><td>2</td><td>15 min</td><td>{DASH} (n &lt; 5)</td>" in html
     # Drafts and in-review documents are not counted; the page says so.
     assert "from 4 incidents" in html
     assert "1 draft and 1 in-review are listed but not counted" in html
@@ -150,7 +151,7 @@ def test_author_home_gets_kb_sections_before_its_first_section() -> None:
 
 
 def test_count_in_review_option_counts_in_review_but_never_drafts() -> None:
-    page, charts = trends_page(ctx(count_in_review=True))
+    page, _charts = trends_page(ctx(count_in_review=True))
     html = render(page.content)
     assert "from 5 incidents" in html
     assert "Numbers count published and in-review postmortems only; 1 draft is listed" in html

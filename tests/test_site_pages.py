@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 import datetime as dt
+import re
 
 from docfactory import at, knowledge_base, postmortem, premortem, render
 
