@@ -49,7 +49,11 @@ def test_example_site_has_every_page_and_no_broken_link(example_site: Path) -> N
         assert (example_site / page).is_file(), page
     for category in kb.taxonomy.categories:
         assert (example_site / "categories" / category.slug / "index.html").is_file()
-    assert len(list((example_site / "trends").glob("*.svg"))) == 12  # 6 charts, light + dark
+    assert len(list((example_site / "trends").glob("*.svg"))) == 6  # one file per chart
+    # ... and each chart is in its page once, inline, in the page's text colour.
+    trends = (example_site / "trends" / "index.html").read_text(encoding="utf-8")
+    assert trends.count('class="kb-chart"') == 6 and "<!--kb:" not in trends
+    assert "#only-light" not in trends and "#only-dark" not in trends
     assert broken_links(example_site) == []
 
 
@@ -104,7 +108,13 @@ def test_page_size_stays_bounded_as_the_corpus_grows(tmp_path: Path) -> None:
         assert rows <= 10 or page.relative_to(large).as_posix() in bounded_elsewhere, page
     assert (large / "categories/config/page-15.html").is_file()
     assert (large / "tags/shared/page-15.html").is_file()
-    assert max(p.stat().st_size for p in large.rglob("*.html")) < 100_000
+    # Charts are inline; each has a bounded size (periods are a window, strip plots thin
+    # their dots), and the rest of every page stays small.
+    figure = re.compile(r'<figure class="kb-figure".*?</figure>', flags=re.S)
+    for page in large.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert all(len(f) < 60_000 for f in figure.findall(html)), page
+        assert len(figure.sub("", html).encode()) < 100_000, page
     assert broken_links(large) == []
 
 

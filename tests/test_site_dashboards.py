@@ -8,8 +8,8 @@ import re
 from docfactory import at, knowledge_base, postmortem, premortem, render
 
 from kb.site.context import SiteContext
-from kb.site.md import DASH
 from kb.site.dashboards import home_page, home_sections, trends_page
+from kb.site.md import DASH
 
 
 def ctx(count_in_review: bool = False) -> SiteContext:
@@ -173,3 +173,12 @@ def test_home_learning_panel_names_recurring_categories_with_sparklines() -> Non
     assert "2025-Q1: 2, 2025-Q2: 1" in panel  # the sparkline's words, for screen readers
     # The open prevent item behind it, with its incident and owner.
     assert "1 open <em>prevent</em> action items" in panel and "PM-2025-002" in panel
+
+
+def test_strip_dots_are_thinned_to_evenly_spaced_ranks_and_n_stays_true() -> None:
+    from kb.site.dashboards import thinned
+
+    values = tuple(float(v) for v in range(100))
+    kept = thinned(values, 5)
+    assert kept == (0.0, 25.0, 50.0, 74.0, 99.0)
+    assert thinned(values[:5], 5) == values[:5]

@@ -69,6 +69,7 @@ class Chart:
     partial: bool = False  # the last period is not over yet
     # kind "strip": every value per period (the series then hold median and p90)
     points: tuple[tuple[float, ...], ...] = ()
+    n: tuple[int, ...] = ()  # kind "strip": values per period (points may show fewer)
     empty_text: str = "No incidents"  # said instead of an axis when there is nothing to draw
 
     @property
@@ -89,7 +90,7 @@ class Chart:
         for i, period in enumerate(self.periods):
             under = []
             if self.kind == "strip" and i < len(self.points):
-                under.append(f"n={len(self.points[i])}")
+                under.append(f"n={self.n[i] if i < len(self.n) else len(self.points[i])}")
             if self.partial and i == len(self.periods) - 1:
                 under.append("partial")
             out.append(period + ("\n" + ", ".join(under) if under else ""))
