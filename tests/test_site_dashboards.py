@@ -89,7 +89,7 @@ def test_trends_numbers() -> None:
     assert detect.series["median"] == [0.25, 315 / 60]
     assert detect.series["p90"] == [None, None]
     assert detect.points == ((10 / 60, 20 / 60), (0.5, 10.0))
-    assert detect.tick_labels() == ["2025-Q1\nn=2", "2025-Q2\nn=2, partial"]
+    assert detect.n == (2, 2) and detect.tick_labels() == ["2025-Q1", "2025-Q2\npartial"]
     assert detect.axis_label() == "duration (log scale)" and detect.log_scale
     html = render(page.content)
     assert f"<td>2025-Q1</td><td>2</td><td>15 min</td><td>{DASH} (n &lt; 5)</td>" in html

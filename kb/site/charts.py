@@ -85,16 +85,12 @@ class Chart:
         )
 
     def tick_labels(self) -> list[str]:
-        """The x labels: the periods, with n under each for strips, the last marked partial."""
-        out = []
-        for i, period in enumerate(self.periods):
-            under = []
-            if self.kind == "strip" and i < len(self.points):
-                under.append(f"n={self.n[i] if i < len(self.n) else len(self.points[i])}")
-            if self.partial and i == len(self.periods) - 1:
-                under.append("partial")
-            out.append(period + ("\n" + ", ".join(under) if under else ""))
-        return out
+        """The x labels: the periods, the last marked partial when it is not over."""
+        last = len(self.periods) - 1
+        return [
+            p + ("\npartial" if self.partial and i == last else "")
+            for i, p in enumerate(self.periods)
+        ]
 
     def axis_label(self) -> str:
         """The y axis' label: the unit, and whether the scale is logarithmic."""
@@ -140,6 +136,7 @@ def figure(
 
 
 _IDS = re.compile(r'(\bid="|xlink:href="#|href="#|url\(#)([^")]+)')
+_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
 _SIZE = re.compile(r'<svg([^>]*?) width="[^"]*" height="[^"]*"')
 
 
@@ -160,7 +157,10 @@ def inline_svg(svg: str, chart: Chart) -> str:
         body,
         count=1,
     )
-    return f'<figure class="kb-figure" data-pagefind-ignore="all">{body.strip()}</figure>\n'
+    body = _METADATA.sub("", body, count=1)
+    # A div, not a figure: Material centres a figure at its content's width, which an
+    # SVG sized by its column does not have.
+    return f'<div class="kb-figure" data-pagefind-ignore="all">{body.strip()}</div>\n'
 
 
 def html_table(head: list[str], rows: Rows, summary: str) -> str:
@@ -266,7 +266,9 @@ def _draw(chart: Chart) -> tuple[Any, Any, list[Any]]:
     names = list(chart.series)
     fig = Figure(figsize=(8, 3.4))
     bars = []
-    fig.subplots_adjust(left=0.08, right=0.80 if len(names) > 1 else 0.97, bottom=0.14, top=0.88)
+    legend = len(names) > 1 or chart.kind == "strip"
+    left = 0.12 if chart.unit == "hours" else 0.08  # room for tick labels like "30 min"
+    fig.subplots_adjust(left=left, right=0.80 if legend else 0.97, bottom=0.16, top=0.88)
     ax = fig.subplots()
     x = list(range(len(chart.periods)))
     colour = {n: chart.colours[i % len(chart.colours)] for i, n in enumerate(names)}
@@ -333,10 +335,21 @@ def _draw(chart: Chart) -> tuple[Any, Any, list[Any]]:
     ax.set_ylabel(chart.axis_label())
     step = max(1, math.ceil(len(x) / 8))  # labels like 2025-Q1 need room: at most 8
     labels = chart.tick_labels()
-    shown = x[::step]
-    if chart.partial and x and shown[-1] != x[-1]:
-        shown.append(x[-1])  # the partial period is always labelled
+    shown = x[::-1][::step][::-1]  # counted from the end: the latest period is labelled
     ax.set_xticks(shown, [labels[i] for i in shown])
+    if chart.kind == "strip":  # n of every period, labelled or not, just above the axis
+        for i, _ in enumerate(chart.points):
+            n = chart.n[i] if i < len(chart.n) else len(chart.points[i])
+            ax.text(
+                i,
+                0.02,
+                f"n={n}",
+                transform=ax.get_xaxis_transform(),
+                ha="center",
+                va="bottom",
+                fontsize=8,
+                color=INK_LIGHT,
+            )
     if chart.unit == "hours" and not chart.is_empty:
         _hour_ticks(ax, chart, FixedLocator, FuncFormatter)
     ax.set_xlim(-0.6, len(x) - 0.4)

@@ -139,8 +139,8 @@ class SiteBuild:
             urls=Urls(directory_urls=config.use_directory_urls),
             count_in_review=self.options.count_in_review,
         )
-        for fetch in internet_fetches(config):  # a site kb builds should work offline
-            log.warning("kb: %s", fetch)
+        for fetch in internet_fetches(config):  # a warning, except where it would fail a build
+            log.log(logging.INFO if config.strict else logging.WARNING, "kb: %s", fetch)
         pages, charts = generate(self.context, config.site_name, with_home=home is None)
         self._chart_dir = Path(tempfile.mkdtemp(prefix="kb-charts-"))
         self._charts = ChartJob(charts, self._chart_dir, self.session)
