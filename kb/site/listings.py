@@ -564,7 +564,7 @@ def _ticket(value: str | None) -> str:
     if not value:
         return DASH
     if not _URL.match(value):
-        return f"<span {_NOWRAP}>{h(value)}</span>"
+        return f'<span style="word-break:break-all">{h(value)}</span>'
     short = value.rstrip("/").rsplit("/", 1)[-1] or value
     return f'<a href="{h(value)}" title="{h(value)}">{h(short[:24])}</a>'
 
@@ -591,9 +591,10 @@ def _action_rows(
                 f"<span {_NOWRAP}>{f'<strong>{due}</strong>' if overdue else due}</span><br>"
                 + state,
                 f"{h(item.title)}<br><small>{who}</small>",
-                _ticket(item.ticket),
+                # Id and ticket share a column: four columns would scroll sideways on a phone.
                 f"<span {_NOWRAP}>{ctx.urls.a(h(doc.id), src, doc.src_uri)}</span>"
-                + status_badge(doc),
+                + status_badge(doc)
+                + f"<br><small>ticket {_ticket(item.ticket)}</small>",
             ]
         )
     return rows
@@ -603,7 +604,7 @@ def _teams(doc: Document) -> list[str]:
     return doc.meta.teams if isinstance(doc.meta, Postmortem) else []
 
 
-ACTION_HEAD = ["Due and status", "Action item", "Ticket", "Incident"]
+ACTION_HEAD = ["Due and status", "Action item", "Incident and ticket"]
 
 
 def action_pages(ctx: SiteContext) -> list[Generated]:
