@@ -396,3 +396,20 @@ def test_a_site_moved_aside_by_a_killed_swap_is_put_back(tmp_path: Path) -> None
     (holder / "site" / MARKER).write_text("x")
     sweep_leftovers(target)
     assert not holder.exists() and (target / "index.html").read_text() == "the previous site"
+
+
+def test_ids_in_the_authors_prose_link_to_their_pages(example_site: Path) -> None:
+    kb = load_knowledge_base(load_settings(REPO))
+    mention = re.compile(r"(?<![\w/#`\[-])((?:PM|PRE)-\d{4}-\d{3,})(?![\w-])")
+    linked = 0
+    for doc in kb.documents:
+        prose = re.sub(r"```.*?```|`[^`]*`|\[[^\]]*\]\([^)]*\)", "", doc.body, flags=re.S)
+        for ref in set(mention.findall(prose)):
+            other = kb.by_id.get(ref)
+            if other is None or other.id == doc.id:
+                continue
+            html = (example_site / doc.src_uri.replace(".md", ".html")).read_text()
+            target = Path(other.src_uri.replace(".md", ".html")).name
+            assert re.search(rf'<a href="[^"]*{re.escape(target)}">{ref}</a>', html), (doc.id, ref)
+            linked += 1
+    assert linked >= 5  # the example's prose does name other documents

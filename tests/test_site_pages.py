@@ -249,7 +249,7 @@ def test_listings_and_home_mark_unpublished_documents() -> None:
             postmortem("PM-2025-002", "2025-01-11", status="draft", severity=None),
         ]
     )
-    (index, year) = timeline_pages(SiteContext(kb))
+    (_index, year) = timeline_pages(SiteContext(kb))
     listed = render(year.content, year.fragments)
     rows = listed.split("<tbody>")[1].split("<tr>")[1:]
     assert "kb-status-draft" in rows[0] and ">draft</span>" in rows[0]  # newest first
