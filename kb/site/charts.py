@@ -136,6 +136,10 @@ def figure(
 
 
 _IDS = re.compile(r'(\bid="|xlink:href="#|href="#|url\(#)([^")]+)')
+_GROUP_IDS = re.compile(r'<g id="[^"]*">')
+_BETWEEN = re.compile(r">\s+<")
+_FONTS = re.compile(r"font-family: [^;\"]+")
+_DIGITS = re.compile(r"(\d\.\d\d)\d+")
 _METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
 _SIZE = re.compile(r'<svg([^>]*?) width="[^"]*" height="[^"]*"')
 
@@ -146,6 +150,7 @@ def inline_svg(svg: str, chart: Chart) -> str:
     start = svg.find("<svg")
     body = svg[start:] if start >= 0 else svg
     prefix = chart.slot
+    body = _GROUP_IDS.sub("<g>", body)  # matplotlib names every group; nothing refers to them
     body = _IDS.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", body)
     body = body.replace(INK_LIGHT, "currentColor")
     # matplotlib's one rule is `*{...}`: within a page it would reach every element.
@@ -158,6 +163,11 @@ def inline_svg(svg: str, chart: Chart) -> str:
         count=1,
     )
     body = _METADATA.sub("", body, count=1)
+    # Inline, the text takes the page's font, and coordinates need no micro-pixel precision:
+    # together a third of the markup.
+    body = _FONTS.sub("font-family: inherit", body)
+    body = _DIGITS.sub(r"\1", body)
+    body = _BETWEEN.sub("><", body)
     # A div, not a figure: Material centres a figure at its content's width, which an
     # SVG sized by its column does not have.
     return f'<div class="kb-figure" data-pagefind-ignore="all">{body.strip()}</div>\n'

@@ -312,7 +312,7 @@ def _category(ctx: SiteContext, slug: str, chart: Chart | None) -> list[Generate
         for d in docs
     ]
     head = ["Date", "Incident", "Id", "Severity", "Services"]
-    outro = ("Anticipated by pre-mortem risks", fragment)
+    outro = ("Pre-mortem risks in this category", fragment)
     return paginated(ctx, folder, cat.title, head, rows, intro=intro, outro=outro)
 
 
