@@ -139,3 +139,18 @@ def test_a_kept_figure_draws_exactly_what_a_fresh_one_draws() -> None:
     assert "dependency <failure>" in texts(kept[1]) and "config" not in texts(kept[1])
     assert "120" in texts(kept[2]) and "120" not in texts(kept[3])
     assert painter._kept is not None  # the last bar chart's figure is kept for the next
+
+
+def test_strip_chart_draws_a_busy_period_as_a_box() -> None:
+    boxed = chart(
+        kind="strip",
+        unit="hours",
+        periods=["2025-Q1", "2025-Q2"],
+        series={"median": [3.0, 2.0], "p90": [9.0, None]},
+        points=((), (2.0,)),
+        boxes=((0.5, 1.0, 6.0, 12.0), None),
+        n=(40, 1),
+    )
+    words = texts(render_svg(boxed))
+    assert "middle half, and range" in words and "one incident" in words
+    assert "n=40" in words and "n=1" in words

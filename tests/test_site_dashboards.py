@@ -175,10 +175,26 @@ def test_home_learning_panel_names_recurring_categories_with_sparklines() -> Non
     assert "1 open <em>prevent</em> action items" in panel and "PM-2025-002" in panel
 
 
-def test_strip_dots_are_thinned_to_evenly_spaced_ranks_and_n_stays_true() -> None:
-    from kb.site.dashboards import thinned
+def test_a_busy_quarter_is_a_box_and_a_line_so_the_chart_stays_small() -> None:
+    from kb.site.dashboards import POINTS_SHOWN, spread_of
 
-    values = tuple(float(v) for v in range(100))
-    kept = thinned(values, 5)
-    assert kept == (0.0, 25.0, 50.0, 74.0, 99.0)
-    assert thinned(values[:5], 5) == values[:5]
+    assert spread_of((1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0)) == (1.0, 2.0, 6.0, 8.0)
+    fronts = [
+        postmortem(
+            f"PM-2025-{i:03d}",
+            "2025-02-01",
+            timeline={"started": at("2025-02-01", 8), "detected": at("2025-02-01", 8, i)},
+        )
+        for i in range(1, POINTS_SHOWN + 2)
+    ] + [
+        postmortem(
+            "PM-2025-100",
+            "2025-04-01",
+            timeline={"started": at("2025-04-01", 8), "detected": at("2025-04-01", 9)},
+        )
+    ]
+    _page, charts = trends_page(SiteContext(knowledge_base(fronts, today="2025-06-15")))
+    detect = next(c for c in charts if c.uri.endswith("time-to-detect.svg"))
+    assert detect.n == (POINTS_SHOWN + 1, 1)
+    assert detect.points[0] == () and detect.boxes[0] is not None  # 16 incidents: a box
+    assert detect.points[1] == (1.0,) and detect.boxes[1] is None  # one incident: its dot

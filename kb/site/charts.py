@@ -69,7 +69,10 @@ class Chart:
     partial: bool = False  # the last period is not over yet
     # kind "strip": every value per period (the series then hold median and p90)
     points: tuple[tuple[float, ...], ...] = ()
-    n: tuple[int, ...] = ()  # kind "strip": values per period (points may show fewer)
+    n: tuple[int, ...] = ()  # kind "strip": values per period
+    # kind "strip": a busy period's (lowest, first quartile, third quartile, highest) drawn as
+    # a box and a line instead of its points (None: the period shows points)
+    boxes: tuple[tuple[float, float, float, float] | None, ...] = ()
     empty_text: str = "No incidents"  # said instead of an axis when there is nothing to draw
 
     @property
@@ -80,7 +83,7 @@ class Chart:
     @property
     def is_empty(self) -> bool:
         """Nothing to draw: every value zero or unknown, and no points."""
-        return not any(p for p in self.points) and not any(
+        return not any(p for p in self.points) and not any(self.boxes) and not any(
             v for values in self.series.values() for v in values
         )
 
@@ -382,7 +385,22 @@ def _strip(ax: Any, chart: Chart, colour: dict[str, str]) -> None:
             # rebuild draws the same file.
             xs.append(i + (0.0 if n == 1 else -0.28 + 0.56 * k / (n - 1)))
             ys.append(value)
-    ax.scatter(xs, ys, s=14, color=PALETTE[7], alpha=0.8, label="one incident", zorder=2)
+    if xs:
+        ax.scatter(xs, ys, s=14, color=PALETTE[7], alpha=0.8, label="one incident", zorder=2)
+    boxed = [(i, b) for i, b in enumerate(chart.boxes) if b is not None]
+    for k, (i, (low, q1, q3, high)) in enumerate(boxed):
+        ax.vlines(i, low, high, colors=PALETTE[7], linewidth=1, zorder=2)
+        ax.bar(
+            i,
+            q3 - q1,
+            bottom=q1,
+            width=0.5,
+            color="none",
+            edgecolor=PALETTE[7],
+            linewidth=1.2,
+            zorder=2,
+            label="middle half, and range" if k == 0 else None,
+        )
     for name in chart.series:
         first = True
         for i, level in enumerate(chart.series[name]):
@@ -414,9 +432,11 @@ def _hour_label(value: float, _pos: object = None) -> str:
 
 
 def _hour_ticks(ax: Any, chart: Chart, fixed: Any, formatter: Any) -> None:
-    known = [v for s in chart.series.values() for v in s if v] + [
-        v for values in chart.points for v in values if v
-    ]
+    known = (
+        [v for s in chart.series.values() for v in s if v]
+        + [v for values in chart.points for v in values if v]
+        + [v for box in chart.boxes if box for v in box if v]
+    )
     if not known:
         return
     low, high = min(known), max(known)

@@ -71,16 +71,14 @@ def _counts_chart(
     )
 
 
-POINTS_SHOWN = 40  # dots drawn per quarter at most; more are thinned to evenly spaced ranks
+POINTS_SHOWN = 15  # a quarter with more incidents is drawn as a box and a line
 
 
-def thinned(values: tuple[float, ...], most: int = POINTS_SHOWN) -> tuple[float, ...]:
-    """At most `most` of the sorted values, at evenly spaced ranks (smallest and largest
-    kept), so a strip plot's size does not grow with the number of incidents."""
-    if len(values) <= most:
-        return values
-    last = len(values) - 1
-    return tuple(values[round(i * last / (most - 1))] for i in range(most))
+def spread_of(values: tuple[float, ...]) -> tuple[float, float, float, float]:
+    """(lowest, first quartile, third quartile, highest) of sorted, non-empty values."""
+    q1, q3 = trends.percentile(values, 25), trends.percentile(values, 75)
+    assert q1 is not None and q3 is not None
+    return (values[0], q1, q3, values[-1])
 
 
 def _point_hours(seconds: float) -> float:
@@ -98,7 +96,10 @@ def _duration_section(
     stats = trends.duration_stats(ctx.counted_metas, quarters, measure)
     med = [hours(s.median) for s in stats]
     p90 = [hours(s.p90) for s in stats]
-    points = tuple(tuple(_point_hours(v) for v in thinned(s.values)) for s in stats)
+    hours_of = [tuple(_point_hours(v) for v in s.values) for s in stats]
+    few = [len(v) <= POINTS_SHOWN for v in hours_of]
+    points = tuple(v if ok else () for v, ok in zip(hours_of, few, strict=True))
+    boxes = tuple(None if ok else spread_of(v) for v, ok in zip(hours_of, few, strict=True))
     known = [v for values in points for v in values]
     # A log axis keeps a week-long outlier from flattening every other quarter.
     spread = max(known) / min(known) if known else 1
@@ -114,6 +115,7 @@ def _duration_section(
         log_scale=spread > 30,
         partial=period_is_partial(ctx.today, trends.quarter_of),
         points=points,
+        boxes=boxes,
         n=tuple(s.count for s in stats),
     )
     rows = [
@@ -129,8 +131,8 @@ def _duration_section(
     total = sum(s.count for s in stats)
     text = (
         f"Each dot is one incident ({total} with a time to {what} in these quarters; n under "
-        f"each quarter; a quarter with more than {POINTS_SHOWN} shows {POINTS_SHOWN} of them at "
-        "evenly spaced ranks, its fastest and slowest included). The solid bar is the median; the dashed bar, the 90th percentile, is "
+        f"each quarter; a quarter with more than {POINTS_SHOWN} shows a box instead, the middle "
+        "half of its values, and a line from the fastest to the slowest). The solid bar is the median; the dashed bar, the 90th percentile, is "
         f"drawn only for quarters with at least {trends.MIN_P90} incidents, since from fewer "
         "it would just be the slowest one."
         + (" The axis is logarithmic." if chart.log_scale else "")

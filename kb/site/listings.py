@@ -141,7 +141,12 @@ def timeline_pages(ctx: SiteContext) -> list[Generated]:
         front_matter("Timeline", search=False),
         "# Timeline\n\n",
         "Every postmortem and pre-mortem by year, newest first. "
-        f"{len(ctx.incidents)} incidents and {len(ctx.premortems)} pre-mortems in all.\n\n",
+        f"{len(ctx.incidents)} incidents and {len(ctx.premortems)} pre-mortems in all"
+        + (
+            f", {len(ctx.uncounted)} of the incidents not yet published (marked).\n\n"
+            if ctx.uncounted
+            else ".\n\n"
+        ),
         md_table(["Year", "Incidents", "Pre-mortems"], rows, "lrr")
         if rows
         else "*No documents yet.*\n",
@@ -298,7 +303,7 @@ def _category(ctx: SiteContext, slug: str, chart: Chart | None) -> list[Generate
         where = ctx.urls.a(text, src, pre_doc.src_uri, risk_anchor(risk_id))
         outcome = (
             "<strong>materialised</strong> in "
-            + ", ".join(ctx.urls.a(h(d.id), src, d.src_uri) for d in happened)
+            + ", ".join(ctx.urls.a(h(d.id), src, d.src_uri) + status_badge(d) for d in happened)
             if happened
             else "not (yet) materialised"
         )
