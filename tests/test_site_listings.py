@@ -215,12 +215,16 @@ def test_action_items_overdue_first_with_completion_rate() -> None:
     ) in first[2]
     assert "white-space:nowrap" in first[2] and "PM-2025-002" in first[2]
     assert "overdue" not in rows(html)[2]
-    # Owner and team filters are pages of their own (no JavaScript needed).
-    assert 'href="owners/ana/index.md"' in html and 'href="teams/payments/index.md"' in html
-    team = pages["actions/teams/payments/index.md"]
+    # Owner and team filters are pages of their own (no JavaScript needed), each group
+    # linked from the main page at its first row.
+    assert 'href="owners/index.html#owner-ana">Ana</a> (3)' in html
+    assert 'href="teams/index.html#team-payments">payments</a> (1)' in html
+    team = pages["actions/teams/index.md"]
     assert [cells(r)[1].split("<br>")[0] for r in rows(team)] == ["Very late"]
-    assert "<strong>1 open</strong> action items of team payments" in team
-    assert len(rows(pages["actions/owners/ana/index.md"])) == 3
+    assert '<strong id="team-payments">payments</strong> (1 open, 1 overdue)' in team
+    owners = rows(pages["actions/owners/index.md"])
+    assert [cells(r)[1].split("<br>")[0] for r in owners] == ["Very late", "Late", "Later"]
+    assert 'id="owner-ana"' in owners[0] and 'id="owner-ana"' not in owners[1]
     assert "<strong>3 open</strong>, of which <strong>2 overdue</strong>" in html
     assert "<strong>25%</strong>" in html  # 1 done of 4 meant to be done
 

@@ -83,8 +83,10 @@ class Chart:
     @property
     def is_empty(self) -> bool:
         """Nothing to draw: every value zero or unknown, and no points."""
-        return not any(p for p in self.points) and not any(self.boxes) and not any(
-            v for values in self.series.values() for v in values
+        return (
+            not any(p for p in self.points)
+            and not any(self.boxes)
+            and not any(v for values in self.series.values() for v in values)
         )
 
     def tick_labels(self) -> list[str]:

@@ -628,15 +628,36 @@ def action_pages(ctx: SiteContext) -> list[Generated]:
         owners[item.owner or "no owner"].append((doc, item))
         for team in _teams(doc):
             teams[team].append((doc, item))
-    owner_slugs, team_slugs = unique_slugs(owners), unique_slugs(teams)
+    groups = {"owner": owners, "team": teams}
+    rows_of: dict[str, list[list[str]]] = {}
+    where: dict[tuple[str, str], str] = {}  # (noun, name) -> the page its rows start on
+    for noun, found in groups.items():
+        folder = f"actions/{noun}s"
+        slugs = unique_slugs(found)
+        rows: list[list[str]] = []
+        starts: dict[str, int] = {}
+        for name in sorted(found, key=lambda n: (n.lower(), n)):
+            mine = found[name]
+            late = sum(1 for _, i in mine if i.is_overdue(today))
+            starts[name] = len(rows)
+            for k, row in enumerate(_action_rows(ctx, mine, f"{folder}/index.md")):
+                anchor = f' id="{noun}-{slugs[name]}"' if k == 0 else ""
+                head = f"<strong{anchor}>{h(name)}</strong>"
+                if k == 0:
+                    head += f" ({len(mine)} open, {late} overdue)"
+                rows.append([head + "<br>" + row[0], *row[1:]])
+        uris = page_uris(folder, max(1, -(-len(rows) // ctx.page_size)))
+        for name, at in starts.items():
+            where[(noun, name)] = uris[at // ctx.page_size] + f"#{noun}-{slugs[name]}"
+        rows_of[noun] = rows
 
     def filters(src: str) -> str:
         out = []
-        for noun, found, slugs in (("owner", owners, owner_slugs), ("team", teams, team_slugs)):
+        for noun, found in groups.items():
             if found:
                 links = " · ".join(
-                    link(esc(n), src, f"actions/{noun}s/{slugs[n]}/index.md") + f" ({len(v)})"
-                    for n, v in sorted(found.items(), key=lambda kv: kv[0].lower())
+                    ctx.urls.a(h(n), src, *where[(noun, n)].split("#")) + f" ({len(v)})"
+                    for n, v in sorted(found.items(), key=lambda kv: (kv[0].lower(), kv[0]))
                 )
                 out.append(f"**By {noun}:** {links}")
         return "\n\n".join(out)
@@ -659,21 +680,19 @@ def action_pages(ctx: SiteContext) -> list[Generated]:
         intro=intro + ("\n\n" + more if more else ""),
         empty="No open action items.",
     )
-    for noun, found, slugs in (("owner", owners, owner_slugs), ("team", teams, team_slugs)):
-        for name, mine in found.items():
-            folder = f"actions/{noun}s/{slugs[name]}"
-            src = f"{folder}/index.md"
-            late = sum(1 for _, i in mine if i.is_overdue(today))
-            text = (
-                f"**{len(mine)} open** action items of {noun} {esc(name)}, "
-                f"**{late} overdue**. {link('All open action items', src, ACTIONS)}."
-            )
-            pages += paginated(
-                ctx,
-                folder,
-                f"Action items: {name}",
-                ACTION_HEAD,
-                _action_rows(ctx, mine, src),
-                intro=text,
-            )
+    for noun, rows in rows_of.items():
+        text = (
+            f"Every open action item by {noun}, overdue first within each; "
+            f"{link('all open action items', f'actions/{noun}s/index.md', ACTIONS)} are "
+            "overdue first across the board."
+        )
+        pages += paginated(
+            ctx,
+            f"actions/{noun}s",
+            f"Action items by {noun}",
+            ACTION_HEAD,
+            rows,
+            intro=text,
+            empty=f"No open action item has a {noun}.",
+        )
     return pages
