@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from kb.site.barsvg import bar_svg
 from kb.site.fragments import slot
 from kb.site.md import DASH, esc
 
@@ -142,6 +143,7 @@ def figure(
 
 _IDS = re.compile(r'(\bid="|xlink:href="#|href="#|url\(#)([^")]+)')
 _GROUP_IDS = re.compile(r'<g id="[^"]*">')
+_LONE_GROUP = re.compile(r"<g>(<[^<>]*/>)</g>")
 _BETWEEN = re.compile(r">\s+<")
 _FONTS = re.compile(r"font-family: [^;\"]+")
 _DIGITS = re.compile(r"(\d\.\d\d)\d+")
@@ -173,6 +175,7 @@ def inline_svg(svg: str, chart: Chart) -> str:
     body = _FONTS.sub("font-family: inherit", body)
     body = _DIGITS.sub(r"\1", body)
     body = _BETWEEN.sub("><", body)
+    body = _LONE_GROUP.sub(r"\1", body)  # a group without attributes around one element
     # A div, not a figure: Material centres a figure at its content's width, which an
     # SVG sized by its column does not have.
     return f'<div class="kb-figure" data-pagefind-ignore="all">{body.strip()}</div>\n'
@@ -212,6 +215,21 @@ class Painter:
 
     def svg(self, chart: Chart) -> str:
         """The chart's SVG text."""
+        if chart.kind == "bars" and len(chart.series) == 1 and chart.unit != "hours":
+            # A category's or service's incidents per quarter: written directly (barsvg).
+            (values,) = chart.series.values()
+            return bar_svg(
+                chart.title,
+                chart.periods,
+                chart.tick_labels(),
+                [v or 0.0 for v in values],
+                unit=chart.axis_label(),
+                colour=chart.colours[0],
+                ink=INK_LIGHT,
+                grid=GRID,
+                partial=chart.partial,
+                empty_text=chart.empty_text,
+            )
         shape = _shape(chart)
         if self._kept is not None and shape is not None and self._kept[0] == shape:
             _, fig, ax, bars = self._kept
@@ -291,7 +309,16 @@ def _draw(chart: Chart) -> tuple[Any, Any, list[Any]]:
         bottom = [0.0] * len(x)
         for name in names:
             values = [v or 0.0 for v in chart.series[name]]
-            ax.bar(x, values, bottom=bottom, color=colour[name], label=chart.label(name), width=0.8)
+            # Empty segments are not drawn: a stacked month of four severities is mostly zeros.
+            kept = [i for i in x if values[i]]
+            ax.bar(
+                kept,
+                [values[i] for i in kept],
+                bottom=[bottom[i] for i in kept],
+                color=colour[name],
+                label=chart.label(name),
+                width=0.8,
+            )
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     elif chart.kind == "bars":
         width = 0.8 / max(1, len(names))
@@ -322,10 +349,10 @@ def _draw(chart: Chart) -> tuple[Any, Any, list[Any]]:
                 label=chart.label(name),
             )
     if chart.partial and chart.kind in ("bars", "stacked"):
-        for container in ax.containers:  # the period not over yet: hatched, paler
-            patch = container.patches[-1]  # type: ignore[attr-defined]
-            patch.set_hatch("///")
-            patch.set_alpha(0.55)
+        for patch in ax.patches:  # the period not over yet: hatched, paler
+            if patch.get_x() + patch.get_width() / 2 > len(x) - 1.5:  # type: ignore[attr-defined]
+                patch.set_hatch("///")
+                patch.set_alpha(0.55)
     if chart.is_empty:
         ax.set_yticks([])
         ax.text(
