@@ -143,6 +143,7 @@ def figure(
 
 _IDS = re.compile(r'(\bid="|xlink:href="#|href="#|url\(#)([^")]+)')
 _GROUP_IDS = re.compile(r'<g id="[^"]*">')
+_NO_TURN = re.compile(r' transform="rotate\(-0 [^"]*\)"')
 _LONE_GROUP = re.compile(r"<g>(<[^<>]*/>)</g>")
 _BETWEEN = re.compile(r">\s+<")
 _FONTS = re.compile(r"font-family: [^;\"]+")
@@ -175,6 +176,7 @@ def inline_svg(svg: str, chart: Chart) -> str:
     body = _FONTS.sub("font-family: inherit", body)
     body = _DIGITS.sub(r"\1", body)
     body = _BETWEEN.sub("><", body)
+    body = _NO_TURN.sub("", body).replace(" \n", " ").replace("\n", " ")
     body = _LONE_GROUP.sub(r"\1", body)  # a group without attributes around one element
     # A div, not a figure: Material centres a figure at its content's width, which an
     # SVG sized by its column does not have.
