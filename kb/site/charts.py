@@ -13,12 +13,10 @@ a table, so people who cannot see the chart still get the data.
 
 Every chart says its unit on the y axis (and "log scale" when it is one), marks a
 period that is not over yet as partial, and an empty chart says "No incidents"
-instead of drawing an empty axis. Distributions (`kind="strip"`) show every value
-as a point, the median as a bar, the 90th percentile only from MIN_P90 values, and
-each period's n under its label.
-
-matplotlib is imported inside `render_svg` only: building the specs is cheap
-and needs no plotting library.
+instead of drawing an empty axis. Distributions (`kind="strip"`)
+show every value as a point (a busy period as a box of its middle half and a line over its
+range), the median as a bar, the 90th percentile as a dashed bar where the series has one,
+and each period's n just above the axis.
 """
 
 from __future__ import annotations
@@ -36,7 +34,6 @@ from kb.site.fragments import slot
 from kb.site.md import DASH, esc
 
 Kind = Literal["stacked", "bars", "lines", "strip"]
-MIN_P90 = 5  # the same rule as kb.trends.MIN_P90 (charts import nothing from kb's domain)
 
 INK_LIGHT = "#333333"  # text and axes on the light scheme
 GRID = "#8c8c8c"
@@ -407,7 +404,8 @@ def _draw(chart: Chart) -> tuple[Any, Any, list[Any]]:
 
 
 def _strip(ax: Any, chart: Chart, colour: dict[str, str]) -> None:
-    """Every value as a point per period, the median and (from MIN_P90 values) the p90 as bars."""
+    """Each period's values as points (or, when busy, a box and a line), and its median and
+    p90 as bars where the series have them (kb.trends leaves out a p90 of too few values)."""
     xs, ys = [], []
     for i, values in enumerate(chart.points):
         n = len(values)
