@@ -138,6 +138,12 @@ def check_premortem(doc: Document, pre: Premortem, today: date) -> Iterator[Prob
         yield doc.problem(
             ("launch_date",), f"launch_date {pre.launch_date} is before date {pre.date}"
         )
+    if not pre.risks:
+        yield doc.problem(
+            ("risks",) if doc.locator.has(("risks",)) else ("id",),
+            "a pre-mortem with no risks: write down at least one way the launch could fail",
+            "warning",
+        )
     seen: set[str] = set()
     for i, risk in enumerate(pre.risks):
         if risk.id in seen:

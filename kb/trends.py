@@ -151,14 +151,38 @@ def per_quarter_by_category(pms: Iterable[Postmortem], quarters: list[str]) -> C
 # ---------------------------------------------------------------- durations
 
 
+MIN_P90 = 5  # a 90th percentile of fewer values is just the largest one: not shown
+
+
 @dataclass(frozen=True)
 class DurationStats:
-    """Median and 90th percentile of one duration over the incidents of one period."""
+    """One duration over the incidents of one period: every value, the median, and the
+    90th percentile when there are at least MIN_P90 values (None otherwise)."""
 
     period: str
     count: int
     median: dt.timedelta | None
     p90: dt.timedelta | None
+    values: tuple[float, ...] = ()  # seconds, smallest first
+
+    @property
+    def p90_shown(self) -> bool:
+        """Whether there are enough values for a 90th percentile."""
+        return self.count >= MIN_P90
+
+
+def summarise(period: str, seconds: Sequence[float]) -> DurationStats:
+    """Median, p90 (from MIN_P90 values on) and the values themselves, of durations in seconds."""
+    values = tuple(sorted(seconds))
+    med = median(values)
+    p90 = percentile(values, 90) if len(values) >= MIN_P90 else None
+    return DurationStats(
+        period,
+        len(values),
+        dt.timedelta(seconds=med) if med is not None else None,
+        dt.timedelta(seconds=p90) if p90 is not None else None,
+        values,
+    )
 
 
 def duration_stats(
@@ -166,25 +190,13 @@ def duration_stats(
     quarters: list[str],
     measure: Callable[[Postmortem], dt.timedelta | None],
 ) -> list[DurationStats]:
-    """Per quarter: how many incidents have the duration, its median and p90."""
+    """Per quarter: the incidents' values of one duration, their median and p90."""
     seconds: dict[str, list[float]] = defaultdict(list)
     for pm in pms:
         value = measure(pm)
         if value is not None:
             seconds[quarter_of(pm.date)].append(value.total_seconds())
-    out = []
-    for quarter in quarters:
-        values = seconds.get(quarter, [])
-        med, p90 = median(values), percentile(values, 90)
-        out.append(
-            DurationStats(
-                quarter,
-                len(values),
-                dt.timedelta(seconds=med) if med is not None else None,
-                dt.timedelta(seconds=p90) if p90 is not None else None,
-            )
-        )
-    return out
+    return [summarise(quarter, seconds.get(quarter, [])) for quarter in quarters]
 
 
 def time_to_detect(pm: Postmortem) -> dt.timedelta | None:
@@ -291,16 +303,23 @@ def follow_through(pms: Iterable[Postmortem], quarters: list[str], today: dt.dat
 
 @dataclass(frozen=True)
 class Foresight:
-    """How well pre-mortems saw incidents coming."""
+    """How well pre-mortems saw incidents coming.
+
+    `anticipated`: incidents that name an existing pre-mortem risk in `premortem_risks`,
+    the one link an author confirmed. `possible`: the other incidents that an earlier
+    pre-mortem's risk overlaps (see `possible_links`), candidates for a link, not counted
+    as anticipated.
+    """
 
     incidents: int
-    anticipated: list[str] = field(default_factory=list)  # ids of foreseen incidents
+    anticipated: list[str] = field(default_factory=list)  # ids of linked incidents
     risks: int = 0
     materialised: list[str] = field(default_factory=list)  # 'PRE-...#R2' refs that happened
+    possible: list[str] = field(default_factory=list)  # ids of unlinked, overlapping incidents
 
     @property
     def incident_rate(self) -> float | None:
-        """Share of incidents a pre-mortem anticipated."""
+        """Share of incidents linked to a pre-mortem risk."""
         return len(self.anticipated) / self.incidents if self.incidents else None
 
     @property
@@ -309,53 +328,67 @@ class Foresight:
         return len(self.materialised) / self.risks if self.risks else None
 
 
-def anticipated_by(pm: Postmortem, pres: Iterable[Premortem]) -> list[tuple[Premortem, str]]:
-    """(pre-mortem, risk id) pairs that foresaw this incident.
-
-    A risk foresaw an incident when the incident names it in `premortem_risks`, or
-    when the pre-mortem was held on or before the incident date, the risk shares
-    one of the incident's categories, and the pre-mortem covers one of the
-    incident's services (or lists no services at all).
-    """
+def linked_risks(pm: Postmortem, pres: Iterable[Premortem]) -> list[tuple[Premortem, str]]:
+    """(pre-mortem, risk id) pairs this incident names in `premortem_risks` that exist."""
     named = {m.groups() for ref in pm.premortem_risks if (m := RISK_REF.match(ref))}
-    categories, services = set(pm.categories), set(pm.services)
-    out = []
+    return [(pre, r.id) for pre in pres for r in pre.risks if (pre.id, r.id) in named]
+
+
+# incident id -> (pre-mortem, risk id) pairs that overlap it without a link, and the
+# inverse, 'PRE-...#R2' -> incident ids
+@dataclass(frozen=True)
+class Candidates:
+    """Possible links between incidents and earlier pre-mortem risks, both ways."""
+
+    by_incident: dict[str, list[tuple[Premortem, str]]]
+    by_risk: dict[str, list[str]]
+
+
+def possible_links(pms: Sequence[Postmortem], pres: Sequence[Premortem]) -> Candidates:
+    """Risks that may have foreseen an incident the incident does not name.
+
+    A risk overlaps an incident when its pre-mortem was held on or before the incident
+    date, covers one of the incident's services (or lists no services) and the risk
+    shares one of the incident's categories. Risks the incident already names are left
+    out. The risks are indexed by (category, service), so the work grows with the number
+    of documents, not with their product.
+    """
+    index: dict[tuple[str, str | None], list[tuple[Premortem, str]]] = defaultdict(list)
     for pre in pres:
-        in_scope = pre.date <= pm.date and (not pre.services or bool(services & set(pre.services)))
+        scope: list[str | None] = list(pre.services) if pre.services else [None]
         for risk in pre.risks:
-            if (pre.id, risk.id) in named or (in_scope and categories & set(risk.categories)):
-                out.append((pre, risk.id))
-    return out
+            for slug in dict.fromkeys(risk.categories):
+                for service in scope:
+                    index[(slug, service)].append((pre, risk.id))
+    by_incident: dict[str, list[tuple[Premortem, str]]] = {}
+    by_risk: dict[str, list[str]] = defaultdict(list)
+    for pm in pms:
+        named = {str(ref) for ref in pm.premortem_risks}
+        found: dict[str, tuple[Premortem, str]] = {}
+        services: list[str | None] = [*pm.services, None]
+        for slug in dict.fromkeys(pm.categories):
+            for service in services:
+                for pre, risk_id in index.get((slug, service), ()):
+                    ref = f"{pre.id}#{risk_id}"
+                    if pre.date <= pm.date and ref not in named and ref not in found:
+                        found[ref] = (pre, risk_id)
+        if found:
+            by_incident[pm.id] = list(found.values())
+            for ref in found:
+                by_risk[ref].append(pm.id)
+    return Candidates(by_incident, dict(by_risk))
 
 
 def foresight(pms: Sequence[Postmortem], pres: Sequence[Premortem]) -> Foresight:
-    """Share of incidents a pre-mortem anticipated and share of risks that materialised.
-
-    An incident counts as anticipated exactly when `anticipated_by` finds a risk for it;
-    rather than comparing every incident with every pre-mortem, this looks up the earliest
-    pre-mortem that covers each (category, service) pair, so the work grows with the
-    number of documents, not with their product.
-    """
+    """Share of incidents linked to a pre-mortem risk, share of risks that materialised,
+    and the incidents that are only possibly anticipated (an overlap, no link)."""
     refs = {f"{pre.id}#{risk.id}" for pre in pres for risk in pre.risks}
-    earliest: dict[tuple[str, str | None], dt.date] = {}  # service None: covers every service
-    for pre in pres:
-        scope: list[str | None] = list(pre.services) if pre.services else [None]
-        for slug in {c for risk in pre.risks for c in risk.categories}:
-            for service in scope:
-                key = (slug, service)
-                if key not in earliest or pre.date < earliest[key]:
-                    earliest[key] = pre.date
-    anticipated = []
-    for pm in pms:
-        services: list[str | None] = [*pm.services, None]
-        if any(ref in refs for ref in pm.premortem_risks) or any(
-            (found := earliest.get((slug, service))) is not None and found <= pm.date
-            for slug in pm.categories
-            for service in services
-        ):
-            anticipated.append(pm.id)
+    anticipated = [pm.id for pm in pms if any(str(ref) in refs for ref in pm.premortem_risks)]
+    linked = set(anticipated)
+    overlap = possible_links(pms, pres).by_incident
+    possible = [pm.id for pm in pms if pm.id in overlap and pm.id not in linked]
     happened = sorted({str(ref) for pm in pms for ref in pm.premortem_risks if ref in refs})
-    return Foresight(len(pms), anticipated, len(refs), happened)
+    return Foresight(len(pms), anticipated, len(refs), happened, possible)
 
 
 # ---------------------------------------------------------------- headline
@@ -370,6 +403,7 @@ class Headline:
     previous_quarter: str
     last_quarter: int
     median_resolve: dt.timedelta | None  # over the last four quarters
+    resolved: int  # how many incidents of the last four quarters that median rests on
     open_actions: int
     overdue_actions: int
 
@@ -387,6 +421,7 @@ def headline(pms: Sequence[Postmortem], today: dt.date) -> Headline:
         previous_quarter=previous,
         last_quarter=per_quarter[previous],
         median_resolve=median_duration(recent, time_to_resolve),
+        resolved=sum(1 for pm in recent if pm.time_to_resolve is not None),
         open_actions=len(items),
         overdue_actions=sum(a.is_overdue(today) for a in items),
     )

@@ -61,7 +61,9 @@ def test_create_allocates_ids_and_validates(kb_root: Path) -> None:
     assert pre_id == "PRE-2025-001" and pre.parent.name == "2025"
     assert used_ids(content) == {"PM-2025-004", "PM-2025-005", "PM-2025-006", "PRE-2025-001"}
     kb = load_knowledge_base(load_settings())
-    assert kb.problems == []
+    # The new pre-mortem has no risks yet: one warning saying so (issue 18), nothing else.
+    assert [(p.severity, p.field) for p in kb.problems] == [("warning", "risks")]
+    assert kb.problems[0].path.endswith("2025-03-01-launch.md")
     new_doc = kb.by_id["PM-2025-005"]
     assert new_doc.meta.title == "DB failover"
     for section in (

@@ -163,3 +163,19 @@ def test_text_that_strongly_suggests_an_unlisted_category_warns(write: Write) ->
         "content/postmortems/a.md:18:1: warning: categories: text suggests `capacity` "
         "(oomkilled, ran out of, memory limit, oom killer); add it or ignore"
     ]
+
+
+def test_a_premortem_with_no_risks_is_a_warning(write: Write) -> None:
+    write("premortems/a.md", premortem().split("risks:")[0] + "---\n\nNo risks yet.\n")
+    write("premortems/b.md", premortem("PRE-2025-002").split("risks:")[0] + "risks: []\n---\n")
+    kb = _kb()
+    assert not kb.errors
+    found = sorted(str(p) for p in kb.warnings if "no risks" in p.message)
+    assert len(found) == 2
+    assert found[0].startswith(
+        "content/premortems/a.md:2:1: warning: id: a pre-mortem with no risks"
+    )
+    assert (
+        found[1].startswith("content/premortems/b.md:")
+        and "warning: risks: a pre-mortem" in found[1]
+    )

@@ -90,12 +90,12 @@ def test_a_build_reuses_the_charts_kept_by_the_one_before_and_gives_the_same_sit
     assert not (root / ".kb" / "cache").exists()  # --no-cache writes nothing either
     assert kb("build", cwd=root).returncode == 0
     kept = sorted((root / ".kb" / "cache" / "charts").glob("*.svg"))
-    assert len(kept) == 7  # the category's chart and six trend charts
+    assert len(kept) == 8  # the category's and the service's chart, and six trend charts
     stamps = [p.stat().st_mtime_ns for p in kept]
     warm = kb("build", "--site-dir", str(tmp_path / "warm"), cwd=root)
     assert warm.returncode == 0, warm.stderr
     assert sorted((root / ".kb" / "cache" / "charts").glob("*.svg")) == kept  # none redrawn
-    assert [p.read_text().rstrip().endswith("</svg>") for p in kept] == [True] * 7
+    assert [p.read_text().rstrip().endswith("</svg>") for p in kept] == [True] * 8
     assert stamps != [p.stat().st_mtime_ns for p in kept]  # read back, so marked as used
     cold_files, warm_files = (
         _pages_and_charts(tmp_path / "cold"),

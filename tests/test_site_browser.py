@@ -2,7 +2,8 @@
 
 Uses Debian's chromium (`apt-get install chromium`, as .ci/run does) driven by
 Playwright's Python package; Playwright's own browser download is never used.
-A screenshot of the trends page is kept in test-artifacts/.
+Screenshots of the home, trends, a service and a pre-mortem page (on the example's
+configuration and on the README's minimal one) are kept in test-artifacts/.
 """
 
 from __future__ import annotations
@@ -153,30 +154,189 @@ def test_search_box_finds_a_document_by_a_word_in_its_body(
     page.context.close()
 
 
+def luminance(css_colour: str) -> float:
+    """0 (black) to 1 (white) for a computed CSS colour like 'rgb(51, 51, 51)' or 'rgba(...)'."""
+    r, g, b = (int(v) for v in re.findall(r"[\d.]+", css_colour)[:3])
+    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+
+
+def chart_inks(page: Any) -> list[tuple[str, str]]:
+    """For each chart on the page: the computed fill of its title text and the page's
+    background behind it."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('svg.kb-chart')].map(svg => {
+            const text = svg.querySelector('text');
+            let el = svg, bg = 'rgba(0, 0, 0, 0)';
+            while (el && (bg === 'rgba(0, 0, 0, 0)' || bg === 'transparent')) {
+                bg = getComputedStyle(el).backgroundColor; el = el.parentElement;
+            }
+            return [getComputedStyle(text).fill, bg];
+        })"""
+    )
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_trend_charts_are_visible(browser: Any, watch: Watch, base_url: str, scheme: str) -> None:
     page = open_page(browser, watch, f"{base_url}trends/index.html", scheme)
-    shown = "only-light" if scheme == "light" else "only-dark"
-    hidden = "only-dark" if scheme == "light" else "only-light"
-    visible = page.locator(f'img[src$="#{shown}"]')
-    assert visible.count() == 6
-    for i in range(visible.count()):
-        img = visible.nth(i)
-        img.scroll_into_view_if_needed()
-        assert img.is_visible()
-        assert img.evaluate("i => i.complete && i.naturalWidth") > 300
-        box = img.bounding_box()
+    charts = page.locator("svg.kb-chart")
+    assert charts.count() == 6  # each chart once, whichever the scheme
+    assert page.locator("img[src$='.svg#only-light'], img[src$='.svg#only-dark']").count() == 0
+    for i in range(charts.count()):
+        svg = charts.nth(i)
+        svg.scroll_into_view_if_needed()
+        assert svg.is_visible()
+        box = svg.bounding_box()
         assert box is not None and box["width"] > 300 and box["height"] > 100
-    others = page.locator(f'img[src$="#{hidden}"]')
-    assert all(not others.nth(i).is_visible() for i in range(others.count()))
-    # The numbers are under each chart, one click away.
+    # The ink follows the scheme: dark on the light page, light on the dark (slate) one.
+    for ink, background in chart_inks(page):
+        assert abs(luminance(ink) - luminance(background)) > 0.45, (ink, background)
+    # The numbers are under each chart, one click away, with n for every distribution.
     details = page.locator("details.kb-data")
     assert details.count() == 6
     details.first.locator("summary").click()
     assert details.first.locator("table").is_visible()
+    assert "Incidents (n)" in (
+        page.locator("#time-to-detect ~ details table").first.text_content() or ""
+    )
     ARTIFACTS.mkdir(exist_ok=True)
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(ARTIFACTS / f"trends-{scheme}.png"), full_page=True)
+    page.context.close()
+
+
+def test_material_toggle_recolours_the_charts(browser: Any, watch: Watch, base_url: str) -> None:
+    # The reader's own toggle (data-md-color-scheme), not only the system's preference.
+    page = open_page(browser, watch, f"{base_url}trends/index.html", "light")
+    before = chart_inks(page)[0][0]
+    page.locator("form.md-header__option label").first.click()
+    page.wait_for_function("document.body.getAttribute('data-md-color-scheme') === 'slate'")
+    ink, background = chart_inks(page)[0]
+    assert ink != before and luminance(ink) > 0.6 and luminance(background) < 0.3
+    page.context.close()
+
+
+def test_service_and_premortem_pages(
+    browser: Any, watch: Watch, base_url: str, kb: KnowledgeBase
+) -> None:
+    counts = Counter(s for d in kb.postmortems for s in d.meta.services)
+    service = counts.most_common(1)[0][0]
+    page = open_page(browser, watch, f"{base_url}services/index.html")
+    page.locator("table a", has_text=service).first.click()
+    page.wait_for_load_state("networkidle")
+    chart = page.locator("svg.kb-chart")
+    assert chart.count() == 1 and chart.first.is_visible()
+    for heading in ("Incidents per quarter", "Time to resolve", "Open action items"):
+        assert page.locator("article h2", has_text=heading).count() == 1, heading
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "service.png"), full_page=True)
+    page.context.close()
+
+    pre = max(kb.premortems, key=lambda d: len(d.meta.risks))  # type: ignore[union-attr]
+    page = open_page(browser, watch, base_url + pre.src_uri.replace(".md", ".html"))
+    matrix = page.locator("table.kb-matrix")
+    assert matrix.is_visible()
+    assert matrix.locator("tbody tr").count() == 5
+    assert matrix.locator("tbody td").count() == 25
+    links = matrix.locator("a")
+    assert links.count() == len(pre.meta.risks)  # type: ignore[union-attr]
+    links.first.click()  # a cell's risk jumps to its row in the register
+    target = page.evaluate("location.hash")
+    assert target.startswith("#risk-r") and page.locator(target).is_visible()
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(ARTIFACTS / "premortem.png"), full_page=True)
+    page.context.close()
+
+
+def test_home_panel_and_action_items_on_a_phone(browser: Any, watch: Watch, base_url: str) -> None:
+    page = open_page(browser, watch, f"{base_url}index.html")
+    panel = page.locator("#what-we-keep-learning + p + ul")
+    assert panel.locator("svg.kb-spark").count() >= 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "home.png"), full_page=True)
+    page.context.close()
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    phone = watch.attach(context.new_page())
+    phone.goto(f"{base_url}actions/index.html", wait_until="networkidle")
+    table = phone.locator("article table").first
+    # No sideways scrolling: neither the page nor the table is wider than the screen.
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    wrap = "t => { const w = t.closest('.md-typeset__scrollwrap') || t.parentElement;"
+    assert table.evaluate(wrap + " return w.scrollWidth <= w.clientWidth + 1; }")
+    # Ids never wrap: each incident id sits on one line.
+    ids = table.locator("tbody tr td:nth-child(3) a")
+    heights = {round(ids.nth(i).bounding_box()["height"]) for i in range(min(5, ids.count()))}
+    assert len(heights) == 1
+    context.close()
+
+
+MINIMAL = """\
+site_name: Minimal KB
+docs_dir: content
+theme:
+  name: material
+plugins:
+  - search
+  - kb:
+      today: 2026-12-07
+"""
+
+
+@pytest.fixture(scope="module")
+def minimal_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The example content under the README's minimal mkdocs.yml: no palette, fonts on."""
+    from kb.site.build import build_site
+
+    root = tmp_path_factory.mktemp("minimal")
+    shutil.copytree(REPO / "content", root / "content")
+    shutil.copy(REPO / "taxonomy.yml", root / "taxonomy.yml")
+    (root / "mkdocs.yml").write_text(MINIMAL, encoding="utf-8")
+    site = build_site(load_settings(root), root / "site").site_dir
+    handler = functools.partial(_Quiet, directory=str(site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_minimal_configuration_shows_each_chart_once_and_readably(
+    browser: Any, minimal_url: str, scheme: str
+) -> None:
+    watch = Watch()
+    page = open_page(browser, watch, f"{minimal_url}trends/", scheme)
+    charts = page.locator("svg.kb-chart")
+    assert charts.count() == 6
+    assert all(charts.nth(i).is_visible() for i in range(6))
+    assert page.locator("article img").count() == 0  # no second copy anywhere
+    # Without a palette Material stays light even when the system prefers dark: so do the
+    # charts' ink and text.
+    for ink, background in chart_inks(page):
+        assert abs(luminance(ink) - luminance(background)) > 0.45, (ink, background)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"minimal-trends-{scheme}.png"), full_page=True)
+    page.context.close()
+    # What it loads from elsewhere is exactly what the build warned about: Google Fonts.
+    assert watch.foreign and all("fonts.g" in url for url in watch.foreign), watch.foreign
+
+
+def test_minimal_configuration_service_and_premortem_pages(
+    browser: Any, minimal_url: str, kb: KnowledgeBase
+) -> None:
+    watch = Watch()
+    page = open_page(browser, watch, f"{minimal_url}")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "minimal-home.png"), full_page=True)
+    page.goto(f"{minimal_url}services/", wait_until="networkidle")
+    page.locator("article table a").first.click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("svg.kb-chart").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "minimal-service.png"), full_page=True)
+    pre = max(kb.premortems, key=lambda d: len(d.meta.risks))  # type: ignore[union-attr]
+    page.goto(minimal_url + pre.src_uri.replace(".md", "/"), wait_until="networkidle")
+    assert page.locator("table.kb-matrix tbody td").count() == 25
+    page.screenshot(path=str(ARTIFACTS / "minimal-premortem.png"), full_page=True)
     page.context.close()
 
 
@@ -196,9 +356,9 @@ def test_console_clean_and_nothing_loaded_from_elsewhere(
 def test_site_opens_from_disk(browser: Any, example_site: Path) -> None:
     watch = Watch()
     page = open_page(browser, watch, (example_site / "trends" / "index.html").as_uri())
-    charts = page.locator('img[src$="#only-light"]')
+    charts = page.locator("svg.kb-chart")
     assert charts.count() == 6
-    assert all(charts.nth(i).evaluate("i => i.naturalWidth") > 300 for i in range(6))
+    assert all(charts.nth(i).is_visible() for i in range(6))
     page.locator("nav.md-nav--primary a", has_text="Categories").first.click()
     page.wait_for_load_state("load")
     assert page.url.endswith("/categories/index.html")

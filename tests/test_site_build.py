@@ -49,7 +49,11 @@ def test_example_site_has_every_page_and_no_broken_link(example_site: Path) -> N
         assert (example_site / page).is_file(), page
     for category in kb.taxonomy.categories:
         assert (example_site / "categories" / category.slug / "index.html").is_file()
-    assert len(list((example_site / "trends").glob("*.svg"))) == 12  # 6 charts, light + dark
+    assert len(list((example_site / "trends").glob("*.svg"))) == 6  # one file per chart
+    # ... and each chart is in its page once, inline, in the page's text colour.
+    trends = (example_site / "trends" / "index.html").read_text(encoding="utf-8")
+    assert trends.count('class="kb-chart"') == 6 and "<!--kb:" not in trends
+    assert "#only-light" not in trends and "#only-dark" not in trends
     assert broken_links(example_site) == []
 
 
@@ -104,7 +108,13 @@ def test_page_size_stays_bounded_as_the_corpus_grows(tmp_path: Path) -> None:
         assert rows <= 10 or page.relative_to(large).as_posix() in bounded_elsewhere, page
     assert (large / "categories/config/page-15.html").is_file()
     assert (large / "tags/shared/page-15.html").is_file()
-    assert max(p.stat().st_size for p in large.rglob("*.html")) < 100_000
+    # Charts are inline; each has a bounded size (periods are a window, strip plots thin
+    # their dots), and the rest of every page stays small.
+    figure = re.compile(r'<div class="kb-figure".*?</svg>\s*</div>', flags=re.S)
+    for page in large.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert all(len(f) < 60_000 for f in figure.findall(html)), page
+        assert len(figure.sub("", html).encode()) < 100_000, page
     assert broken_links(large) == []
 
 
@@ -386,3 +396,20 @@ def test_a_site_moved_aside_by_a_killed_swap_is_put_back(tmp_path: Path) -> None
     (holder / "site" / MARKER).write_text("x")
     sweep_leftovers(target)
     assert not holder.exists() and (target / "index.html").read_text() == "the previous site"
+
+
+def test_ids_in_the_authors_prose_link_to_their_pages(example_site: Path) -> None:
+    kb = load_knowledge_base(load_settings(REPO))
+    mention = re.compile(r"(?<![\w/#`\[-])((?:PM|PRE)-\d{4}-\d{3,})(?![\w-])")
+    linked = 0
+    for doc in kb.documents:
+        prose = re.sub(r"```.*?```|`[^`]*`|\[[^\]]*\]\([^)]*\)", "", doc.body, flags=re.S)
+        for ref in set(mention.findall(prose)):
+            other = kb.by_id.get(ref)
+            if other is None or other.id == doc.id:
+                continue
+            html = (example_site / doc.src_uri.replace(".md", ".html")).read_text()
+            target = Path(other.src_uri.replace(".md", ".html")).name
+            assert re.search(rf'<a href="[^"]*{re.escape(target)}">{ref}</a>', html), (doc.id, ref)
+            linked += 1
+    assert linked >= 5  # the example's prose does name other documents

@@ -1,12 +1,13 @@
-"""Charts: valid SVG readable on both schemes, with the numbers as a table under them."""
+"""Charts: valid SVG readable on both schemes, units and n stated, with the numbers as a table."""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 from docfactory import render
 
-from kb.site.charts import INK_DARK, INK_LIGHT, Chart, figure, render_svg, to_dark
+from kb.site.charts import INK_LIGHT, Chart, figure, inline_svg, render_svg
 from kb.site.md import DASH
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -40,12 +41,21 @@ def test_svg_is_valid_with_title_legend_and_transparent_background() -> None:
         assert INK_LIGHT in svg
 
 
-def test_dark_copy_swaps_only_the_ink() -> None:
-    svg = render_svg(chart())
-    dark = to_dark(svg)
-    assert INK_LIGHT not in dark and INK_DARK in dark
-    assert dark.count("#0072b2") == svg.count("#0072b2")  # series colours stay
-    ET.fromstring(dark)
+def test_inline_chart_follows_the_page_colour_and_keeps_to_itself() -> None:
+    one, two = chart(), chart(uri="trends/other.svg")
+    a, b = inline_svg(render_svg(one), one), inline_svg(render_svg(two), two)
+    # One drawing for every scheme: ink in the page's text colour, series colours kept.
+    assert INK_LIGHT not in a and "currentColor" in a
+    assert a.count("#0072b2") == render_svg(one).count("#0072b2")
+    root = ET.fromstring(a)  # still well-formed XML
+    svg = root.find(f"{SVG}svg")
+    assert svg is not None and svg.get("aria-label") == "Incidents per month"
+    # Two charts on one page share no id, and matplotlib's `*` style rule is scoped.
+    ids = lambda text: set(re.findall(r'\bid="([^"]+)"', text))  # noqa: E731
+    assert ids(a) and not ids(a) & ids(b)
+    assert "\n*{" not in a and f"#{one.slot}-svg *{{" in a
+    for ref in re.findall(r"url\(#([^)]+)\)", a):
+        assert ref in ids(a)
 
 
 def test_rendering_is_deterministic() -> None:
@@ -63,21 +73,49 @@ def test_duration_axis_in_human_units() -> None:
     )
     words = texts(svg)
     assert "15 min" in words and "1 d" in words
+    # The axis names what it shows and says the scale is logarithmic; the ticks carry units.
+    assert "duration (log scale)" in words and "hours" not in words
 
 
-def test_figure_shows_both_schemes_and_a_data_table() -> None:
-    html = render(figure(chart(labels={"SEV1": "SEV1 <Critical>"}), "trends/index.md"))
-    assert '<img alt="Incidents per month" src="per-month.svg#only-light"' in html
-    assert 'src="per-month-dark.svg#only-dark"' in html
+def test_strip_chart_shows_n_per_period_and_points() -> None:
+    strip = chart(
+        kind="strip",
+        unit="hours",
+        periods=["2025-Q1", "2025-Q2"],
+        series={"median": [1.0, 2.0], "p90": [None, 5.0]},
+        points=((1.0,), (1.0, 1.5, 2.0, 3.0, 5.0)),
+        dashed=frozenset({"p90"}),
+        partial=True,
+    )
+    words = texts(render_svg(strip))
+    assert "n=1" in words and "n=5" in words  # n of every period, on the chart
+    assert strip.tick_labels() == ["2025-Q1", "2025-Q2\npartial"]
+    assert "partial" in words
+    # A p90 is drawn for the quarter with 5 values, in the legend as the 90th percentile.
+    assert "p90" in words and "median" in words and "one incident" in words
+
+
+def test_an_empty_chart_says_so_instead_of_drawing_an_axis() -> None:
+    empty = chart(kind="bars", series={"incidents": [0.0, 0.0, None]})
+    words = texts(render_svg(empty))
+    assert "No incidents" in words
+    assert not any(re.fullmatch(r"0\.0\d+", w) for w in words)  # no 0.000-0.054 ticks
+
+
+def test_figure_has_one_chart_slot_and_a_data_table() -> None:
+    c = chart(labels={"SEV1": "SEV1 <Critical>"}, partial=True)
+    text = figure(c, "trends/index.md")
+    assert text.count(f"<!--kb:{c.slot}-->") == 1 and "<img" not in text
+    html = render(text, {c.slot: '<svg class="kb-chart"></svg>'})
+    assert html.count('<svg class="kb-chart">') == 1
     assert "<summary>The numbers: Incidents per month</summary>" in html
     assert "<th>SEV1 &lt;Critical&gt;</th>" in html
-    assert f"<tr><td>2025-03</td><td>2</td><td>{DASH}</td></tr>" in html
+    assert f"<tr><td>2025-03 (partial)</td><td>2</td><td>{DASH}</td></tr>" in html
 
 
 def test_figure_with_custom_table() -> None:
     html = render(figure(chart(), "index.md", data=(["Q", "n"], [["2025-Q1", "3 h"]])))
     assert "<th>Q</th><th>n</th>" in html and "<td>3 h</td>" in html
-    assert 'src="trends/per-month.svg#only-light"' in html
 
 
 def test_a_kept_figure_draws_exactly_what_a_fresh_one_draws() -> None:
@@ -101,3 +139,18 @@ def test_a_kept_figure_draws_exactly_what_a_fresh_one_draws() -> None:
     assert "dependency <failure>" in texts(kept[1]) and "config" not in texts(kept[1])
     assert "120" in texts(kept[2]) and "120" not in texts(kept[3])
     assert painter._kept is not None  # the last bar chart's figure is kept for the next
+
+
+def test_strip_chart_draws_a_busy_period_as_a_box() -> None:
+    boxed = chart(
+        kind="strip",
+        unit="hours",
+        periods=["2025-Q1", "2025-Q2"],
+        series={"median": [3.0, 2.0], "p90": [9.0, None]},
+        points=((), (2.0,)),
+        boxes=((0.5, 1.0, 6.0, 12.0), None),
+        n=(40, 1),
+    )
+    words = texts(render_svg(boxed))
+    assert "middle half, and range" in words and "one incident" in words
+    assert "n=40" in words and "n=1" in words

@@ -39,7 +39,12 @@ def test_generate_lists_every_page_once() -> None:
     ):
         assert uri in uris, uri
     assert "index.md" not in [p.src_uri for p in gen.generate(ctx, "KB", with_home=False)[0]]
-    assert len(charts) == 1 + 6  # the one category with an incident, and the trends
+    # The one category and the one service with an incident, and the trends.
+    assert sorted(c.uri for c in charts if not c.uri.startswith("trends/")) == [
+        "categories/config/per-quarter.svg",
+        "services/edge/per-quarter.svg",
+    ]
+    assert len(charts) == 2 + 6
 
 
 def chart(title: str) -> Chart:
@@ -53,7 +58,7 @@ def test_chart_job_draws_in_another_process_then_reuses(tmp_path: Path) -> None:
         job = gen.ChartJob(charts, tmp_path / "a", session)
         assert job.drawn == 2 and session.started  # drawing in the helper process
         job.wait()
-    for name in ("one.svg", "one-dark.svg", "two.svg", "two-dark.svg"):
+    for name in ("one.svg", "two.svg"):
         ET.parse(tmp_path / "a" / "trends" / name)
     again = gen.ChartJob(charts, tmp_path / "b", BuildSession())
     assert again.drawn == 0  # every chart came from the cache

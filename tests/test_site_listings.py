@@ -120,9 +120,12 @@ def test_category_pages_count_link_and_chart() -> None:
     page = html["categories/config/index.md"]
     listed = rows(page.split('id="incidents"')[-1])
     assert "Second &lt;i&gt;one&lt;/i&gt;" in listed[0] and "PM-2025-001" in listed[1]
+    chart = next(c for c in charts if c.uri == "categories/config/per-quarter.svg")
     assert (
-        'src="per-quarter.svg#only-light"' in page
-        and 'src="per-quarter-dark.svg#only-dark"' in page
+        next(p for p in pages if p.src_uri == "categories/config/index.md").content.count(
+            f"<!--kb:{chart.slot}-->"
+        )
+        == 1
     )
     assert "Bad flag" in page and "not (yet) materialised" in page
     chart = next(c for c in charts if c.uri == "categories/config/per-quarter.svg")
@@ -144,7 +147,7 @@ def test_services_and_tags_pages_with_distinct_slugs() -> None:
         postmortem("PM-2025-002", "2025-02-05", services=["Payments API"], tags=["db"]),
     ]
     ctx = SiteContext(knowledge_base(fronts))
-    pages = by_uri(service_pages(ctx))
+    pages = by_uri(service_pages(ctx)[0])
     assert {"services/payments-api/index.md", "services/payments-api--2/index.md"} <= set(pages)
     index = pages["services/index.md"]
     first = rows(index)[0]
@@ -160,7 +163,7 @@ def test_most_frequent_categories_break_ties_by_name() -> None:
         postmortem("PM-2025-001", "2025-01-05", services=["edge"], categories=["config"]),
         postmortem("PM-2025-002", "2025-02-05", services=["edge"], categories=["network"]),
     ]
-    text = by_uri(service_pages(SiteContext(knowledge_base(fronts))))["services/edge/index.md"]
+    text = by_uri(service_pages(SiteContext(knowledge_base(fronts)))[0])["services/edge/index.md"]
     assert text.index("Configuration</a> (1)") < text.index("Network</a> (1)")
 
 
@@ -196,12 +199,32 @@ def test_action_items_overdue_first_with_completion_rate() -> None:
             ],
         ),
     ]
+    fronts[1]["action_items"][0]["ticket"] = "https://tracker.example/browse/OPS-7"  # type: ignore[index]
+    fronts[1]["teams"] = ["payments"]
     ctx = SiteContext(knowledge_base(fronts, today="2025-06-30"))
-    (page,) = action_pages(ctx)
-    html = render(page.content, page.fragments)
-    titles = [cells(r)[2] for r in rows(html)]
+    pages = by_uri(action_pages(ctx))
+    html = pages["actions/index.md"]
+    titles = [cells(r)[1].split("<br>")[0] for r in rows(html)]
     assert titles == ["Very late", "Late", "Later"]
-    assert "overdue" in rows(html)[0] and "overdue" not in rows(html)[2]
+    first = cells(rows(html)[0])
+    # The real status stays beside "overdue"; the ticket is a link, shown by its last part.
+    assert "in-progress · <strong>⚠ overdue</strong>" in first[0]
+    assert (
+        '<a href="https://tracker.example/browse/OPS-7" '
+        'title="https://tracker.example/browse/OPS-7">OPS-7</a>'
+    ) in first[2]
+    assert "white-space:nowrap" in first[2] and "PM-2025-002" in first[2]
+    assert "overdue" not in rows(html)[2]
+    # Owner and team filters are pages of their own (no JavaScript needed), each group
+    # linked from the main page at its first row.
+    assert 'href="owners/index.html#owner-ana">Ana</a> (3)' in html
+    assert 'href="teams/index.html#team-payments">payments</a> (1)' in html
+    team = pages["actions/teams/index.md"]
+    assert [cells(r)[1].split("<br>")[0] for r in rows(team)] == ["Very late"]
+    assert '<strong id="team-payments">payments</strong> (1 open, 1 overdue)' in team
+    owners = rows(pages["actions/owners/index.md"])
+    assert [cells(r)[1].split("<br>")[0] for r in owners] == ["Very late", "Late", "Later"]
+    assert 'id="owner-ana"' in owners[0] and 'id="owner-ana"' not in owners[1]
     assert "<strong>3 open</strong>, of which <strong>2 overdue</strong>" in html
     assert "<strong>25%</strong>" in html  # 1 done of 4 meant to be done
 

@@ -30,11 +30,11 @@ def prevent(due: str, **fields: Any) -> dict[str, Any]:
 SAME = dict(services=["checkout", "orders"], categories=["datastore"], trigger="config-change")
 
 
-def ctx() -> SiteContext:
+def ctx(third: str = "in-review", count_in_review: bool = True) -> SiteContext:
     fronts = [
         postmortem("PM-2025-001", "2025-01-10", action_items=[prevent("2025-02-01")], **SAME),
         postmortem("PM-2025-002", "2025-03-03", **SAME),
-        postmortem("PM-2025-003", "2025-05-05", status="draft", **SAME),
+        postmortem("PM-2025-003", "2025-05-05", status=third, **SAME),
         postmortem(
             "PM-2025-004",
             "2025-06-01",
@@ -58,7 +58,9 @@ def ctx() -> SiteContext:
             ],
         ),
     ]
-    return SiteContext(knowledge_base(fronts, today="2025-06-10"), page_size=10)
+    return SiteContext(
+        knowledge_base(fronts, today="2025-06-10"), page_size=10, count_in_review=count_in_review
+    )
 
 
 def page(c: SiteContext, doc_id: str) -> str:
@@ -91,9 +93,17 @@ def test_recurring_failures_on_category_and_service_pages() -> None:
     )
     config = next(p for p in pages if p.src_uri == "categories/config/index.md")
     assert "None: no service had 3 or more incidents" in config.content
-    services = service_pages(c)
+    services, _charts = service_pages(c)
     orders = next(p for p in services if p.src_uri == "services/orders/index.md")
     assert "**[Datastore](../../categories/datastore/index.md)**: 3 incidents" in orders.content
+
+
+def test_a_draft_does_not_make_a_recurring_failure() -> None:
+    # The same three incidents, the third a draft (or in review, not counted): two count.
+    for third, counted in (("draft", True), ("in-review", False)):
+        pages, _ = category_pages(ctx(third, count_in_review=counted))
+        datastore = next(p for p in pages if p.src_uri == "categories/datastore/index.md")
+        assert "None: no service had 3 or more incidents" in datastore.content
 
 
 def test_tripwire_reporting_per_premortem_and_overall() -> None:
@@ -103,7 +113,7 @@ def test_tripwire_reporting_per_premortem_and_overall() -> None:
         "Early warning:</strong> 1 of 1 realised risks had a tripwire; of those 1, 1 fired" in pre
     )
     assert "<strong>Tripwire:</strong> p99 &gt; 800 ms for 10 min; response: roll back" in pre
-    assert "PM-2025-004</a> (tripwire fired first)" in pre and ">realised<" in pre
+    assert "(PM-2025-004) (tripwire fired first)" in pre and ">realised<" in pre
     (index, *_) = premortem_pages(c)
     assert "**Early warning:** 1 of 1 realised risks had a tripwire" in index.content
     trends, _ = trends_page(c)
@@ -122,6 +132,30 @@ def test_this_week_page() -> None:
     assert "## Drafts and reviews waiting more than 7 days (1)" in text
     assert "## Tripwires that fired (1)" in text and "roll back" in text
     assert "## New repeat failures (0)" in text  # the repeats started months ago
+
+
+def test_early_warning_counts_follow_the_counting_rule() -> None:
+    # PM-2025-004 says the tripwire fired. As a draft it is listed but counts nowhere: not
+    # on the pre-mortem's early warning, the trends page, nor the week's tripwires.
+    fronts = [
+        postmortem(
+            "PM-2025-004",
+            "2025-06-01",
+            status="draft",
+            premortem_risks=[{"risk": "PRE-2025-001#R1", "tripwire_fired": True}],
+        ),
+        premortem(
+            "PRE-2025-001",
+            "2025-01-02",
+            risks=[{"id": "R1", "scenario": "Slow", "likelihood": 2, "impact": 3, "tripwire": "x"}],
+        ),
+    ]
+    c = SiteContext(knowledge_base(fronts, today="2025-06-10"))
+    pre = page(c, "PRE-2025-001")
+    assert "Early warning:</strong> No risk has been realised by an incident yet." in pre
+    assert "(PM-2025-004)" in pre and "kb-status-draft" in pre  # listed, marked, not counted
+    assert "## Tripwires that fired (0)" in week_page(c).content
+    assert "1 draft is listed but not counted" in week_page(c).content
 
 
 def _feeds(c: SiteContext) -> dict[str, str]:

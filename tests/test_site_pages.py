@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from docfactory import at, knowledge_base, postmortem, premortem, render
 
@@ -148,12 +149,31 @@ def test_risk_register_with_materialised_links() -> None:
     assert "PRE-2025-001 · pre-mortem · open" in out
     assert "2, 1 materialised so far" in out
     assert '<h2 id="risk-register">' in out
-    rows = out.split("<tbody>")[1].split("<tr>")[1:]
-    # Highest score first: R2 (16) then R1 (10).
-    assert 'id="risk-r2"' in rows[0] and f"4 {TIMES} 4 = <strong>16</strong>" in rows[0]
+    register = out.split('<h2 id="risk-register">')[1]
+    rows = register.split("<tbody>")[1].split("<tr>")[1:]
+    # Highest score first: R2 (16) then R1 (10). Cells read as text, not run-together values.
+    assert 'id="risk-r2"' in rows[0]
+    assert f"Likelihood 4 {TIMES} impact 4 = <strong>16</strong>." in rows[0]
+    assert "Scenario: " in rows[0]
     assert "not (yet) materialised" in rows[0]
     assert 'id="risk-r1"' in rows[1]
-    assert '<a href="../../postmortems/2025/pm-2025-002.html">PM-2025-002</a>' in rows[1]
+    # "Materialised in" names the incident by its title, with its id.
+    assert re.search(
+        r'<a href="../../postmortems/2025/pm-2025-002.html">[^<]+</a> \(PM-2025-002\)', rows[1]
+    )
+
+
+def test_premortem_matrix_counts_and_links_each_cell() -> None:
+    out = page(site(), "PRE-2025-001")
+    matrix = out.split('<h2 id="likelihood-and-impact">')[1].split("</table>")[0]
+    assert out.index("likelihood-and-impact") < out.index('id="risk-register"')
+    body = matrix.split("<tbody>")[1]
+    rows = body.split("<tr>")[1:]
+    assert len(rows) == 5 and all(r.count("<td") == 5 for r in rows)
+    # Likelihood 5 on top; R2 is likelihood 4 x impact 4: second row, fourth column.
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", rows[1])
+    assert "<strong>1</strong>" in cells[3] and 'href="#risk-r2"' in cells[3]
+    assert sum(r.count("<strong>") for r in rows) == 2  # two risks, two filled cells
 
 
 def test_no_related_section_when_nothing_relates() -> None:
@@ -191,3 +211,67 @@ def test_no_similar_incidents_section_when_the_site_ranks_none() -> None:
     ranked = SiteContext(kb, similar_from=lambda: {"PM-2025-001": [("PM-2025-002", 1.0)]})
     out = page(ranked, "PM-2025-001")
     assert "Similar incidents" in out and "PM-2025-002" in out.split("Similar incidents")[1]
+
+
+def test_possibly_anticipated_candidates_on_both_pages_never_counted_as_linked() -> None:
+    # PM-2025-004: a capacity incident on a service the pre-mortem does not list (it lists
+    # none: it covers every service), after it, not naming R1. A candidate, both ways.
+    kb = knowledge_base(
+        [
+            premortem("PRE-2025-001", "2025-01-02", title="Payments launch", risks=RISKS),
+            postmortem("PM-2025-004", "2025-02-01", title="Pool gone", categories=["capacity"]),
+            postmortem(
+                "PM-2025-005",
+                "2025-02-02",
+                categories=["capacity"],
+                premortem_risks=["PRE-2025-001#R1"],
+            ),
+        ]
+    )
+    ctx = SiteContext(kb)
+    incident = page(ctx, "PM-2025-004")
+    candidates = incident.split("Possibly anticipated: link it?</h3>")[1].split("</ul>")[0]
+    assert "Pool runs dry" in candidates and "<code>PRE-2025-001#R1</code>" in candidates
+    assert "Possibly anticipated" not in page(ctx, "PM-2025-005")  # it names the risk
+    pre = page(ctx, "PRE-2025-001")
+    possible = pre.split('id="possibly-materialised-link-it"')[1]
+    assert "Pool gone</a> (PM-2025-004)" in possible and "PM-2025-005" not in possible
+    # The register counts only the linked incident as where R1 materialised.
+    assert "2, 1 materialised so far" in pre
+
+
+def test_listings_and_home_mark_unpublished_documents() -> None:
+    from kb.site.listings import timeline_pages
+
+    kb = knowledge_base(
+        [
+            postmortem("PM-2025-001", "2025-01-10"),
+            postmortem("PM-2025-002", "2025-01-11", status="draft", severity=None),
+        ]
+    )
+    (_index, year) = timeline_pages(SiteContext(kb))
+    listed = render(year.content, year.fragments)
+    rows = listed.split("<tbody>")[1].split("<tr>")[1:]
+    assert "kb-status-draft" in rows[0] and ">draft</span>" in rows[0]  # newest first
+    assert "kb-status" not in rows[1]
+
+
+def test_ids_in_prose_are_linked_but_not_in_code_or_links() -> None:
+    from kb.site.pages import link_ids
+
+    ctx = site()
+    doc = ctx.doc("PM-2025-003")
+    assert doc is not None
+    text = (
+        "Like PM-2025-002, and risk PRE-2025-001#R2 again (not PRE-2025-001#R9).\n\n"
+        "`PM-2025-001` and [see PM-2025-001](https://x.example/PM-2025-001) stay; "
+        "PM-2099-001 is unknown and PM-2025-003 is this page.\n\n"
+        "```\nPM-2025-002\n```\n"
+    )
+    out = link_ids(text, doc, ctx)
+    assert "[PM-2025-002](pm-2025-002.md)" in out
+    assert "[PRE-2025-001#R2](../../premortems/2025/pre-2025-001.md#risk-r2)" in out
+    assert "not PRE-2025-001#R9)" in out  # no such risk
+    assert "`PM-2025-001`" in out and "[see PM-2025-001](https://x.example/PM-2025-001)" in out
+    assert "PM-2099-001 is unknown and PM-2025-003 is this page" in out
+    assert "```\nPM-2025-002\n```" in out

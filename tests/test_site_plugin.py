@@ -193,3 +193,58 @@ def test_similar_limit_zero_ranks_nothing(tmp_path: Path) -> None:
     config.plugins.on_files(get_files(config), config=config)
     assert plugin.config.similar_limit == 0 and not plugin.build.context.ranks_similar
     plugin.on_post_build(config=config)
+
+
+def test_a_configuration_that_loads_from_the_internet_is_warned_about(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from mkdocs.structure.files import get_files
+
+    root = write_kb(tmp_path, [postmortem("PM-2025-001", "2025-03-01")])
+    mkdocs_yml = root / "mkdocs.yml"
+    offline = mkdocs_yml.read_text()
+    # The README's minimal configuration: Material's fonts on (no `font: false`), not strict.
+    mkdocs_yml.write_text(offline.replace("  font: false\n", "").replace("strict: true\n", ""))
+    for text, level in ((mkdocs_yml.read_text(), "WARNING"), (offline, None)):
+        mkdocs_yml.write_text(text)
+        caplog.clear()
+        config, plugin = configured(root)
+        with caplog.at_level("INFO", logger="mkdocs.plugins.kb"):
+            config.plugins.on_files(get_files(config), config=config)
+        found = [r for r in caplog.records if "fonts.googleapis.com" in r.getMessage()]
+        if level is None:
+            assert found == []  # `font: false`: nothing to say
+        else:
+            assert [r.levelname for r in found] == [level]
+            assert "set `font: false`" in found[0].getMessage()
+        plugin.on_post_build(config=config)
+    # A strict build is told too, but not failed over it.
+    mkdocs_yml.write_text(offline.replace("  font: false\n", ""))
+    caplog.clear()
+    config, plugin = configured(root)
+    with caplog.at_level("INFO", logger="mkdocs.plugins.kb"):
+        config.plugins.on_files(get_files(config), config=config)
+    found = [r for r in caplog.records if "fonts.googleapis.com" in r.getMessage()]
+    assert [r.levelname for r in found] == ["INFO"]
+    plugin.on_post_build(config=config)
+
+
+def test_count_in_review_option_reaches_the_site(tmp_path: Path) -> None:
+    from mkdocs.structure.files import get_files
+
+    fronts = [
+        postmortem("PM-2025-001", "2025-03-01"),
+        postmortem("PM-2025-002", "2025-03-02", status="in-review"),
+    ]
+    root = write_kb(tmp_path, fronts)
+    config, plugin = configured(root)
+    config.plugins.on_files(get_files(config), config=config)
+    assert [d.id for d in plugin.build.context.counted] == ["PM-2025-001"]
+    plugin.on_post_build(config=config)
+    mkdocs_yml = root / "mkdocs.yml"
+    text = mkdocs_yml.read_text()
+    mkdocs_yml.write_text(text.replace("  - kb:\n", "  - kb:\n      count_in_review: true\n"))
+    config, plugin = configured(root)
+    config.plugins.on_files(get_files(config), config=config)
+    assert [d.id for d in plugin.build.context.counted] == ["PM-2025-002", "PM-2025-001"]
+    plugin.on_post_build(config=config)

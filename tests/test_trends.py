@@ -131,6 +131,16 @@ def test_duration_stats_median_and_p90_per_quarter() -> None:
     assert q1.count == 5
     assert q1.median == dt.timedelta(minutes=15)
     assert q1.p90 == dt.timedelta(minutes=600)
+    assert q1.values == tuple(m * 60.0 for m in minutes)  # the points themselves, for the plot
+
+
+def test_no_p90_from_fewer_than_five_values() -> None:
+    # With 4 incidents the "90th percentile" would just be the slowest one: not shown.
+    four = trends.summarise("2025-Q1", [60.0, 120.0, 180.0, 3600.0])
+    assert (four.count, four.p90, four.p90_shown) == (4, None, False)
+    assert four.median == dt.timedelta(seconds=150)
+    five = trends.summarise("2025-Q1", [60.0, 120.0, 180.0, 240.0, 3600.0])
+    assert five.p90_shown and five.p90 == dt.timedelta(hours=1)
 
 
 def test_recurring_categories_in_recent_quarters() -> None:
@@ -194,25 +204,30 @@ def test_foresight_rates() -> None:
         pre("PRE-2025-002", "2025-06-01", risks=[risk("R1", "network")]),
     ]
     pms = [
-        # Same service, category of R1, after the pre-mortem: foreseen.
+        # Same service, category of R1, after the pre-mortem: only possibly anticipated.
         pm("PM-2025-001", "2025-02-01", services=["checkout"], categories=["capacity"]),
         # Category matches but another service: not foreseen.
         pm("PM-2025-002", "2025-02-02", services=["search"], categories=["capacity"]),
         # Before PRE-2025-002 was held: not foreseen by it.
         pm("PM-2025-003", "2025-03-01", categories=["network"]),
-        # Names the risk explicitly: foreseen whatever the categories.
+        # Names the risk: anticipated whatever the categories (the only way to count).
         pm(
             "PM-2025-004",
             "2025-07-01",
             categories=["config"],
             premortem_risks=["PRE-2025-001#R2"],
         ),
-        # A pre-mortem without services covers every service.
+        # A pre-mortem without services covers every service: possibly anticipated.
         pm("PM-2025-005", "2025-07-02", services=["search"], categories=["network"]),
     ]
     result = trends.foresight(pms, pres)
-    assert result.anticipated == ["PM-2025-001", "PM-2025-004", "PM-2025-005"]
-    assert result.incident_rate == pytest.approx(3 / 5)
+    assert result.anticipated == ["PM-2025-004"]
+    assert result.incident_rate == pytest.approx(1 / 5)
+    # The overlap is shown apart, never counted as anticipated.
+    assert result.possible == ["PM-2025-001", "PM-2025-005"]
+    links = trends.possible_links(pms, pres)
+    assert [(p.id, r) for p, r in links.by_incident["PM-2025-001"]] == [("PRE-2025-001", "R1")]
+    assert links.by_risk == {"PRE-2025-001#R1": ["PM-2025-001"], "PRE-2025-002#R1": ["PM-2025-005"]}
     assert result.risks == 3
     assert result.materialised == ["PRE-2025-001#R2"]
     assert result.risk_rate == pytest.approx(1 / 3)
@@ -220,9 +235,23 @@ def test_foresight_rates() -> None:
     assert empty.incident_rate is None and empty.risk_rate is None
 
 
-def test_foresight_agrees_with_anticipated_by_on_random_sets() -> None:
-    # The fast lookup must count exactly the incidents `anticipated_by` (the definition,
-    # one incident against every pre-mortem) finds a risk for.
+def _overlaps(p: Postmortem, pres: list[Premortem]) -> list[str]:
+    # The definition of a candidate, one incident against every pre-mortem.
+    named = {str(r) for r in p.premortem_risks}
+    return [
+        f"{q.id}#{r.id}"
+        for q in pres
+        for r in q.risks
+        if q.date <= p.date
+        and (not q.services or set(q.services) & set(p.services))
+        and set(r.categories) & set(p.categories)
+        and f"{q.id}#{r.id}" not in named
+    ]
+
+
+def test_possible_links_agree_with_the_definition_on_random_sets() -> None:
+    # The indexed lookup must find exactly the risks the one-by-one definition finds, and
+    # an incident counts as anticipated only through a link to an existing risk.
     import random
 
     rng = random.Random(7)
@@ -251,8 +280,15 @@ def test_foresight_agrees_with_anticipated_by_on_random_sets() -> None:
             )
             for i in range(1, 13)
         ]
-        expected = [p.id for p in pms if trends.anticipated_by(p, pres)]
-        assert trends.foresight(pms, pres).anticipated == expected
+        links = trends.possible_links(pms, pres).by_incident
+        for p in pms:
+            found = [f"{q.id}#{r}" for q, r in links.get(p.id, [])]
+            assert sorted(found) == sorted(_overlaps(p, pres))
+        result = trends.foresight(pms, pres)
+        assert result.anticipated == [p.id for p in pms if trends.linked_risks(p, pres)]
+        assert set(result.possible) == {
+            p.id for p in pms if _overlaps(p, pres) and p.id not in result.anticipated
+        }
 
 
 def test_headline() -> None:

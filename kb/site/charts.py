@@ -1,31 +1,41 @@
 """Charts as static SVG, drawn at build time with matplotlib, plus their data tables.
 
-Each chart is drawn once with dark ink for Material's light scheme; the dark
-scheme's copy swaps the ink colour in the SVG text, which is far cheaper than
-drawing twice. Pages show the right copy with Material's `#only-light` /
-`#only-dark` image suffixes. Backgrounds are transparent and the series colours
-come from the Okabe-Ito palette, which stays distinct for colour-blind readers
-and on both schemes. Under every chart the numbers follow as a table, so people
-who cannot see the chart still get the data.
+Each chart is drawn once. Pages show it inline (`inline_svg`), its text and axes
+in `currentColor`: the page's own text colour, so one drawing reads on Material's
+light and dark schemes, follows the reader's toggle (`data-md-color-scheme`) and
+`prefers-color-scheme` when the palette follows it, and stays dark-on-light on a
+site with no palette at all. (An `<img>` cannot see the page's scheme, and the
+`#only-light`/`#only-dark` pair showed both copies on a site without a palette.)
+The SVG file is also written beside the page. Backgrounds are transparent and the
+series colours come from the Okabe-Ito palette, which stays distinct for
+colour-blind readers and on both schemes. Under every chart the numbers follow as
+a table, so people who cannot see the chart still get the data.
 
-matplotlib is imported inside `render_svg` only: building the specs is cheap
-and needs no plotting library.
+Every chart says its unit on the y axis (and "log scale" when it is one), marks a
+period that is not over yet as partial, and an empty chart says "No incidents"
+instead of drawing an empty axis. Distributions (`kind="strip"`)
+show every value as a point (a busy period as a box of its middle half and a line over its
+range), the median as a bar, the 90th percentile as a dashed bar where the series has one,
+and each period's n just above the axis.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from kb.site.md import DASH, esc, href
+from kb.site.barsvg import bar_svg
+from kb.site.fragments import slot
+from kb.site.md import DASH, esc
 
-Kind = Literal["stacked", "bars", "lines"]
+Kind = Literal["stacked", "bars", "lines", "strip"]
 
 INK_LIGHT = "#333333"  # text and axes on the light scheme
-INK_DARK = "#d5d5d5"  # the same on the dark (slate) scheme
 GRID = "#8c8c8c"
 PALETTE = (
     "#0072b2",  # blue
@@ -54,11 +64,41 @@ class Chart:
     dashed: frozenset[str] = field(default_factory=frozenset)  # series drawn with dashes
     labels: dict[str, str] = field(default_factory=dict)  # series name -> legend text
     log_scale: bool = False
+    partial: bool = False  # the last period is not over yet
+    # kind "strip": every value per period (the series then hold median and p90)
+    points: tuple[tuple[float, ...], ...] = ()
+    n: tuple[int, ...] = ()  # kind "strip": values per period
+    # kind "strip": a busy period's (lowest, first quartile, third quartile, highest) drawn as
+    # a box and a line instead of its points (None: the period shows points)
+    boxes: tuple[tuple[float, float, float, float] | None, ...] = ()
+    empty_text: str = "No incidents"  # said instead of an axis when there is nothing to draw
 
     @property
-    def dark_uri(self) -> str:
-        """Path of the copy for the dark scheme."""
-        return self.uri.removesuffix(".svg") + "-dark.svg"
+    def slot(self) -> str:
+        """The name of the page slot the chart is shown in."""
+        return "chart-" + hashlib.sha1(self.uri.encode()).hexdigest()[:12]
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing to draw: every value zero or unknown, and no points."""
+        return (
+            not any(p for p in self.points)
+            and not any(self.boxes)
+            and not any(v for values in self.series.values() for v in values)
+        )
+
+    def tick_labels(self) -> list[str]:
+        """The x labels: the periods, the last marked partial when it is not over."""
+        last = len(self.periods) - 1
+        return [
+            p + ("\npartial" if self.partial and i == last else "")
+            for i, p in enumerate(self.periods)
+        ]
+
+    def axis_label(self) -> str:
+        """The y axis' label: the unit, and whether the scale is logarithmic."""
+        unit = "duration" if self.unit == "hours" else self.unit
+        return f"{unit} (log scale)" if self.log_scale else unit
 
     def label(self, name: str) -> str:
         """Legend text of a series."""
@@ -75,27 +115,69 @@ def figure(
     number_format: str = "{:g}",
     data: tuple[list[str], Rows] | None = None,
 ) -> str:
-    """Markdown for a chart on page `src`: both scheme images, then its numbers as a table.
+    """Markdown for a chart on page `src`: its slot (the SVG, filled in after rendering),
+    then its numbers as a table.
 
     The table is plain text in a <details> block under the chart; `data` replaces the
     default one (a row per period, a column per series) with (header, rows).
     """
-    alt = esc(chart.title)
-    light, dark = href(src, chart.uri), href(src, chart.dark_uri)
     if data is None:
         head = ["Period"] + [chart.label(n) for n in chart.series]
         rows = [
-            [period]
+            [period + (" (partial)" if chart.partial and i == len(chart.periods) - 1 else "")]
             + [DASH if v[i] is None else number_format.format(v[i]) for v in chart.series.values()]
             for i, period in enumerate(chart.periods)
         ]
     else:
         head, rows = data
     return (
-        f"![{alt}]({light}#only-light)\n![{alt}]({dark}#only-dark)\n\n"
+        slot(chart.slot)
+        + f"*{esc(chart.title)}.*\n\n"
         + html_table(head, rows, f"The numbers: {chart.title}")
         + "\n"
     )
+
+
+_IDS = re.compile(r'(\bid="|xlink:href="#|href="#|url\(#)([^")]+)')
+_GROUP_IDS = re.compile(r'<g id="[^"]*">')
+_NO_TURN = re.compile(r' transform="rotate\(-0 [^"]*\)"')
+_LONE_GROUP = re.compile(r"<g>(<[^<>]*/>)</g>")
+_BETWEEN = re.compile(r">\s+<")
+_FONTS = re.compile(r"font-family: [^;\"]+")
+_DIGITS = re.compile(r"(\d\.\d\d)\d+")
+_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
+_SIZE = re.compile(r'<svg([^>]*?) width="[^"]*" height="[^"]*"')
+
+
+def inline_svg(svg: str, chart: Chart) -> str:
+    """A drawn chart as markup inside a page: ink in the page's text colour, ids unique
+    to the chart, scaled to the column, its style rules kept to itself."""
+    start = svg.find("<svg")
+    body = svg[start:] if start >= 0 else svg
+    prefix = chart.slot
+    body = _GROUP_IDS.sub("<g>", body)  # matplotlib names every group; nothing refers to them
+    body = _IDS.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", body)
+    body = body.replace(INK_LIGHT, "currentColor")
+    # matplotlib's one rule is `*{...}`: within a page it would reach every element.
+    body = body.replace("*{", f"#{prefix}-svg *{{", 1)
+    title = html.escape(chart.title)
+    body = _SIZE.sub(
+        f'<svg\\1 id="{prefix}-svg" class="kb-chart" role="img" aria-label="{title}" '
+        'style="width:100%;height:auto;max-width:48rem"',
+        body,
+        count=1,
+    )
+    body = _METADATA.sub("", body, count=1)
+    # Inline, the text takes the page's font, and coordinates need no micro-pixel precision:
+    # together a third of the markup.
+    body = _FONTS.sub("font-family: inherit", body)
+    body = _DIGITS.sub(r"\1", body)
+    body = _BETWEEN.sub("><", body)
+    body = _NO_TURN.sub("", body).replace(" \n", " ").replace("\n", " ")
+    body = _LONE_GROUP.sub(r"\1", body)  # a group without attributes around one element
+    # A div, not a figure: Material centres a figure at its content's width, which an
+    # SVG sized by its column does not have.
+    return f'<div class="kb-figure" data-pagefind-ignore="all">{body.strip()}</div>\n'
 
 
 def html_table(head: list[str], rows: Rows, summary: str) -> str:
@@ -110,11 +192,6 @@ def html_table(head: list[str], rows: Rows, summary: str) -> str:
         f"<table>\n<thead><tr>{th}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>\n"
         "</details>\n"
     )
-
-
-def to_dark(svg: str) -> str:
-    """The dark-scheme copy of an SVG drawn with INK_LIGHT."""
-    return svg.replace(INK_LIGHT, INK_DARK)
 
 
 def render_svg(chart: Chart) -> str:
@@ -137,6 +214,21 @@ class Painter:
 
     def svg(self, chart: Chart) -> str:
         """The chart's SVG text."""
+        if chart.kind == "bars" and len(chart.series) == 1 and chart.unit != "hours":
+            # A category's or service's incidents per quarter: written directly (barsvg).
+            (values,) = chart.series.values()
+            return bar_svg(
+                chart.title,
+                chart.periods,
+                chart.tick_labels(),
+                [v or 0.0 for v in values],
+                unit=chart.axis_label(),
+                colour=chart.colours[0],
+                ink=INK_LIGHT,
+                grid=GRID,
+                partial=chart.partial,
+                empty_text=chart.empty_text,
+            )
         shape = _shape(chart)
         if self._kept is not None and shape is not None and self._kept[0] == shape:
             _, fig, ax, bars = self._kept
@@ -151,9 +243,10 @@ class Painter:
 
 def _shape(chart: Chart) -> tuple[Any, ...] | None:
     """What a bar chart's figure depends on besides its title and heights (None: redraw)."""
-    if chart.kind != "bars" or chart.log_scale or chart.unit == "hours":
+    if chart.kind != "bars" or chart.log_scale or chart.unit == "hours" or chart.is_empty:
         return None
     return (
+        chart.partial,
         tuple(chart.periods),
         tuple(chart.series),
         chart.unit,
@@ -205,7 +298,9 @@ def _draw(chart: Chart) -> tuple[Any, Any, list[Any]]:
     names = list(chart.series)
     fig = Figure(figsize=(8, 3.4))
     bars = []
-    fig.subplots_adjust(left=0.08, right=0.80 if len(names) > 1 else 0.97, bottom=0.14, top=0.88)
+    legend = len(names) > 1 or chart.kind == "strip"
+    left = 0.12 if chart.unit == "hours" else 0.08  # room for tick labels like "30 min"
+    fig.subplots_adjust(left=left, right=0.80 if legend else 0.97, bottom=0.16, top=0.88)
     ax = fig.subplots()
     x = list(range(len(chart.periods)))
     colour = {n: chart.colours[i % len(chart.colours)] for i, n in enumerate(names)}
@@ -213,7 +308,16 @@ def _draw(chart: Chart) -> tuple[Any, Any, list[Any]]:
         bottom = [0.0] * len(x)
         for name in names:
             values = [v or 0.0 for v in chart.series[name]]
-            ax.bar(x, values, bottom=bottom, color=colour[name], label=chart.label(name), width=0.8)
+            # Empty segments are not drawn: a stacked month of four severities is mostly zeros.
+            kept = [i for i in x if values[i]]
+            ax.bar(
+                kept,
+                [values[i] for i in kept],
+                bottom=[bottom[i] for i in kept],
+                color=colour[name],
+                label=chart.label(name),
+                width=0.8,
+            )
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     elif chart.kind == "bars":
         width = 0.8 / max(1, len(names))
@@ -229,6 +333,8 @@ def _draw(chart: Chart) -> tuple[Any, Any, list[Any]]:
                     label=chart.label(name),
                 )
             )
+    elif chart.kind == "strip":
+        _strip(ax, chart, colour)
     else:
         for name in names:
             values = [math.nan if v is None else v for v in chart.series[name]]
@@ -241,28 +347,105 @@ def _draw(chart: Chart) -> tuple[Any, Any, list[Any]]:
                 linestyle="--" if name in chart.dashed else "-",
                 label=chart.label(name),
             )
-    if chart.log_scale:
+    if chart.partial and chart.kind in ("bars", "stacked"):
+        for patch in ax.patches:  # the period not over yet: hatched, paler
+            if patch.get_x() + patch.get_width() / 2 > len(x) - 1.5:  # type: ignore[attr-defined]
+                patch.set_hatch("///")
+                patch.set_alpha(0.55)
+    if chart.is_empty:
+        ax.set_yticks([])
+        ax.text(
+            0.5,
+            0.5,
+            chart.empty_text,
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=12,
+            color=INK_LIGHT,
+        )
+    elif chart.log_scale:
         ax.set_yscale("log")
-    elif chart.kind != "lines" or all(
+    elif chart.kind not in ("lines", "strip") or all(
         v is None or v >= 0 for s in chart.series.values() for v in s
     ):
         ax.set_ylim(bottom=0)
         if chart.unit == "incidents" or chart.kind != "lines":
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     _title(ax, chart)
-    ax.set_ylabel(chart.unit)
+    ax.set_ylabel(chart.axis_label())
     step = max(1, math.ceil(len(x) / 8))  # labels like 2025-Q1 need room: at most 8
-    ax.set_xticks(x[::step], chart.periods[::step])
-    if chart.unit == "hours":
+    labels = chart.tick_labels()
+    shown = x[::-1][::step][::-1]  # counted from the end: the latest period is labelled
+    ax.set_xticks(shown, [labels[i] for i in shown])
+    if chart.kind == "strip":  # n of every period, labelled or not, just above the axis
+        for i, _ in enumerate(chart.points):
+            n = chart.n[i] if i < len(chart.n) else len(chart.points[i])
+            ax.text(
+                i,
+                0.02,
+                f"n={n}",
+                transform=ax.get_xaxis_transform(),
+                ha="center",
+                va="bottom",
+                fontsize=8,
+                color=INK_LIGHT,
+            )
+    if chart.unit == "hours" and not chart.is_empty:
         _hour_ticks(ax, chart, FixedLocator, FuncFormatter)
     ax.set_xlim(-0.6, len(x) - 0.4)
     ax.grid(axis="y", color=GRID, alpha=0.35, linewidth=0.6)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    if len(names) > 1:
+    if (len(names) > 1 or chart.kind == "strip") and not chart.is_empty:
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
     return fig, ax, bars
+
+
+def _strip(ax: Any, chart: Chart, colour: dict[str, str]) -> None:
+    """Each period's values as points (or, when busy, a box and a line), and its median and
+    p90 as bars where the series have them (kb.trends leaves out a p90 of too few values)."""
+    xs, ys = [], []
+    for i, values in enumerate(chart.points):
+        n = len(values)
+        for k, value in enumerate(values):
+            # Spread the points evenly across the period's slot: no random jitter, so a
+            # rebuild draws the same file.
+            xs.append(i + (0.0 if n == 1 else -0.28 + 0.56 * k / (n - 1)))
+            ys.append(value)
+    if xs:
+        ax.scatter(xs, ys, s=14, color=PALETTE[7], alpha=0.8, label="one incident", zorder=2)
+    boxed = [(i, b) for i, b in enumerate(chart.boxes) if b is not None]
+    for k, (i, (low, q1, q3, high)) in enumerate(boxed):
+        ax.vlines(i, low, high, colors=PALETTE[7], linewidth=1, zorder=2)
+        ax.bar(
+            i,
+            q3 - q1,
+            bottom=q1,
+            width=0.5,
+            color="none",
+            edgecolor=PALETTE[7],
+            linewidth=1.2,
+            zorder=2,
+            label="middle half, and range" if k == 0 else None,
+        )
+    for name in chart.series:
+        first = True
+        for i, level in enumerate(chart.series[name]):
+            if level is None:
+                continue
+            ax.hlines(
+                level,
+                i - 0.36,
+                i + 0.36,
+                colors=colour[name],
+                linewidth=2.2,
+                linestyles="--" if name in chart.dashed else "-",
+                label=chart.label(name) if first else None,
+                zorder=3,
+            )
+            first = False
 
 
 # Tick marks for duration axes, in hours: 5 min up to 4 weeks.
@@ -278,7 +461,11 @@ def _hour_label(value: float, _pos: object = None) -> str:
 
 
 def _hour_ticks(ax: Any, chart: Chart, fixed: Any, formatter: Any) -> None:
-    known = [v for s in chart.series.values() for v in s if v]
+    known = (
+        [v for s in chart.series.values() for v in s if v]
+        + [v for values in chart.points for v in values if v]
+        + [v for box in chart.boxes if box for v in box if v]
+    )
     if not known:
         return
     low, high = min(known), max(known)
@@ -290,4 +477,4 @@ def _hour_ticks(ax: Any, chart: Chart, fixed: Any, formatter: Any) -> None:
         ax.yaxis.set_minor_locator(fixed([]))
         ax.yaxis.set_major_formatter(formatter(_hour_label))
     else:
-        ax.yaxis.set_major_formatter(formatter(lambda v, _pos: f"{v:g} h"))
+        ax.yaxis.set_major_formatter(formatter(_hour_label))

@@ -52,8 +52,31 @@ class KbConfig(base.Config):  # type: ignore[no-untyped-call]
     recurring_count = _AtLeast(2, default=3)
     recurring_months = _AtLeast(1, default=12)
     stale_days = _AtLeast(0, default=7)
+    # The site's numbers (home, trends, foresight, categories, services, recurring failures,
+    # early warning) count published postmortems; true counts in-review ones too.
+    count_in_review = c.Type(bool, default=False)
     cache = c.Type(bool, default=True)
     cache_dir = c.Type(str, default=".kb/cache")
     # Raw HTML in the pages authors write (kb.safety): `sanitize` keeps ordinary markup and
     # drops anything that runs script; `escape` shows every tag as text; `allow` trusts it.
     raw_html = c.Choice(RAW_HTML_CHOICES, default="sanitize")
+
+
+def internet_fetches(config: Any) -> list[str]:
+    """What a validated mkdocs config makes every page load from the internet, in words."""
+    out = []
+    theme = config.get("theme")
+    if theme is not None and getattr(theme, "name", None) == "material":
+        font = theme.get("font")
+        if font is not False:
+            out.append(
+                "theme.font is not false, so Material loads Google Fonts from "
+                "fonts.googleapis.com on every page (set `font: false` under `theme:` "
+                "to keep the site offline and private)"
+            )
+    for key in ("extra_css", "extra_javascript"):
+        for item in config.get(key) or []:
+            url = str(getattr(item, "path", item))
+            if url.startswith(("http://", "https://", "//")):
+                out.append(f"{key} loads {url} from the internet")
+    return out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,6 +16,7 @@ from kb.models import Postmortem, Premortem, RiskLink
 from kb.site.fragments import Urls
 from kb.site.ranking import SimilarMap
 from kb.site.routes import HOME, Routes
+from kb.trends import Candidates, possible_links
 
 REPEATS_SHOWN = 5  # repeats named on one incident's page
 
@@ -60,6 +61,9 @@ class SiteContext:
     page_size: int = 100
     home: str = HOME
     urls: Urls = field(default_factory=Urls)
+    # The one counting rule: statistics count published postmortems, and in-review ones
+    # too when the kb plugin's `count_in_review` option is on. Drafts never count.
+    count_in_review: bool = False
 
     @property
     def today(self) -> dt.date:
@@ -78,6 +82,41 @@ class SiteContext:
         """Postmortems, newest first."""
         return newest_first(self.kb.postmortems)
 
+    @property
+    def counted_statuses(self) -> tuple[str, ...]:
+        """The postmortem statuses that statistics count (see `count_in_review`)."""
+        return ("published", "in-review") if self.count_in_review else ("published",)
+
+    def is_counted(self, doc: Document) -> bool:
+        """Whether a document counts in the site's numbers (pre-mortems always do)."""
+        return not isinstance(doc.meta, Postmortem) or doc.meta.status in self.counted_statuses
+
+    @cached_property
+    def counted(self) -> list[Document]:
+        """The postmortems every number on the site counts, newest first."""
+        return [d for d in self.incidents if self.is_counted(d)]
+
+    @cached_property
+    def counted_ids(self) -> frozenset[str]:
+        """Ids of the counted postmortems."""
+        return frozenset(d.id for d in self.counted)
+
+    @cached_property
+    def uncounted(self) -> list[Document]:
+        """Postmortems listed but not counted (drafts, and in-review unless counted), newest first."""
+        return [d for d in self.incidents if not self.is_counted(d)]
+
+    def counting_note(self) -> str:
+        """One sentence saying what the numbers on a page count, for the page's intro."""
+        what = "published and in-review" if self.count_in_review else "published"
+        waiting = Counter(d.meta.status for d in self.uncounted if isinstance(d.meta, Postmortem))
+        left = [f"{n} {status}" for status, n in sorted(waiting.items())]
+        text = f"Numbers count {what} postmortems only"
+        if left:
+            verb = "is" if len(self.uncounted) == 1 else "are"
+            text += f"; {' and '.join(left)} {verb} listed but not counted"
+        return text + "."
+
     @cached_property
     def premortems(self) -> list[Document]:
         """Pre-mortems, newest first."""
@@ -87,6 +126,11 @@ class SiteContext:
     def pm_metas(self) -> list[Postmortem]:
         """Postmortem front-matter, newest first."""
         return [d.meta for d in self.incidents if isinstance(d.meta, Postmortem)]
+
+    @cached_property
+    def counted_metas(self) -> list[Postmortem]:
+        """Front-matter of the counted postmortems, newest first."""
+        return [d.meta for d in self.counted if isinstance(d.meta, Postmortem)]
 
     @cached_property
     def pre_metas(self) -> list[Premortem]:
@@ -155,13 +199,20 @@ class SiteContext:
         """Category and service pairs recurring in the last months (kb.loop.repeats)."""
         loop = self.kb.settings.loop
         return recurring_failures(
-            self.pm_metas, self.today, loop.recurring_count, loop.recurring_months
+            self.counted_metas, self.today, loop.recurring_count, loop.recurring_months
         )
 
     @cached_property
     def risk_links(self) -> dict[str, list[tuple[Postmortem, RiskLink]]]:
-        """'PRE-2025-001#R2' -> the incidents that name it, with what they say of its tripwire."""
-        return links_by_risk(self.pm_metas)
+        """'PRE-2025-001#R2' -> the counted incidents that name it, with what they say of
+        its tripwire (the early-warning counts and a risk's "realised" state rest on these)."""
+        return links_by_risk(self.counted_metas)
+
+    @cached_property
+    def candidates(self) -> Candidates:
+        """Possibly anticipated incidents (drafts too: the pages list them for an author to
+        link): pre-mortem risks that overlap them and that they do not name."""
+        return possible_links(self.pm_metas, self.pre_metas)
 
     @property
     def ranks_similar(self) -> bool:

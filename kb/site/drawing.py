@@ -9,19 +9,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kb.site.charts import Chart, Painter, to_dark
+from kb.site.charts import Chart, Painter
 
 
 def write_chart(chart: Chart, svg: str, folder: Path) -> None:
-    """Write a chart's light SVG and its dark copy under `folder`, at the chart's uris."""
-    for uri, text in ((chart.uri, svg), (chart.dark_uri, to_dark(svg))):
-        path = folder / uri
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    """Write a chart's SVG under `folder`, at the chart's uri."""
+    path = folder / chart.uri
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(svg, encoding="utf-8")
 
 
 def draw_charts(charts: list[Chart], folder: str) -> dict[str, str]:
-    """Draw charts into `folder` (light and dark files at their uris); returns repr -> SVG."""
+    """Draw charts into `folder` (a file at each uri); returns repr -> SVG."""
     drawn = {}
     painter = Painter()
     for chart in charts:

@@ -14,7 +14,7 @@ from pathlib import Path
 from kb.background import Pending
 from kb.session import BuildSession
 from kb.site.cache import ChartStore
-from kb.site.charts import Chart
+from kb.site.charts import Chart, inline_svg
 from kb.site.context import Generated, SiteContext
 from kb.site.dashboards import home_page, trends_page
 from kb.site.drawing import draw_charts, write_chart
@@ -41,14 +41,15 @@ def generate(
     pages += premortem_pages(ctx)
     category, charts = category_pages(ctx)
     pages += category
-    pages += service_pages(ctx)
+    service, service_charts = service_pages(ctx)
+    pages += service
     pages += tag_pages(ctx)
     pages += action_pages(ctx)
     trend, trend_charts = trends_page(ctx)
     pages.append(trend)
     pages.append(week_page(ctx))
     pages += feed_files(ctx, site_name)
-    return pages, charts + trend_charts
+    return pages, charts + service_charts + trend_charts
 
 
 class ChartJob:
@@ -62,6 +63,9 @@ class ChartJob:
 
     def __init__(self, charts: list[Chart], folder: Path, session: BuildSession) -> None:
         self.folder = folder
+        self._charts = charts
+        self._svgs: dict[str, str] = {}  # repr(chart) -> SVG, as soon as it is known
+        self._inline: dict[str, str] | None = None
         self._store = ChartStore(session.cache_dir) if session.cache_dir is not None else None
         self._todo: list[Chart] = []
         for chart in charts:
@@ -71,6 +75,7 @@ class ChartJob:
             if svg is None:
                 self._todo.append(chart)
             else:
+                self._svgs[repr(chart)] = svg
                 write_chart(chart, svg, folder)
         self.drawn = len(self._todo)  # charts sent to be drawn; the others were kept
         self._future: Pending[dict[str, str]] | None = (
@@ -86,10 +91,22 @@ class ChartJob:
         finally:
             self._future = None
         _remember(drawn)
+        self._svgs.update(drawn)
         if self._store is not None:
             for chart in self._todo:
                 self._store.put(chart, drawn[repr(chart)])
             self._store.prune()
+
+    def inline(self) -> dict[str, str]:
+        """Slot name -> the chart's inline markup, for every chart (waits for the drawing)."""
+        if self._inline is None:
+            self.wait()
+            self._inline = {
+                c.slot: inline_svg(svg, c)
+                for c in self._charts
+                if (svg := self._svgs.get(repr(c))) is not None
+            }
+        return self._inline
 
 
 def _remember(drawn: dict[str, str]) -> None:

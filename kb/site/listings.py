@@ -8,6 +8,7 @@ on each of them. The rows are an HTML fragment in the page's `listing` slot.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
@@ -16,13 +17,13 @@ from kb import trends
 from kb.loader import Document
 from kb.loop.repeats import RecurringFailure
 from kb.loop.tripwires import overall_early_warning
-from kb.models import Postmortem, Premortem
+from kb.models import ActionItem, Postmortem, Premortem
 from kb.site.charts import Chart, figure
 from kb.site.context import Generated, SiteContext
 from kb.site.fragments import h, pager, slot, table, ul
-from kb.site.md import DASH, esc, front_matter, link, percent
+from kb.site.md import DASH, duration, esc, front_matter, link, percent
 from kb.site.md import table as md_table
-from kb.site.pages import label, risk_anchor, title_link
+from kb.site.pages import label, risk_anchor, status_badge, title_link
 from kb.site.routes import (
     ACTIONS,
     CATEGORIES,
@@ -32,6 +33,7 @@ from kb.site.routes import (
     TIMELINE,
     Routes,
     page_uris,
+    unique_slugs,
 )
 
 QUARTERS = 12  # quarters shown in per-quarter charts
@@ -139,7 +141,12 @@ def timeline_pages(ctx: SiteContext) -> list[Generated]:
         front_matter("Timeline", search=False),
         "# Timeline\n\n",
         "Every postmortem and pre-mortem by year, newest first. "
-        f"{len(ctx.incidents)} incidents and {len(ctx.premortems)} pre-mortems in all.\n\n",
+        f"{len(ctx.incidents)} incidents and {len(ctx.premortems)} pre-mortems in all"
+        + (
+            f", {len(ctx.uncounted)} of the incidents not yet published (marked).\n\n"
+            if ctx.uncounted
+            else ".\n\n"
+        ),
         md_table(["Year", "Incidents", "Pre-mortems"], rows, "lrr")
         if rows
         else "*No documents yet.*\n",
@@ -161,7 +168,7 @@ def premortem_pages(ctx: SiteContext) -> list[Generated]:
     for doc in ctx.premortems:
         pre = doc.meta
         assert isinstance(pre, Premortem)
-        realised = sum(1 for r in pre.risks if ctx.kb.realised_by.get(f"{pre.id}#{r.id}"))
+        realised = sum(1 for r in pre.risks if f"{pre.id}#{r.id}" in ctx.risk_links)
         top = max((r.score for r in pre.risks), default=None)
         rows.append(
             [
@@ -175,12 +182,12 @@ def premortem_pages(ctx: SiteContext) -> list[Generated]:
             ]
         )
     refs = [f"{p.id}#{r.id}" for p in ctx.pre_metas for r in p.risks]
-    happened = sum(1 for ref in refs if ref in ctx.kb.realised_by)
+    happened = sum(1 for ref in refs if ref in ctx.risk_links)
     warning = overall_early_warning(ctx.pre_metas, ctx.risk_links)
     intro = (
         "Before a launch, the team imagines it failed and writes down why. "
         f"{len(ctx.premortems)} pre-mortems named {len(refs)} risks; "
-        f"{happened} of them materialised in an incident so far.\n\n"
+        f"{happened} of them materialised in an incident so far. {ctx.counting_note()}\n\n"
         f"**Early warning:** {esc(warning.sentence())} A tripwire fired in time when an "
         "incident that realised the risk says `tripwire_fired: true`; each realised risk "
         "counts once."
@@ -194,15 +201,26 @@ def premortem_pages(ctx: SiteContext) -> list[Generated]:
 
 def category_quarters(ctx: SiteContext) -> list[str]:
     """The quarters shown in per-quarter charts (never before the first incident)."""
-    first = min((pm.date for pm in ctx.pm_metas), default=None)
+    first = min((pm.date for pm in ctx.counted_metas), default=None)
     return trends.last_quarters(ctx.today, QUARTERS, first)
+
+
+def quarter_is_partial(ctx: SiteContext) -> bool:
+    """Whether today's quarter is not over yet (its bar is marked partial)."""
+    day = ctx.today
+    return trends.quarter_of(day) == trends.quarter_of(day + dt.timedelta(days=1))
+
+
+def counted_of(ctx: SiteContext, docs: list[Document]) -> list[Document]:
+    """The documents of a listing that its numbers count (kb.site.context's one rule)."""
+    return [d for d in docs if isinstance(d.meta, Postmortem) and ctx.is_counted(d)]
 
 
 def category_pages(ctx: SiteContext) -> tuple[list[Generated], list[Chart]]:
     """The category index by group, and per category its history, chart and risks."""
     tax = ctx.kb.taxonomy
     quarters = category_quarters(ctx)
-    counts = trends.per_quarter_by_category(ctx.pm_metas, quarters)
+    counts = trends.per_quarter_by_category(ctx.counted_metas, quarters)
     recent = set(trends.last_quarters(ctx.today, 4))
     pages: list[Generated] = []
     charts: list[Chart] = []
@@ -210,7 +228,7 @@ def category_pages(ctx: SiteContext) -> tuple[list[Generated], list[Chart]]:
     for group in ("technical", "human", "process", "external"):
         rows = []
         for cat in (c for c in tax.categories if c.group == group):
-            docs = ctx.by_category.get(cat.slug, [])
+            docs = counted_of(ctx, ctx.by_category.get(cat.slug, []))
             in_window = sum(1 for d in docs if trends.quarter_of(d.meta.date) in recent)
             risks = ctx.risks_by_category.get(cat.slug, [])
             rows.append(
@@ -232,6 +250,7 @@ def category_pages(ctx: SiteContext) -> tuple[list[Generated], list[Chart]]:
                     "bars",
                     quarters,
                     {"incidents": [float(v) for v in values]},
+                    partial=quarter_is_partial(ctx),
                 )
                 charts.append(chart)
             pages += _category(ctx, cat.slug, chart)
@@ -241,7 +260,7 @@ def category_pages(ctx: SiteContext) -> tuple[list[Generated], list[Chart]]:
     intro = (
         "Contributing factors, grouped as in incident tooling: technical, human, process "
         "and external. An incident usually has more than one. The vocabulary lives in "
-        "`taxonomy.yml`."
+        f"`taxonomy.yml`. {ctx.counting_note()}"
     )
     index = front_matter("Categories") + "# Categories\n\n" + intro + "\n\n" + "\n".join(sections)
     return [Generated(CATEGORIES, index), *pages], charts
@@ -253,13 +272,15 @@ def _category(ctx: SiteContext, slug: str, chart: Chart | None) -> list[Generate
     folder = ctx.routes.category_folder(slug)
     src = f"{folder}/index.md"
     docs = ctx.by_category.get(slug, [])
+    counted = counted_of(ctx, docs)
     risks = ctx.risks_by_category.get(slug, [])
-    last = f", the latest on {docs[0].meta.date.isoformat()}" if docs else ""
+    last = f", the latest on {counted[0].meta.date.isoformat()}" if counted else ""
     quarters = category_quarters(ctx)
     intro = "\n\n".join(
         [
             f"*{cat.group.capitalize()} category.* {esc(cat.description)}",
-            f"{len(docs)} incidents{last}. {len(risks)} pre-mortem risks anticipated it.",
+            f"{len(counted)} incidents{last}. {len(risks)} pre-mortem risks named it. "
+            + ctx.counting_note(),
             recurring_section(
                 ctx, [r for r in ctx.recurring if r.category == slug], src, "service"
             ),
@@ -282,7 +303,7 @@ def _category(ctx: SiteContext, slug: str, chart: Chart | None) -> list[Generate
         where = ctx.urls.a(text, src, pre_doc.src_uri, risk_anchor(risk_id))
         outcome = (
             "<strong>materialised</strong> in "
-            + ", ".join(ctx.urls.a(h(d.id), src, d.src_uri) for d in happened)
+            + ", ".join(ctx.urls.a(h(d.id), src, d.src_uri) + status_badge(d) for d in happened)
             if happened
             else "not (yet) materialised"
         )
@@ -296,7 +317,7 @@ def _category(ctx: SiteContext, slug: str, chart: Chart | None) -> list[Generate
         for d in docs
     ]
     head = ["Date", "Incident", "Id", "Severity", "Services"]
-    outro = ("Anticipated by pre-mortem risks", fragment)
+    outro = ("Pre-mortem risks in this category", fragment)
     return paginated(ctx, folder, cat.title, head, rows, intro=intro, outro=outro)
 
 
@@ -349,34 +370,38 @@ def _facet_pages(
     rows = []
     for name in names:
         docs = groups[name]
-        incidents = sum(isinstance(d.meta, Postmortem) for d in docs)
+        incidents = len(counted_of(ctx, docs))
+        pres = sum(isinstance(d.meta, Premortem) for d in docs)
         rows.append(
             [
                 ctx.urls.a(h(name), index, page_of(name)),
                 str(incidents),
-                str(len(docs) - incidents),
+                str(pres),
                 docs[0].meta.date.isoformat(),
             ]
         )
     title = noun.capitalize() + "s"
     head = [noun.capitalize(), "Incidents", "Pre-mortems", "Latest"]
-    intro = f"{len(names)} {noun}s, the busiest first."
+    intro = f"{len(names)} {noun}s, the busiest first. {ctx.counting_note()}"
     pages = paginated(ctx, index.rsplit("/", 1)[0], title, head, rows, intro=intro)
     for name in names:
         docs = groups[name]
         folder = folder_of(name)
         src = f"{folder}/index.md"
+        counted = counted_of(ctx, docs)
         cats: Counter[str] = Counter()
-        for d in docs:
-            if isinstance(d.meta, Postmortem):
-                cats.update(set(d.meta.categories))
+        for d in counted:
+            assert isinstance(d.meta, Postmortem)
+            cats.update(set(d.meta.categories))
         top = ", ".join(
             f"{link(esc(ctx.kb.taxonomy.title('categories', c)), src, ctx.routes.category(c))} ({n})"
             # Ties by name: the page must not change between builds of the same files.
             for c, n in sorted(cats.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
         )
-        incidents = sum(isinstance(d.meta, Postmortem) for d in docs)
-        text = f"{incidents} incidents and {len(docs) - incidents} pre-mortems mention this {noun}."
+        pres = sum(isinstance(d.meta, Premortem) for d in docs)
+        text = f"{len(counted)} incidents and {pres} pre-mortems mention this {noun}."
+        if len(counted) + pres < len(docs):
+            text += f" {ctx.counting_note()}"
         if top:
             text += f" Most frequent categories: {top}."
         if extra is not None:
@@ -386,20 +411,130 @@ def _facet_pages(
     return pages
 
 
-def service_pages(ctx: SiteContext) -> list[Generated]:
-    """The services index and a page per service with its documents."""
+def service_pages(ctx: SiteContext) -> tuple[list[Generated], list[Chart]]:
+    """The services index, and a page per service: its incidents per quarter, time to
+    resolve, recurring failures, open action items, the pre-mortems that cover it, and
+    its documents. Returns the pages and the charts they show."""
     routes = ctx.routes
-    return _facet_pages(
+    quarters = category_quarters(ctx)
+    charts: dict[str, Chart | None] = {}
+    for name, docs in ctx.by_service.items():
+        metas = [d.meta for d in counted_of(ctx, docs) if isinstance(d.meta, Postmortem)]
+        values = trends.per_quarter_by_category([_as_one(pm) for pm in metas], quarters).series.get(
+            "_", [0] * len(quarters)
+        )
+        charts[name] = (
+            Chart(
+                f"{routes.service_folder(name)}/per-quarter.svg",
+                f"{name}: incidents per quarter",
+                "bars",
+                quarters,
+                {"incidents": [float(v) for v in values]},
+                partial=quarter_is_partial(ctx),
+            )
+            if any(values)
+            else None
+        )
+    pages = _facet_pages(
         ctx,
         noun="service",
         index=SERVICES,
         groups=ctx.by_service,
         page_of=routes.service,
         folder_of=routes.service_folder,
-        extra=lambda name, src: recurring_section(
-            ctx, [r for r in ctx.recurring if r.service == name], src, "category"
-        ),
+        extra=lambda name, src: _service_sections(ctx, name, src, charts[name], quarters),
     )
+    return pages, [c for c in charts.values() if c is not None]
+
+
+def _as_one(pm: Postmortem) -> Postmortem:
+    # per_quarter_by_category counts by category; one pseudo-category counts every incident.
+    return pm.model_copy(update={"categories": ["_"]})
+
+
+ITEMS_SHOWN = 10  # open action items named on a service page
+
+
+def _service_sections(
+    ctx: SiteContext, name: str, src: str, chart: Chart | None, quarters: list[str]
+) -> str:
+    docs = ctx.by_service.get(name, [])
+    metas = [d.meta for d in counted_of(ctx, docs) if isinstance(d.meta, Postmortem)]
+    stats = trends.summarise(
+        "all", [v.total_seconds() for pm in metas if (v := pm.time_to_resolve) is not None]
+    )
+    if stats.count == 0:
+        resolve = "No incident of this service records when it was resolved."
+    else:
+        p90 = (
+            f"90th percentile **{duration(stats.p90)}**"
+            if stats.p90_shown
+            else f"no 90th percentile from fewer than {trends.MIN_P90} incidents"
+        )
+        resolve = (
+            f"Time to resolve, over the {stats.count} incidents that record it (n={stats.count}):"
+            f" median **{duration(stats.median)}**, {p90}."
+        )
+    out = [
+        "## Incidents per quarter\n\n"
+        + (
+            figure(chart, src, number_format="{:.0f}")
+            if chart
+            else f"*No incidents from {quarters[0]} to {quarters[-1]}.*\n"
+        ),
+        "## Time to resolve\n\n" + resolve,
+        recurring_section(ctx, [r for r in ctx.recurring if r.service == name], src, "category"),
+        _service_actions(ctx, docs, src),
+        _covering_premortems(ctx, name, src),
+    ]
+    return "\n\n".join(out)
+
+
+def _service_actions(ctx: SiteContext, docs: list[Document], src: str) -> str:
+    today = ctx.today
+    items = [
+        (d, item)
+        for d in docs
+        if isinstance(d.meta, Postmortem)
+        for item in d.meta.open_action_items
+    ]
+    items.sort(key=_action_order(today))
+    overdue = sum(1 for _, item in items if item.is_overdue(today))
+    head = f"## Open action items\n\n**{len(items)} open**, **{overdue} overdue**"
+    if not items:
+        return head + "."
+    lines = [
+        f"- {item.due.isoformat() if item.due else DASH} "
+        + ("**overdue** · " if item.is_overdue(today) else "")
+        + f"{esc(item.status)}: {esc(item.title)} ({esc(item.kind)}"
+        + (f", {esc(item.owner)}" if item.owner else "")
+        + f", {link(esc(d.id), src, d.src_uri)})"
+        for d, item in items[:ITEMS_SHOWN]
+    ]
+    more = (
+        f"\n\n… and {len(items) - ITEMS_SHOWN} more on {link('the action items page', src, ACTIONS)}."
+        if len(items) > ITEMS_SHOWN
+        else ""
+    )
+    return head + ", overdue first:\n\n" + "\n".join(lines) + more
+
+
+def _covering_premortems(ctx: SiteContext, name: str, src: str) -> str:
+    pres = [d for d in ctx.by_service.get(name, []) if isinstance(d.meta, Premortem)]
+    head = "## Pre-mortems that cover it"
+    if not pres:
+        return head + "\n\nNo pre-mortem lists this service yet."
+    lines = []
+    for d in pres[:ITEMS_SHOWN]:
+        pre = d.meta
+        assert isinstance(pre, Premortem)
+        realised = sum(1 for r in pre.risks if f"{pre.id}#{r.id}" in ctx.risk_links)
+        lines.append(
+            f"- {link(esc(pre.title), src, d.src_uri)} ({esc(pre.id)}, {pre.date.isoformat()}):"
+            f" {len(pre.risks)} risks, {realised} materialised"
+        )
+    more = f"\n- … and {len(pres) - ITEMS_SHOWN} more below" if len(pres) > ITEMS_SHOWN else ""
+    return head + "\n\n" + "\n".join(lines) + more
 
 
 def tag_pages(ctx: SiteContext) -> list[Generated]:
@@ -418,44 +553,146 @@ def tag_pages(ctx: SiteContext) -> list[Generated]:
 # ---------------------------------------------------------------- action items
 
 
-def action_pages(ctx: SiteContext) -> list[Generated]:
-    """Every open action item, overdue first, with owner, due date and source incident."""
+def _action_order(today: dt.date) -> Callable[[tuple[Document, ActionItem]], tuple[object, ...]]:
+    def key(di: tuple[Document, ActionItem]) -> tuple[object, ...]:
+        doc, item = di
+        return (not item.is_overdue(today), item.due is None, item.due or today, doc.meta.date)
+
+    return key
+
+
+_NOWRAP = 'style="white-space:nowrap"'
+
+
+def _ticket(value: str | None) -> str:
+    """A ticket: linked when it is a URL, shown by its last part so the column stays narrow."""
+    if not value:
+        return DASH
+    if not _URL.match(value):
+        return f'<span style="word-break:break-all">{h(value)}</span>'
+    short = value.rstrip("/").rsplit("/", 1)[-1] or value
+    return f'<a href="{h(value)}" title="{h(value)}">{h(short[:24])}</a>'
+
+
+_URL = re.compile(r"^https?://[^\s<>\"'`\\]+$")
+
+
+def _action_rows(
+    ctx: SiteContext, items: list[tuple[Document, ActionItem]], src: str
+) -> list[list[str]]:
     today = ctx.today
-    items = []
-    for doc in ctx.incidents:
-        assert isinstance(doc.meta, Postmortem)
-        for item in doc.meta.open_action_items:
-            items.append((doc, item))
-    items.sort(
-        key=lambda di: (
-            not di[1].is_overdue(today),
-            di[1].due is None,
-            di[1].due or today,
-            di[0].meta.date,
-        )
-    )
     rows = []
     for doc, item in items:
         overdue = item.is_overdue(today)
         due = item.due.isoformat() if item.due else DASH
+        state = h(item.status) + (" · <strong>⚠ overdue</strong>" if overdue else "")
+        who = " · ".join(
+            [h(item.kind)]
+            + ([f"owner {h(item.owner)}"] if item.owner else ["no owner"])
+            + ([f"team {h(', '.join(teams))}"] if (teams := _teams(doc)) else [])
+        )
         rows.append(
             [
-                f"<strong>{due}</strong>" if overdue else due,
-                "<strong>⚠ overdue</strong>" if overdue else h(item.status),
-                h(item.title),
-                h(item.owner) if item.owner else DASH,
-                h(item.kind),
-                ctx.urls.a(h(doc.id), ACTIONS, doc.src_uri),
+                f"<span {_NOWRAP}>{f'<strong>{due}</strong>' if overdue else due}</span><br>"
+                + state,
+                f"{h(item.title)}<br><small>{who}</small>",
+                # Id and ticket share a column: four columns would scroll sideways on a phone.
+                f"<span {_NOWRAP}>{ctx.urls.a(h(doc.id), src, doc.src_uri)}</span>"
+                + status_badge(doc)
+                + f"<br><small>ticket {_ticket(item.ticket)}</small>",
             ]
         )
+    return rows
+
+
+def _teams(doc: Document) -> list[str]:
+    return doc.meta.teams if isinstance(doc.meta, Postmortem) else []
+
+
+ACTION_HEAD = ["Due and status", "Action item", "Incident and ticket"]
+
+
+def action_pages(ctx: SiteContext) -> list[Generated]:
+    """Every open action item, overdue first, with its status, ticket and incident; and one
+    page per owner and per team, so the filters work without JavaScript."""
+    today = ctx.today
+    items: list[tuple[Document, ActionItem]] = []
+    for doc in ctx.incidents:
+        assert isinstance(doc.meta, Postmortem)
+        for item in doc.meta.open_action_items:
+            items.append((doc, item))
+    items.sort(key=_action_order(today))
+    owners: dict[str, list[tuple[Document, ActionItem]]] = defaultdict(list)
+    teams: dict[str, list[tuple[Document, ActionItem]]] = defaultdict(list)
+    for doc, item in items:
+        owners[item.owner or "no owner"].append((doc, item))
+        for team in _teams(doc):
+            teams[team].append((doc, item))
+    groups = {"owner": owners, "team": teams}
+    rows_of: dict[str, list[list[str]]] = {}
+    where: dict[tuple[str, str], str] = {}  # (noun, name) -> the page its rows start on
+    for noun, found in groups.items():
+        folder = f"actions/{noun}s"
+        slugs = unique_slugs(found)
+        rows: list[list[str]] = []
+        starts: dict[str, int] = {}
+        for name in sorted(found, key=lambda n: (n.lower(), n)):
+            mine = found[name]
+            late = sum(1 for _, i in mine if i.is_overdue(today))
+            starts[name] = len(rows)
+            for k, row in enumerate(_action_rows(ctx, mine, f"{folder}/index.md")):
+                anchor = f' id="{noun}-{slugs[name]}"' if k == 0 else ""
+                head = f"<strong{anchor}>{h(name)}</strong>"
+                if k == 0:
+                    head += f" ({len(mine)} open, {late} overdue)"
+                rows.append([head + "<br>" + row[0], *row[1:]])
+        uris = page_uris(folder, max(1, -(-len(rows) // ctx.page_size)))
+        for name, at in starts.items():
+            where[(noun, name)] = uris[at // ctx.page_size] + f"#{noun}-{slugs[name]}"
+        rows_of[noun] = rows
+
+    def filters(src: str) -> str:
+        out = []
+        for noun, found in groups.items():
+            if found:
+                links = " · ".join(
+                    ctx.urls.a(h(n), src, *where[(noun, n)].split("#")) + f" ({len(v)})"
+                    for n, v in sorted(found.items(), key=lambda kv: (kv[0].lower(), kv[0]))
+                )
+                out.append(f"**By {noun}:** {links}")
+        return "\n\n".join(out)
+
     ft = trends.follow_through(ctx.pm_metas, [], today)
     intro = (
         f"**{ft.open} open**, of which **{ft.overdue} overdue**. "
         f"Completion rate: **{percent(ft.completion_rate)}** "
         f"({ft.done} done of the {ft.total - ft.wont_do} items meant to be done; "
-        f"{ft.wont_do} were dropped as won't do). Overdue items come first, then by due date."
+        f"{ft.wont_do} were dropped as won't do). Overdue items come first, then by due date. "
+        "Action items of every postmortem are listed, drafts included: they are work to do."
     )
-    head = ["Due", "Status", "Action item", "Owner", "Kind", "Incident"]
-    return paginated(
-        ctx, "actions", "Action items", head, rows, intro=intro, empty="No open action items."
+    more = filters(ACTIONS)
+    pages = paginated(
+        ctx,
+        "actions",
+        "Action items",
+        ACTION_HEAD,
+        _action_rows(ctx, items, ACTIONS),
+        intro=intro + ("\n\n" + more if more else ""),
+        empty="No open action items.",
     )
+    for noun, rows in rows_of.items():
+        text = (
+            f"Every open action item by {noun}, overdue first within each; "
+            f"{link('all open action items', f'actions/{noun}s/index.md', ACTIONS)} are "
+            "overdue first across the board."
+        )
+        pages += paginated(
+            ctx,
+            f"actions/{noun}s",
+            f"Action items by {noun}",
+            ACTION_HEAD,
+            rows,
+            intro=text,
+            empty=f"No open action item has a {noun}.",
+        )
+    return pages

@@ -119,10 +119,17 @@ def week_page(ctx: SiteContext) -> Generated:
     """The "This week" page: the review digest as of the build day."""
     options = DigestOptions(ctx.today, stale_days=ctx.kb.settings.loop.stale_days)
     digest = build_digest(ctx.kb.documents, options)
+    # Work to do (action items, stale drafts, reviews) comes from every document; the
+    # early-warning sections count incidents the way every number on the site does.
+    counted = ctx.counted_ids
+    digest.tripwires[:] = [f for f in digest.tripwires if f.incident_id in counted]
+    digest.repeats[:] = [r for r in digest.repeats if r.later.id in counted]
     intro = (
         f"What needs a human, as of {ctx.today.isoformat()}: the same digest as "
         "`kb digest`, which also takes `--owner`, `--team` and `--format markdown` to paste "
-        "into a chat message or an issue.\n\n"
+        "into a chat message or an issue. Action items, drafts and reviews come from every "
+        "postmortem; tripwires that fired and repeat failures count the incidents the rest "
+        f"of the site counts. {ctx.counting_note()}\n\n"
     )
     text = front_matter("This week", search=False) + "# This week\n\n" + intro
     return Generated(WEEK, text + week_sections(ctx, digest))

@@ -19,7 +19,7 @@ from kb.loop.tripwires import early_warning, risk_state
 from kb.models import Postmortem, Premortem, Risk
 from kb.site.context import REPEATS_SHOWN, SiteContext
 from kb.site.fragments import external, h, slot, table, ul
-from kb.site.md import DASH, TIMES, duration, esc
+from kb.site.md import DASH, TIMES, duration, esc, href
 
 _H1 = re.compile(r"^#\s", re.MULTILINE)
 
@@ -69,10 +69,46 @@ def _memo(ctx: SiteContext, key: object, make: Callable[[], str]) -> str:
     return text
 
 
+def status_badge(doc: Document) -> str:
+    """A visible marker on a postmortem that is not published (empty for the others)."""
+    status = getattr(doc.meta, "status", "published")
+    if not isinstance(doc.meta, Postmortem) or status == "published":
+        return ""
+    text = "in review" if status == "in-review" else status
+    return (
+        f' <span class="kb-status kb-status-{status}" title="not counted in the numbers" '
+        'style="border:1px solid currentColor;border-radius:.2rem;padding:0 .25rem;'
+        f'font-size:.7rem;white-space:nowrap;opacity:.85">{text}</span>'
+    )
+
+
 def title_link(doc: Document, src: str, ctx: SiteContext) -> str:
-    """An HTML link to a document, its title as the text."""
+    """An HTML link to a document, its title as the text, and its status when not published."""
     title = _memo(ctx, ("title", doc.id), lambda: h(doc.meta.title))
-    return ctx.urls.a(title, src, doc.src_uri)
+    return ctx.urls.a(title, src, doc.src_uri) + status_badge(doc)
+
+
+def sparkline(values: list[int], periods: list[str]) -> str:
+    """A small inline SVG line of counts per period, in the page's text colour."""
+    width, height = 96, 20
+    top = max(values, default=0) or 1
+    step = (width - 4) / max(1, len(values) - 1)
+    xy = [(2 + i * step, height - 2 - v / top * (height - 4)) for i, v in enumerate(values)]
+    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
+    words = ", ".join(f"{p}: {v}" for p, v in zip(periods, values, strict=True))
+    text = h(f"incidents per quarter, {words}")
+    last = (
+        f'<circle cx="{xy[-1][0]:.1f}" cy="{xy[-1][1]:.1f}" r="2" fill="currentColor"/>'
+        if xy
+        else ""
+    )
+    return (
+        f'<svg class="kb-spark" width="{width}" height="{height}" viewBox="0 0 {width} '
+        f'{height}" role="img" aria-label="{text}" style="vertical-align:middle">'
+        f"<title>{text}</title>"
+        f'<polyline fill="none" stroke="currentColor" stroke-width="1.5" points="{points}"/>'
+        f"{last}</svg>"
+    )
 
 
 def _label_tail(doc: Document) -> str:
@@ -146,7 +182,9 @@ def document_parts(doc: Document, ctx: SiteContext) -> Parts:
         if actions:
             after += _section("Tracked action items", "actions")
             fragments["actions"] = actions
-        known = _related_section([_related_links(doc, ctx), _realised_risks(doc, pm, ctx)])
+        known = _related_section(
+            [_related_links(doc, ctx), _realised_risks(doc, pm, ctx), _possible_risks(doc, ctx)]
+        )
         # Similar incidents are ranked meanwhile; whether there can be any is known now.
         peers = len(ctx.incidents) > 1 and ctx.ranks_similar
         if known or peers:
@@ -156,7 +194,9 @@ def document_parts(doc: Document, ctx: SiteContext) -> Parts:
         assert isinstance(doc.meta, Premortem)
         fragments["card"] = _premortem_card(doc, doc.meta, ctx)
         for title, name, fragment in (
+            ("Likelihood and impact", "matrix", risk_matrix(doc, doc.meta, ctx)),
             ("Risk register", "risks", _risk_register(doc, doc.meta, ctx)),
+            ("Possibly materialised: link it?", "possible", _possible_incidents(doc, ctx)),
             ("Related", "related", _related_links(doc, ctx)),
         ):
             if fragment:
@@ -257,7 +297,7 @@ def repeat_callout(doc: Document, ctx: SiteContext) -> str:
 def _premortem_card(doc: Document, pre: Premortem, ctx: SiteContext) -> str:
     src = doc.src_uri
     title = " · ".join(h(p) for p in (pre.id, "pre-mortem", pre.status))
-    realised = sum(1 for r in pre.risks if ctx.kb.realised_by.get(f"{pre.id}#{r.id}"))
+    realised = sum(1 for r in pre.risks if f"{pre.id}#{r.id}" in ctx.risk_links)
     warning = early_warning(pre, ctx.risk_links)
     lines = [
         f"<strong>Session date:</strong> {pre.date.isoformat()}",
@@ -330,6 +370,112 @@ def _realised_risks(doc: Document, pm: Postmortem, ctx: SiteContext) -> str:
     return "<h3>Pre-mortem risks it realised</h3>\n" + ul(items) if items else ""
 
 
+CANDIDATES_SHOWN = 5  # possible links named on one page (per risk on a pre-mortem)
+
+
+def _possible_risks(doc: Document, ctx: SiteContext) -> str:
+    """Earlier pre-mortem risks that overlap this incident but that it does not name."""
+    found = ctx.candidates.by_incident.get(doc.id, [])
+    if not found:
+        return ""
+    items = []
+    for pre, risk_id in sorted(found, key=lambda pr: (pr[0].date, pr[0].id, pr[1]), reverse=True)[
+        :CANDIDATES_SHOWN
+    ]:
+        pre_doc, risk = ctx.doc(pre.id), pre.risk(risk_id)
+        if pre_doc is None or risk is None:
+            continue
+        where = ctx.urls.a(
+            f"{h(pre.title)}, {h(risk_id)}", doc.src_uri, pre_doc.src_uri, risk_anchor(risk_id)
+        )
+        items.append(f"{where}: {h(risk.scenario)} (<code>{h(pre.id)}#{h(risk_id)}</code>)")
+    if len(found) > CANDIDATES_SHOWN:
+        items.append(f"… and {len(found) - CANDIDATES_SHOWN} more")
+    return (
+        "<h3>Possibly anticipated: link it?</h3>\n"
+        "<p>A pre-mortem held before this incident, covering one of its services, listed a "
+        "risk in one of its categories. If this incident is that risk happening, add the "
+        "reference to <code>premortem_risks</code>: only a linked incident counts as "
+        "anticipated.</p>\n" + ul(items)
+    )
+
+
+def _possible_incidents(doc: Document, ctx: SiteContext) -> str:
+    """Later incidents that overlap this pre-mortem's risks but do not name them."""
+    pre = doc.meta
+    assert isinstance(pre, Premortem)
+    items = []
+    for risk in pre.risks:
+        ids = ctx.candidates.by_risk.get(f"{pre.id}#{risk.id}", [])
+        docs = [d for i in ids if (d := ctx.doc(i)) is not None]
+        if not docs:
+            continue
+        docs = newest(docs)
+        shown = ", ".join(
+            ctx.urls.a(h(d.meta.title), doc.src_uri, d.src_uri) + f" ({h(d.id)})" + status_badge(d)
+            for d in docs[:CANDIDATES_SHOWN]
+        )
+        more = f" and {len(docs) - CANDIDATES_SHOWN} more" if len(docs) > CANDIDATES_SHOWN else ""
+        where = f'<a href="#{risk_anchor(risk.id)}">{h(risk.id)}</a>'
+        items.append(f"{where} ({h(risk.scenario)}): {shown}{more}")
+    if not items:
+        return ""
+    return (
+        "<p>Incidents after this pre-mortem, in a service it covers and a category of the "
+        "risk, that do not name the risk. If one is the risk happening, add "
+        "<code>PRE-id#R-id</code> to its <code>premortem_risks</code>: only then does it "
+        "count as materialised.</p>\n" + ul(items)
+    )
+
+
+def newest(docs: list[Document]) -> list[Document]:
+    """Documents newest first (id breaks ties)."""
+    return sorted(docs, key=lambda d: (d.meta.date, d.id), reverse=True)
+
+
+def _heat(score: int) -> str:
+    # Vermillion over the page's own background: the more likely and severe, the stronger.
+    return f"background:rgba(213,94,0,{0.08 + 0.72 * score / 25:.2f})"
+
+
+def risk_matrix(doc: Document, pre: Premortem, ctx: SiteContext) -> str:
+    """A 5 by 5 heat map: likelihood (rows, 5 on top) by impact, each cell its count and
+    links to its risks in the register."""
+    if not pre.risks:
+        return ""
+    cells: dict[tuple[int, int], list[Risk]] = {}
+    for risk in pre.risks:
+        cells.setdefault((risk.likelihood, risk.impact), []).append(risk)
+    head = [f"Likelihood {DASH} impact {TIMES}"] + [f"impact {i}" for i in range(1, 6)]
+    rows = []
+    for likelihood in range(5, 0, -1):
+        row = [f'<th scope="row">likelihood {likelihood}</th>']
+        for impact in range(1, 6):
+            found = cells.get((likelihood, impact), [])
+            links = " ".join(f'<a href="#{risk_anchor(r.id)}">{h(r.id)}</a>' for r in found)
+            label = (
+                f"{len(found)} risk{'s' if len(found) != 1 else ''}, likelihood {likelihood} "
+                f"{TIMES} impact {impact}"
+            )
+            count = f"<strong>{len(found)}</strong><br>{links}" if found else ""
+            row.append(
+                f'<td align="center" style="{_heat(likelihood * impact)}" '
+                f'title="{label}">{count}</td>'
+            )
+        rows.append("<tr>" + "".join(row) + "</tr>")
+    th = "".join(f"<th>{c}</th>" for c in head)
+    return (
+        '<table class="kb-matrix">\n<thead>\n<tr>'
+        + th
+        + "</tr>\n</thead>\n<tbody>\n"
+        + "\n".join(rows)
+        + "\n</tbody>\n</table>\n"
+        f"<p>{len(pre.risks)} risks by likelihood (rows, most likely on top) and impact "
+        "(columns, most severe on the right); the darker the cell, the higher the score "
+        f"(likelihood {TIMES} impact).</p>\n"
+    )
+
+
 def _similar(doc: Document, ctx: SiteContext) -> str:
     items = [
         label(other, ctx, doc.src_uri)
@@ -355,9 +501,16 @@ def _risk_register(doc: Document, pre: Premortem, ctx: SiteContext) -> str:
         rows.append(
             [
                 f'<strong id="{risk_anchor(risk.id)}">{h(risk.id)}</strong>',
-                f"{h(risk.scenario)}<br>{facet_links(risk.categories, src, 'category', ctx)}",
-                f"{risk.likelihood} {TIMES} {risk.impact} = <strong>{risk.score}</strong>",
-                opt(risk.mitigation) + _tripwire(risk) + (f"<br><em>{who}</em>" if who else ""),
+                # Each cell says what it is, so the register reads as text too (search
+                # snippets, screen readers, copy and paste), not as run-together values.
+                f"Scenario: {h(risk.scenario)}.<br>Categories: "
+                f"{facet_links(risk.categories, src, 'category', ctx)}.",
+                f"Likelihood {risk.likelihood} {TIMES} impact {risk.impact} = "
+                f"<strong>{risk.score}</strong>.",
+                "Mitigation: "
+                + opt(risk.mitigation)
+                + _tripwire(risk)
+                + (f"<br><em>{who}</em>" if who else ""),
                 h(risk_state(risk, f"{pre.id}#{risk.id}" in ctx.risk_links)),
                 _materialised(pre, risk, src, ctx),
             ]
@@ -383,6 +536,47 @@ def _materialised(pre: Premortem, risk: Risk, src: str, ctx: SiteContext) -> str
         return "not (yet) materialised"
     said = {pm.id: link.tripwire_fired for pm, link in ctx.risk_links.get(ref, [])}
     return ", ".join(
-        ctx.urls.a(h(d.id), src, d.src_uri) + (_FIRED[said.get(d.id)] if risk.tripwire else "")
+        ctx.urls.a(h(d.meta.title), src, d.src_uri)
+        + f" ({h(d.id)})"
+        + status_badge(d)
+        + (_FIRED[said.get(d.id)] if risk.tripwire else "")
         for d in docs
     )
+
+
+# A document or risk id in an author's prose: not part of a word, a path or an attribute.
+_ID_IN_TEXT = re.compile(r"(?<![\w/#\[\-\"'=.])((?:PM|PRE)-\d{4}-\d{3,})(?:#(R\d+))?(?![\w-])")
+# What must stay as written: fenced code, inline code, links, HTML tags and autolinks.
+_KEEP = re.compile(
+    r"(^(?:```|~~~).*?^(?:```|~~~)[ \t]*$|`[^`\n]*`|!?\[[^\]\n]*\]\([^)\n]*\)"
+    r"|\[[^\]\n]*\]\[[^\]\n]*\]|<[^>\n]+>)",
+    re.MULTILINE | re.DOTALL,
+)
+
+
+def link_ids(markdown: str, doc: Document, ctx: SiteContext) -> str:
+    """The author's Markdown with every known document id (`PM-2025-003`) and risk
+    (`PRE-2025-001#R2`) in its prose linked to its page; code, links and tags untouched."""
+    if "PM-" not in markdown and "PRE-" not in markdown:
+        return markdown
+
+    def linked(m: re.Match[str]) -> str:
+        other = ctx.doc(m.group(1))
+        if other is None or (other.id == doc.id and not m.group(2)):
+            return m.group(0)
+        anchor = ""
+        if m.group(2):
+            pre = other.meta
+            if not isinstance(pre, Premortem) or pre.risk(m.group(2)) is None:
+                return m.group(0)
+            anchor = risk_anchor(m.group(2))
+        return f"[{m.group(0)}]({href(doc.src_uri, other.src_uri, anchor)})"
+
+    out = []
+    at = 0
+    for kept in _KEEP.finditer(markdown):
+        out.append(_ID_IN_TEXT.sub(linked, markdown[at : kept.start()]))
+        out.append(kept.group(0))
+        at = kept.end()
+    out.append(_ID_IN_TEXT.sub(linked, markdown[at:]))
+    return "".join(out)

@@ -34,14 +34,14 @@ from kb.knowledge import KnowledgeBase
 from kb.loader import Document, display_path
 from kb.session import BuildSession
 from kb.site import routes
-from kb.site.config import KbConfig
+from kb.site.config import KbConfig, internet_fetches
 from kb.site.context import SiteContext
 from kb.site.dashboards import home_sections, with_home_sections
 from kb.site.fragments import Urls, fill, h
 from kb.site.generate import ChartJob, generate
 from kb.site.markup import SafeMarkup
 from kb.site.navcache import share_nav
-from kb.site.pages import Parts, document_parts
+from kb.site.pages import Parts, document_parts, link_ids
 from kb.site.problems import Shown, problem_page
 from kb.site.ranking import SimilarMap
 from kb.site.similar import similar_later
@@ -137,7 +137,10 @@ class SiteBuild:
             similar_from=(lambda: _logged(similar())) if similar is not None else None,
             page_size=self.options.page_size,
             urls=Urls(directory_urls=config.use_directory_urls),
+            count_in_review=self.options.count_in_review,
         )
+        for fetch in internet_fetches(config):  # a warning, except where it would fail a build
+            log.log(logging.INFO if config.strict else logging.WARNING, "kb: %s", fetch)
         pages, charts = generate(self.context, config.site_name, with_home=home is None)
         self._chart_dir = Path(tempfile.mkdtemp(prefix="kb-charts-"))
         self._charts = ChartJob(charts, self._chart_dir, self.session)
@@ -146,8 +149,7 @@ class SiteBuild:
             if page.fragments:
                 self._fragments[page.src_uri] = page.fragments
         for chart in charts:
-            for uri in (chart.uri, chart.dark_uri):
-                self._add(files, config, uri, path=self._chart_dir / uri)
+            self._add(files, config, chart.uri, path=self._chart_dir / chart.uri)
         for src_uri in self._documents:
             file = files.get_file_from_path(src_uri)
             if file is not None and file.inclusion is InclusionLevel.INCLUDED:
@@ -255,7 +257,8 @@ class SiteBuild:
                 page.meta["description"] = h(summary)
             parts = document_parts(doc, self.context)
             self._fragments[src], self._unsearched[src] = parts.searched(), parts
-            return parts.before + self.markup.authored(markdown) + parts.after
+            body = self.markup.authored(link_ids(markdown, doc, self.context))
+            return parts.before + body + parts.after
         if src == routes.HOME and self._author_home:
             sections, fragments = home_sections(self.context, routes.HOME)
             self._fragments[src] = fragments
@@ -276,7 +279,8 @@ class SiteBuild:
         """Fill the slots kept out of the search index; drop any slot left over."""
         parts = self._unsearched.pop(page.file.src_uri, None)
         if page.content is not None:
-            page.content = fill(page.content, parts.unsearched() if parts else {})
+            charts = self._charts.inline() if self._charts is not None else {}
+            page.content = fill(page.content, {**charts, **(parts.unsearched() if parts else {})})
 
     # ------------------------------------------------------------ the end
 
