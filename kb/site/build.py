@@ -214,9 +214,19 @@ def _measure(site: Path, seconds: float, checked: int, warnings: int) -> BuildRe
                 pages += 1
                 if size > largest[1]:
                     largest = ((Path(dirpath) / name).relative_to(site).as_posix(), size)
+    return BuildResult(
+        site, pages, largest, total, search_index_size(site), seconds, checked, warnings
+    )
+
+
+def search_index_size(site: Path) -> int:
+    """Bytes of the site's search index: Pagefind's folder (a browser fetches a few of its
+    chunks per query), or Material's search_index.json (fetched whole)."""
+    bundle = site / "pagefind"
+    if bundle.is_dir():
+        return sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file())
     index = site / "search" / "search_index.json"
-    index_bytes = index.stat().st_size if index.is_file() else 0
-    return BuildResult(site, pages, largest, total, index_bytes, seconds, checked, warnings)
+    return index.stat().st_size if index.is_file() else 0
 
 
 def serve_site(settings: Settings, dev_addr: str, *, open_browser: bool = False) -> None:

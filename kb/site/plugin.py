@@ -1,14 +1,16 @@
 """The `kb` mkdocs plugin: each hook hands its work to one build (kb.site.sitebuild).
 
     on_startup         note whether this is the live preview (`serve`)
-    on_config          where the knowledge base lives; kb's HTML stance (kb.site.markup)
+    on_config          where the knowledge base lives; kb's HTML stance (kb.site.markup);
+                       the search box
     on_files           a SiteBuild loads and validates the documents through the build
                        session (kb.session), adds the generated pages and charts, and
                        sets a bounded navigation
     on_page_*          a document's body, wrapped in its card, action items and Related;
                        the slots filled (those kept out of search after the search plugin)
     on_nav, on_env     the shared sidebar; wait for the charts
-    on_post_build ...  end the build, and the session if the plugin opened it
+    on_post_build ...  end the build, and the session if the plugin opened it; index
+                       the built pages for search (kb.site.pagefind)
     on_serve           watch the taxonomy too
 
 `kb build` hands the plugin its session and the knowledge base it has already
@@ -32,7 +34,7 @@ from kb.knowledge import KnowledgeBase
 from kb.session import BuildSession
 from kb.site.config import KbConfig
 from kb.site.markup import SafeMarkup
-from kb.site.sitebuild import SiteBuild, settings_for
+from kb.site.sitebuild import SiteBuild, configure_search, index_for_search, settings_for
 
 
 class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
@@ -62,6 +64,7 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         self._markup = SafeMarkup(self.config.raw_html)
         # mkdocs types the list as names; Python-Markdown takes Extension instances too.
         config.markdown_extensions.append(self._markup)  # type: ignore[arg-type]
+        configure_search(config, self.config)
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
@@ -114,8 +117,9 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         return env
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        """End the build."""
+        """Index the built pages for the site's search; end the build."""
         self._end()
+        index_for_search(config, self.config)
 
     def on_build_error(self, *, error: Exception) -> None:
         """End the build that failed."""

@@ -41,6 +41,7 @@ from kb.site.fragments import Urls, fill, h
 from kb.site.generate import ChartJob, generate
 from kb.site.markup import SafeMarkup
 from kb.site.navcache import share_nav
+from kb.site.pagefind import ASSETS, SCRIPT, STYLE, filters, index_site, searchable, unindexed
 from kb.site.pages import Parts, document_parts
 from kb.site.problems import Shown, problem_page
 from kb.site.ranking import SimilarMap
@@ -64,6 +65,36 @@ def bounded_nav(own_pages: list[str]) -> list[Any]:
     nav: list[Any] = [{"Home": routes.HOME}] + [{title: uri} for title, uri in NAV]
     own = sorted(p for p in own_pages if p != routes.HOME)
     return nav + (nest_paths(own) if own else [])  # type: ignore[no-untyped-call]
+
+
+def configure_search(config: MkDocsConfig, options: KbConfig) -> None:
+    """Put kb's search box (Pagefind) on every page, unless another search is chosen."""
+    if not options.pagefind:
+        return
+    if "material/search" in config.plugins or "search" in config.plugins:
+        raise PluginError(
+            "kb: two site searches are configured: kb's (Pagefind) and Material's `search` "
+            "plugin. Remove `- search` from `plugins:` in mkdocs.yml, or keep Material's "
+            "search with `pagefind: false` under `- kb:`"
+        )
+    config.extra_css.append(STYLE)
+    config.extra_javascript.append(SCRIPT)
+
+
+def index_for_search(config: MkDocsConfig, options: KbConfig) -> None:
+    """Index the built site with Pagefind (when kb provides the search)."""
+    if not options.pagefind:
+        return
+    try:
+        done = index_site(Path(config.site_dir))
+    except KbError as err:
+        raise PluginError(f"kb: {err}") from None
+    log.info(
+        "kb: search index of %d page(s) made in %.1f s (%.1f MB, fetched in chunks)",
+        done.pages,
+        done.seconds,
+        done.bytes / 1e6,
+    )
 
 
 def settings_for(config: MkDocsConfig, options: KbConfig) -> Settings:
@@ -146,6 +177,9 @@ class SiteBuild:
         for chart in charts:
             for uri in (chart.uri, chart.dark_uri):
                 self._add(files, config, uri, path=self._chart_dir / uri)
+        if self.options.pagefind:
+            for uri in (SCRIPT, STYLE):
+                self._add(files, config, uri, path=ASSETS / Path(uri).name)
         for src_uri in self._documents:
             file = files.get_file_from_path(src_uri)
             if file is not None and file.inclusion is InclusionLevel.INCLUDED:
@@ -265,16 +299,27 @@ class SiteBuild:
     def content(self, html: str, page: Page) -> str | None:
         """The rendered page with its slots filled (those search sees), and the
         preview's banner of problems on top."""
-        fragments = self._fragments.pop(page.file.src_uri, None)
-        if self.shown.all:
-            html = self.shown.banner() + html
-        return fill(html, fragments, keep_unknown=True) if fragments else html
+        src = page.file.src_uri
+        fragments = self._fragments.pop(src, None)
+        if fragments:
+            html = fill(html, fragments, keep_unknown=True)
+        if self.options.pagefind and self.context is not None:
+            # Documents and the authors' own pages are searched, the generated ones not.
+            doc = self._documents.get(src)
+            if doc is not None:
+                html = searchable(html, filters(doc, self.context.kb.taxonomy))
+            elif page.file.generated_by is None and not (src == routes.HOME and self._author_home):
+                html = searchable(html)
+        return self.shown.banner() + html if self.shown.all else html
 
     def unsearched(self, page: Page) -> None:
         """Fill the slots kept out of the search index; drop any slot left over."""
         parts = self._unsearched.pop(page.file.src_uri, None)
         if page.content is not None:
-            page.content = fill(page.content, parts.unsearched() if parts else {})
+            later = parts.unsearched() if parts else {}
+            if self.options.pagefind:
+                later = {name: unindexed(fragment) for name, fragment in later.items()}
+            page.content = fill(page.content, later)
 
     # ------------------------------------------------------------ the end
 
