@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import asyncio
 import html
+import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +38,8 @@ from kb.errors import SiteError
 from kb.loader import Document
 from kb.models import Postmortem
 from kb.taxonomy import Taxonomy
+
+log = logging.getLogger("mkdocs.plugins.kb")
 
 BUNDLE = "pagefind"  # the index's folder inside the site
 ASSETS = Path(__file__).parent / "assets"
@@ -104,6 +108,7 @@ def index_site(site_dir: Path) -> Indexed:
     # Written beside the old index, which it replaces at once: a preview being searched
     # while it is rebuilt never sees half an index.
     new = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=site_dir))
+    new.chmod(0o755)  # served to everyone, like the pages (mkdtemp makes it private)
 
     async def run() -> int:
         # keep_index_url: result links end in index.html, as every link kb writes does,
@@ -132,3 +137,52 @@ def index_site(site_dir: Path) -> Indexed:
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
     return Indexed(pages, size, time.perf_counter() - start)
+
+
+class Reindexer:
+    """The preview's search index, made again in a thread after each build.
+
+    One run at a time; a build that ends while one runs gets one more run after it
+    (the latest folder wins). The preview's pages are served meanwhile; its search
+    answers from the previous index until the new one replaces it.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._wanted: Path | None = None
+        self._thread: threading.Thread | None = None
+
+    def request(self, site_dir: Path) -> None:
+        """Index `site_dir` as soon as the run in progress (if any) ends."""
+        with self._lock:
+            self._wanted = site_dir
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="kb-pagefind", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                site_dir, self._wanted = self._wanted, None
+                if site_dir is None:
+                    self._thread = None
+                    return
+            try:
+                done = index_site(site_dir)
+            except SiteError as err:
+                log.warning("kb: %s", err)
+            else:
+                log.info("kb: search index of %d page(s) made in %.1f s", done.pages, done.seconds)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until no run is in progress or wanted; False if `timeout` ran out first."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._lock:
+                thread = self._thread
+            if thread is None:
+                return True
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return False
+            thread.join(left)

@@ -34,7 +34,15 @@ from kb.knowledge import KnowledgeBase
 from kb.session import BuildSession
 from kb.site.config import KbConfig
 from kb.site.markup import SafeMarkup
-from kb.site.sitebuild import SiteBuild, configure_search, index_for_search, settings_for
+from kb.site.pagefind import Reindexer
+from kb.site.preview import PreviewState
+from kb.site.sitebuild import (
+    SiteBuild,
+    configure_search,
+    incremental_preview,
+    index_for_search,
+    settings_for,
+)
 
 
 class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
@@ -47,6 +55,8 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         self._serving = False
         self._given: tuple[BuildSession, KnowledgeBase | None] | None = None
         self._own: BuildSession | None = None
+        self._preview: PreviewState | None = None
+        self._reindexer: Reindexer | None = None
 
     def use(self, session: BuildSession, kb: KnowledgeBase | None = None) -> None:
         """Build with this session (its caller closes it) and, once, this loaded and
@@ -55,8 +65,10 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Note whether this is the live preview (mkdocs then keeps this plugin for
-        every rebuild)."""
+        every rebuild); `serve --dirty`, as `kb serve` runs it, renders only what changed."""
         self._serving = command == "serve"
+        if self._serving and dirty:
+            self._preview, self._reindexer = incremental_preview(), Reindexer()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         """Resolve the knowledge base's locations; put kb's HTML stance on every page."""
@@ -76,7 +88,12 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         if session is None:
             session = self._own = BuildSession(self.settings.cache_dir)
         self.build = SiteBuild(
-            self.settings, self.config, session, self._markup, serving=self._serving
+            self.settings,
+            self.config,
+            session,
+            self._markup,
+            serving=self._serving,
+            preview=self._preview,
         )
         return self.build.add_files(files, config, kb)
 
@@ -117,12 +134,16 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         return env
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        """Index the built pages for the site's search; end the build."""
+        """Remove what is gone (preview); end the build; index the pages for search."""
+        if self.build is not None:
+            self.build.finish(config)
         self._end()
-        index_for_search(config, self.config)
+        index_for_search(config, self.config, self._reindexer)
 
     def on_build_error(self, *, error: Exception) -> None:
-        """End the build that failed."""
+        """End the build that failed; the preview's next build renders every page."""
+        if self._preview is not None:
+            self._preview.forget()
         self._end()
 
     def on_shutdown(self) -> None:
