@@ -92,7 +92,6 @@ theme:
   name: material
   font: false
 plugins:
-  - search
   - kb:
       today: {today}
       page_size: {page_size}
@@ -128,3 +127,20 @@ def write_kb(
         text = "---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True) + "---\n\n"
         path.write_text(text + body, encoding="utf-8")
     return root
+
+
+def pagefind_records(site: Path) -> dict[str, dict[str, Any]]:
+    """What Pagefind indexed of a built site: url -> {content, filters, meta ...}.
+
+    Pagefind writes each indexed page as a gzipped fragment, `pagefind_dcd` + JSON.
+    """
+    import gzip
+    import json
+
+    out = {}
+    for path in (site / "pagefind" / "fragment").iterdir():
+        data = gzip.decompress(path.read_bytes())
+        assert data.startswith(b"pagefind_dcd"), path
+        record = json.loads(data[len(b"pagefind_dcd") :])
+        out[record["url"]] = record
+    return out

@@ -176,7 +176,13 @@ def test_plain_mkdocs_config_drops_only_the_kb_plugin(tmp_path: Path) -> None:
     gen_corpus.generate(tmp_path / "kb", 20)
     root = tmp_path / "kb"
     mkdocs = root / "mkdocs.yml"
-    mkdocs.write_text(mkdocs.read_text() + "\nplugins:\n  - search:\n      lang: en\n  - kb\n")
+    # kb's own search (Pagefind) is the default; the plain build pays for Material's instead.
+    default = yaml.safe_load(baselines.plain_mkdocs_config(root, root / "plain.yml").read_text())
+    assert default["plugins"] == ["search"]
+    mkdocs.write_text(
+        mkdocs.read_text()
+        + "\nplugins:\n  - search:\n      lang: en\n  - kb:\n      pagefind: false\n"
+    )
     out = baselines.plain_mkdocs_config(root, root / "plain.yml")
     config = yaml.safe_load(out.read_text())
     assert config["INHERIT"] == "mkdocs.yml"

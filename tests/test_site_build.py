@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from docfactory import at, postmortem, premortem
-from sitecheck import broken_links, parse, write_kb
+from sitecheck import broken_links, pagefind_records, parse, write_kb
 
 from kb.config import load_settings
 from kb.errors import SiteError, UsageError
@@ -44,7 +44,8 @@ def test_example_site_has_every_page_and_no_broken_link(example_site: Path) -> N
         "tags/index.html",
         "actions/index.html",
         "trends/index.html",
-        "search/search_index.json",
+        "pagefind/pagefind-entry.json",
+        "assets/kb/search.js",
     ):
         assert (example_site / page).is_file(), page
     for category in kb.taxonomy.categories:
@@ -269,8 +270,6 @@ def test_links_resolve_with_directory_urls(tmp_path: Path) -> None:
 
 
 def test_search_index_holds_the_authors_text_not_kbs_additions(tmp_path: Path) -> None:
-    import json
-
     action = {
         "title": "Quokkafy the pool alerts",
         "kind": "detect",
@@ -289,16 +288,17 @@ def test_search_index_holds_the_authors_text_not_kbs_additions(tmp_path: Path) -
     assert "Time to detect / mitigate / resolve" in page
     assert "Quokkafy the pool alerts" in page and "Zebedee" in page
     assert "Incident PM-2025-001" in page
-    index = json.loads((site / "search" / "search_index.json").read_text())
-    texts = " ".join(
-        f"{d['title']} {d['text']}"
-        for d in index["docs"]
-        if d["location"].startswith("postmortems/2025/pm-2025-002.html")
-    )
+    records = pagefind_records(site)
+    texts = records["/postmortems/2025/pm-2025-002.html"]["content"]
     # ... while the search index has the author's words only.
     assert "wombat cache overflowed" in texts
     for added in ("Time to detect", "Quokkafy", "Zebedee", "Incident PM-2025-001"):
         assert added not in texts, added
+    # Only the documents are indexed: the listings would match every word they list.
+    assert set(records) == {
+        "/postmortems/2025/pm-2025-001.html",
+        "/postmortems/2025/pm-2025-002.html",
+    }
 
 
 def test_one_session_loads_ranks_and_draws_and_is_closed(

@@ -140,7 +140,8 @@ def whoosh_index(content: Path, index_dir: Path, procs: int = 1) -> int:
 
 
 def plain_mkdocs_config(root: Path, out: Path, site_dir: str = "site-plain") -> Path:
-    """An mkdocs config for the same Markdown with the same bounded nav and no kb plugin.
+    """An mkdocs config for the same Markdown with the same bounded nav and no kb plugin,
+    with Material's search plugin where kb's build makes its Pagefind index.
 
     It inherits everything else (theme, extensions, strictness is relaxed because the
     nav may name pages only the kb plugin generates) from the knowledge base's mkdocs.yml.
@@ -152,6 +153,10 @@ def plain_mkdocs_config(root: Path, out: Path, site_dir: str = "site-plain") -> 
     if isinstance(plugins, dict):
         plugins = [{k: v} for k, v in plugins.items()]
     kept = [p for p in plugins if p != "kb" and not (isinstance(p, dict) and "kb" in p)]
+    # kb's build indexes the site for search (Pagefind); the plain build does the same job
+    # with Material's own search plugin, so both sides pay for a search index.
+    if not any(p == "search" or (isinstance(p, dict) and "search" in p) for p in kept):
+        kept.insert(0, "search")
     content = root / str(base.get("docs_dir") or "docs")
     nav = base.get("nav") or _bounded_nav(content)
     config = {

@@ -23,11 +23,16 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from kb.config import Settings
 from kb.errors import ContentError, SiteError, UsageError
 from kb.lifeline import owner_gone, owner_tag
 from kb.session import BuildSession
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
 
 MARKER = ".kb-site"  # in every folder a kb build made, and only there
 _BUILDING, _OLD = "building", "old"
@@ -214,18 +219,102 @@ def _measure(site: Path, seconds: float, checked: int, warnings: int) -> BuildRe
                 pages += 1
                 if size > largest[1]:
                     largest = ((Path(dirpath) / name).relative_to(site).as_posix(), size)
+    return BuildResult(
+        site, pages, largest, total, search_index_size(site), seconds, checked, warnings
+    )
+
+
+def search_index_size(site: Path) -> int:
+    """Bytes of the site's search index: Pagefind's folder (a browser fetches a few of its
+    chunks per query), or Material's search_index.json (fetched whole)."""
+    bundle = site / "pagefind"
+    if bundle.is_dir():
+        return sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file())
     index = site / "search" / "search_index.json"
-    index_bytes = index.stat().st_size if index.is_file() else 0
-    return BuildResult(site, pages, largest, total, index_bytes, seconds, checked, warnings)
+    return index.stat().st_size if index.is_file() else 0
+
+
+class Preview:
+    """The live preview's builds into one folder (what `kb serve` shows).
+
+    Builds run as `mkdocs serve --dirty` runs them, so that the kb plugin renders
+    again only the pages whose inputs changed (kb.site.preview): the first build
+    renders everything, each one after a save only what the save changed. mkdocs
+    keeps the plugin, and with it what the previous build wrote, from one build to
+    the next. Use it as a context manager.
+    """
+
+    def __init__(self, settings: Settings, site_dir: Path, dev_addr: str | None = None) -> None:
+        from mkdocs.livereload import _serve_url
+
+        self.config_file = str(_config_file(settings))
+        self.site_dir = site_dir
+        self._dev_addr = dev_addr
+        self.config = self._load()
+        host, port = self.config.dev_addr
+        mount = urlsplit(self.config.site_url or "/").path
+        self.url = _serve_url(host, port, mount)
+        self.config.site_url = self.url
+        self.config.plugins.on_startup(command="serve", dirty=True)
+
+    def _load(self) -> MkDocsConfig:
+        from mkdocs.config import load_config
+
+        extra = {"dev_addr": self._dev_addr} if self._dev_addr else {}
+        return load_config(self.config_file, site_dir=str(self.site_dir), **extra)
+
+    def build(self, config: MkDocsConfig | None = None) -> None:
+        """Build the preview (the first time) or bring it up to date with the files."""
+        from mkdocs.commands.build import build
+
+        if config is None:  # a rebuild: mkdocs.yml may have changed too
+            config = self._load()
+            config.site_url = self.url
+        build(config, serve_url=self.url, dirty=True)
+
+    def __enter__(self) -> Preview:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.config.plugins.on_shutdown()
 
 
 def serve_site(settings: Settings, dev_addr: str, *, open_browser: bool = False) -> None:
-    """Serve a live preview that rebuilds on every change (until interrupted)."""
-    from mkdocs.commands.serve import serve
+    """Serve a live preview that rebuilds what changed on every save (until interrupted)."""
     from mkdocs.exceptions import MkDocsException
+    from mkdocs.livereload import LiveReloadServer
 
-    config_file = _config_file(settings)
+    site_dir = Path(tempfile.mkdtemp(prefix="kb-preview-"))
     try:
-        serve(str(config_file), dev_addr=dev_addr, open_in_browser=open_browser)
+        with Preview(settings, site_dir, dev_addr) as preview:
+            config = preview.config
+            host, port = config.dev_addr
+            server = LiveReloadServer(
+                builder=preview.build,
+                host=host,
+                port=port,
+                root=str(site_dir),
+                mount_path=urlsplit(preview.url).path,
+            )
+            server.error_handler = lambda code: _error_page(site_dir, code)
+            preview.build(config)
+            server.watch(config.docs_dir)
+            server.watch(preview.config_file)
+            server = config.plugins.on_serve(server, config=config, builder=preview.build)
+            for item in config.watch:
+                server.watch(item)
+            try:
+                server.serve(open_in_browser=open_browser)  # type: ignore[no-untyped-call]
+            except KeyboardInterrupt:
+                pass
+            finally:
+                server.shutdown()
     except MkDocsException as err:
         raise SiteError(f"the preview stopped: {err.format_message()}") from None
+    finally:
+        shutil.rmtree(site_dir, ignore_errors=True)
+
+
+def _error_page(site_dir: Path, code: int) -> bytes | None:
+    page = site_dir / f"{code}.html"
+    return page.read_bytes() if code in (404, 500) and page.is_file() else None

@@ -60,6 +60,10 @@ class KbConfig(base.Config):  # type: ignore[no-untyped-call]
     # Raw HTML in the pages authors write (kb.safety): `sanitize` keeps ordinary markup and
     # drops anything that runs script; `escape` shows every tag as text; `allow` trusts it.
     raw_html = c.Choice(RAW_HTML_CHOICES, default="sanitize")
+    # The site's search (kb.site.pagefind): a Pagefind index of the built pages and a search
+    # box in the header. `false` leaves search to whoever else provides it (Material's
+    # `search` plugin, which downloads the whole index: fine for small sites).
+    pagefind = c.Type(bool, default=True)
 
 
 def internet_fetches(config: Any) -> list[str]:

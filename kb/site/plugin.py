@@ -1,14 +1,16 @@
 """The `kb` mkdocs plugin: each hook hands its work to one build (kb.site.sitebuild).
 
     on_startup         note whether this is the live preview (`serve`)
-    on_config          where the knowledge base lives; kb's HTML stance (kb.site.markup)
+    on_config          where the knowledge base lives; kb's HTML stance (kb.site.markup);
+                       the search box
     on_files           a SiteBuild loads and validates the documents through the build
                        session (kb.session), adds the generated pages and charts, and
                        sets a bounded navigation
     on_page_*          a document's body, wrapped in its card, action items and Related;
                        the slots filled (those kept out of search after the search plugin)
     on_nav, on_env     the shared sidebar; wait for the charts
-    on_post_build ...  end the build, and the session if the plugin opened it
+    on_post_build ...  end the build, and the session if the plugin opened it; index
+                       the built pages for search (kb.site.pagefind)
     on_serve           watch the taxonomy too
 
 `kb build` hands the plugin its session and the knowledge base it has already
@@ -32,7 +34,15 @@ from kb.knowledge import KnowledgeBase
 from kb.session import BuildSession
 from kb.site.config import KbConfig
 from kb.site.markup import SafeMarkup
-from kb.site.sitebuild import SiteBuild, settings_for
+from kb.site.pagefind import Reindexer
+from kb.site.preview import PreviewState
+from kb.site.sitebuild import (
+    SiteBuild,
+    configure_search,
+    incremental_preview,
+    index_for_search,
+    settings_for,
+)
 
 
 class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
@@ -45,6 +55,8 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         self._serving = False
         self._given: tuple[BuildSession, KnowledgeBase | None] | None = None
         self._own: BuildSession | None = None
+        self._preview: PreviewState | None = None
+        self._reindexer: Reindexer | None = None
 
     def use(self, session: BuildSession, kb: KnowledgeBase | None = None) -> None:
         """Build with this session (its caller closes it) and, once, this loaded and
@@ -53,8 +65,10 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Note whether this is the live preview (mkdocs then keeps this plugin for
-        every rebuild)."""
+        every rebuild); `serve --dirty`, as `kb serve` runs it, renders only what changed."""
         self._serving = command == "serve"
+        if self._serving and dirty:
+            self._preview, self._reindexer = incremental_preview(), Reindexer()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         """Resolve the knowledge base's locations; put kb's HTML stance on every page."""
@@ -62,6 +76,7 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         self._markup = SafeMarkup(self.config.raw_html)
         # mkdocs types the list as names; Python-Markdown takes Extension instances too.
         config.markdown_extensions.append(self._markup)  # type: ignore[arg-type]
+        configure_search(config, self.config)
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
@@ -73,7 +88,12 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         if session is None:
             session = self._own = BuildSession(self.settings.cache_dir)
         self.build = SiteBuild(
-            self.settings, self.config, session, self._markup, serving=self._serving
+            self.settings,
+            self.config,
+            session,
+            self._markup,
+            serving=self._serving,
+            preview=self._preview,
         )
         return self.build.add_files(files, config, kb)
 
@@ -114,11 +134,16 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         return env
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        """End the build."""
+        """Remove what is gone (preview); end the build; index the pages for search."""
+        if self.build is not None:
+            self.build.finish(config)
         self._end()
+        index_for_search(config, self.config, self._reindexer)
 
     def on_build_error(self, *, error: Exception) -> None:
-        """End the build that failed."""
+        """End the build that failed; the preview's next build renders every page."""
+        if self._preview is not None:
+            self._preview.forget()
         self._end()
 
     def on_shutdown(self) -> None:

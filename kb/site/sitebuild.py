@@ -18,6 +18,7 @@ import dataclasses
 import logging
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +36,24 @@ from kb.loader import Document, display_path
 from kb.session import BuildSession
 from kb.site import routes
 from kb.site.config import KbConfig, internet_fetches
-from kb.site.context import SiteContext
+from kb.site.context import Generated, SiteContext
 from kb.site.dashboards import home_sections, with_home_sections
 from kb.site.fragments import Urls, fill, h
 from kb.site.generate import ChartJob, generate
 from kb.site.markup import SafeMarkup
 from kb.site.navcache import share_nav
+from kb.site.pagefind import (
+    ASSETS,
+    SCRIPT,
+    STYLE,
+    Reindexer,
+    filters,
+    index_site,
+    searchable,
+    unindexed,
+)
 from kb.site.pages import Parts, document_parts, link_ids
+from kb.site.preview import LINKS, PreviewState, fingerprint
 from kb.site.problems import Shown, problem_page
 from kb.site.ranking import SimilarMap
 from kb.site.similar import similar_later
@@ -65,6 +77,60 @@ def bounded_nav(own_pages: list[str]) -> list[Any]:
     nav: list[Any] = [{"Home": routes.HOME}] + [{title: uri} for title, uri in NAV]
     own = sorted(p for p in own_pages if p != routes.HOME)
     return nav + (nest_paths(own) if own else [])  # type: ignore[no-untyped-call]
+
+
+def configure_search(config: MkDocsConfig, options: KbConfig) -> None:
+    """Put kb's search box (Pagefind) on every page, unless another search is chosen."""
+    if not options.pagefind:
+        return
+    if "material/search" in config.plugins or "search" in config.plugins:
+        raise PluginError(
+            "kb: two site searches are configured: kb's (Pagefind) and Material's `search` "
+            "plugin. Remove `- search` from `plugins:` in mkdocs.yml, or keep Material's "
+            "search with `pagefind: false` under `- kb:`"
+        )
+    config.extra_css.append(STYLE)
+    config.extra_javascript.append(SCRIPT)
+
+
+def index_for_search(
+    config: MkDocsConfig, options: KbConfig, later: Reindexer | None = None
+) -> None:
+    """Index the built site with Pagefind (when kb provides the search); in the preview,
+    `later`, in a thread, so that the pages are served first."""
+    if not options.pagefind:
+        return
+    if later is not None:
+        later.request(Path(config.site_dir))
+        return
+    try:
+        done = index_site(Path(config.site_dir))
+    except KbError as err:
+        raise PluginError(f"kb: {err}") from None
+    log.info(
+        "kb: search index of %d page(s) made in %.1f s (%.1f MB, fetched in chunks)",
+        done.pages,
+        done.seconds,
+        done.bytes / 1e6,
+    )
+
+
+class _DirtyIsFine(logging.Filter):
+    """Drops mkdocs' warning that a dirty build may leave pages stale: kb's preview
+    renders every page whose inputs changed (kb.site.preview), and in a strict
+    site the warning would abort each rebuild."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("A 'dirty' build is being performed")
+
+
+_DIRTY_IS_FINE = _DirtyIsFine()
+
+
+def incremental_preview() -> PreviewState:
+    """The state of an incremental preview (`serve --dirty`, which `kb serve` runs)."""
+    logging.getLogger("mkdocs.commands.build").addFilter(_DIRTY_IS_FINE)  # once: a set
+    return PreviewState()
 
 
 def settings_for(config: MkDocsConfig, options: KbConfig) -> Settings:
@@ -94,8 +160,10 @@ class SiteBuild:
         markup: SafeMarkup,
         *,
         serving: bool = False,
+        preview: PreviewState | None = None,
     ) -> None:
         self.settings = settings
+        self.preview = preview  # the incremental preview's state (kb.site.preview)
         self.options = options
         self.session = session
         self.markup = markup
@@ -109,6 +177,8 @@ class SiteBuild:
         self._charts: ChartJob | None = None
         self._chart_dir: Path | None = None
         self._navigation: Navigation | None = None
+        self._parts: dict[str, Parts] = {}  # documents' parts, made early by the preview
+        self._files: Files | None = None
 
     # ------------------------------------------------------------ on_files
 
@@ -117,10 +187,14 @@ class SiteBuild:
     ) -> Files:
         """Load and validate the documents (unless `kb` is given), then add every
         generated page and chart, and set the bounded navigation."""
+        self._files = files
         kb = self._checked(kb)
         if kb is None:  # serving, and nothing loads: every page shows why
             if files.get_file_from_path(routes.HOME) is None:
                 self._add(files, config, routes.HOME, content=problem_page(".", self.shown.all))
+            if self.preview is not None:
+                self.preview.begin("nothing loads")
+                self._plan(files, config, [])
             return files
         # Documents that mkdocs.yml keeps out of the site (exclude_docs, draft_docs) are not
         # linked from anywhere either.
@@ -150,13 +224,89 @@ class SiteBuild:
                 self._fragments[page.src_uri] = page.fragments
         for chart in charts:
             self._add(files, config, chart.uri, path=self._chart_dir / chart.uri)
+        if self.options.pagefind:
+            for uri in (SCRIPT, STYLE):
+                self._add(files, config, uri, path=ASSETS / Path(uri).name)
         for src_uri in self._documents:
             file = files.get_file_from_path(src_uri)
             if file is not None and file.inclusion is InclusionLevel.INCLUDED:
                 file.inclusion = InclusionLevel.NOT_IN_NAV
         if config.nav is None:
             config.nav = self._nav(files)
+        if self.preview is not None:
+            self._plan(files, config, pages)
         return files
+
+    # ------------------------------------------------------------ the preview
+
+    def _plan(self, files: Files, config: MkDocsConfig, generated: list[Generated]) -> None:
+        """Tell mkdocs which pages to render again: those whose inputs changed since the
+        preview's last build (kb.site.preview)."""
+        assert self.preview is not None
+        ctx = self.context
+        every = sorted(f.src_uri for f in files)
+        listed = set(_nav_uris(config.nav))
+        if ctx is not None:
+            self.preview.begin(self._site_key(config, listed, files))
+        made = {page.src_uri: page for page in generated}
+        for file in files.documentation_pages(inclusion=InclusionLevel.is_in_serve):
+            src, key = file.src_uri, None
+            doc = self._documents.get(src)
+            if src in listed or ctx is None:
+                pass  # the navigation shows its title on every page: always rendered
+            elif doc is not None:
+                parts = document_parts(doc, ctx)
+                # Similar incidents are needed now, to know whether the page changed.
+                parts = Parts(parts.before, parts.after, {**parts.fragments, **parts.unsearched()})
+                self._parts[src] = parts
+                summary = getattr(doc.meta, "summary", "")
+                marks = filters(doc, ctx.kb.taxonomy) if self.options.pagefind else {}
+                links = every if LINKS.search(doc.body) else ""
+                key = fingerprint(
+                    src, doc.meta.title, summary, parts.before, doc.body, parts.after,
+                    parts.fragments, marks, links,
+                )  # fmt: skip
+            elif src in made:
+                page = made[src]
+                links = every if LINKS.search(page.content) else ""
+                key = fingerprint(src, page.content, page.fragments, links)
+            render = self.preview.needs(src, key)
+            file.is_modified = _answer(render)  # type: ignore[method-assign]
+
+    def _site_key(self, config: MkDocsConfig, listed: set[str], files: Files) -> str:
+        """What every page shows: the configuration, the navigation and the titles in it,
+        the problems banner, the day."""
+        assert self.context is not None
+        sources = []
+        for path in (self.settings.mkdocs_file, self.settings.taxonomy_path):
+            sources.append(path.read_text(encoding="utf-8") if path and path.is_file() else "")
+        for src in sorted(listed):  # an author's page names itself in the navigation
+            file = files.get_file_from_path(src)
+            if file is not None and file.generated_by is None and file.abs_src_path:
+                sources.append(Path(file.abs_src_path).read_text(encoding="utf-8"))
+        options = {k: repr(v) for k, v in self.options.items()}
+        return fingerprint(
+            *sources,
+            options,
+            repr(config.nav),
+            self.context.today,
+            self.shown.all,
+            self._author_home,
+        )
+
+    def finish(self, config: MkDocsConfig) -> None:
+        """The preview's build is done: remove the files of pages that are gone."""
+        if self.preview is None or self._files is None:
+            return
+        outputs = [f.dest_uri for f in self._files]
+        outputs += ["404.html", "sitemap.xml", "sitemap.xml.gz"]  # the theme's own
+        gone = self.preview.finish(Path(config.site_dir), outputs)
+        log.info(
+            "kb: %d page(s) rendered, %d unchanged%s",
+            self.preview.rendered,
+            self.preview.kept,
+            f", {len(gone)} file(s) removed" if gone else "",
+        )
 
     def _checked(self, kb: KnowledgeBase | None) -> KnowledgeBase | None:
         """The knowledge base, loaded unless given; errors stop a build, not the preview."""
@@ -255,7 +405,7 @@ class SiteBuild:
             summary = getattr(doc.meta, "summary", "")
             if summary:
                 page.meta["description"] = h(summary)
-            parts = document_parts(doc, self.context)
+            parts = self._parts.pop(src, None) or document_parts(doc, self.context)
             self._fragments[src], self._unsearched[src] = parts.searched(), parts
             body = self.markup.authored(link_ids(markdown, doc, self.context))
             return parts.before + body + parts.after
@@ -270,17 +420,28 @@ class SiteBuild:
     def content(self, html: str, page: Page) -> str | None:
         """The rendered page with its slots filled (those search sees), and the
         preview's banner of problems on top."""
-        fragments = self._fragments.pop(page.file.src_uri, None)
-        if self.shown.all:
-            html = self.shown.banner() + html
-        return fill(html, fragments, keep_unknown=True) if fragments else html
+        src = page.file.src_uri
+        fragments = self._fragments.pop(src, None)
+        if fragments:
+            html = fill(html, fragments, keep_unknown=True)
+        if self.options.pagefind and self.context is not None:
+            # Documents and the authors' own pages are searched, the generated ones not.
+            doc = self._documents.get(src)
+            if doc is not None:
+                html = searchable(html, filters(doc, self.context.kb.taxonomy))
+            elif page.file.generated_by is None and not (src == routes.HOME and self._author_home):
+                html = searchable(html)
+        return self.shown.banner() + html if self.shown.all else html
 
     def unsearched(self, page: Page) -> None:
         """Fill the slots kept out of the search index; drop any slot left over."""
         parts = self._unsearched.pop(page.file.src_uri, None)
         if page.content is not None:
             charts = self._charts.inline() if self._charts is not None else {}
-            page.content = fill(page.content, {**charts, **(parts.unsearched() if parts else {})})
+            later = {**charts, **(parts.unsearched() if parts else {})}
+            if self.options.pagefind:
+                later = {name: unindexed(fragment) for name, fragment in later.items()}
+            page.content = fill(page.content, later)
 
     # ------------------------------------------------------------ the end
 
@@ -305,6 +466,22 @@ class SiteBuild:
         if self._chart_dir is not None:
             shutil.rmtree(self._chart_dir, ignore_errors=True)
             self._chart_dir = None
+
+
+def _answer(value: bool) -> Callable[[], bool]:
+    """A function that always returns `value`."""
+    return lambda: value
+
+
+def _nav_uris(nav: Any) -> list[str]:
+    """Every page a navigation (mkdocs.yml's `nav` form) lists."""
+    if isinstance(nav, str):
+        return [nav]
+    if isinstance(nav, dict):
+        return [uri for value in nav.values() for uri in _nav_uris(value)]
+    if isinstance(nav, list):
+        return [uri for item in nav for uri in _nav_uris(item)]
+    return []
 
 
 def _logged(found: tuple[SimilarMap, str]) -> SimilarMap:

@@ -1,0 +1,188 @@
+"""The site's search: a Pagefind index over the built pages, and what marks them for it.
+
+Pagefind (pagefind.app, the `pagefind[bin]` wheel) reads the built HTML and writes
+a static index split into chunks that the browser fetches per query, so a query
+costs the same few hundred kilobytes at 1,000 documents or 10,000 (Material's
+search downloads every page's text, 55 MB at 10,000 documents, first).
+
+What is indexed is decided here, in the HTML kb writes:
+
+- documents and the authors' own pages are wrapped in `data-pagefind-body`, so
+  Pagefind indexes those and skips every page without it (home, the listings,
+  trends: generated pages would match every word of the documents they list);
+- the card, action items and Related lists of a document are
+  `data-pagefind-ignore` (their words are other documents' titles and the
+  card's labels, on every page);
+- a document carries its facets as `data-pagefind-filter` marks (type,
+  category, service, severity), which the search box offers as filters.
+
+`index_site` runs Pagefind (its Python API drives the bundled binary) over a
+built site; the search box (kb/site/assets/search.js) loads Pagefind's UI only
+when it is first opened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from kb.errors import SiteError
+from kb.loader import Document
+from kb.models import Postmortem
+from kb.taxonomy import Taxonomy
+
+log = logging.getLogger("mkdocs.plugins.kb")
+
+BUNDLE = "pagefind"  # the index's folder inside the site
+ASSETS = Path(__file__).parent / "assets"
+SCRIPT, STYLE = "assets/kb/search.js", "assets/kb/search.css"  # where the site has them
+TYPE_NAMES = {"postmortem": "Postmortem", "premortem": "Pre-mortem"}
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """What Pagefind indexed: pages, the index's size on disk, and how long it took."""
+
+    pages: int
+    bytes: int
+    seconds: float
+
+
+def filters(doc: Document, taxonomy: Taxonomy) -> dict[str, list[str]]:
+    """A document's search filters: type, categories, services and (postmortems) severity.
+
+    A pre-mortem's categories are those of its risks."""
+    meta = doc.meta
+    slugs = (
+        meta.categories
+        if isinstance(meta, Postmortem)
+        else [c for risk in meta.risks for c in risk.categories]
+    )
+    out = {
+        "type": [TYPE_NAMES.get(doc.type, doc.type)],
+        "category": [taxonomy.title("categories", c) for c in dict.fromkeys(slugs)],
+        "service": list(meta.services),
+    }
+    if isinstance(meta, Postmortem) and meta.severity:
+        out["severity"] = [meta.severity]
+    return {name: values for name, values in out.items() if values}
+
+
+def searchable(content: str, marks: dict[str, list[str]] | None = None) -> str:
+    """A page's HTML as Pagefind should index it, with these filters (a document's)."""
+    spans = "".join(
+        f'<span data-pagefind-filter="{html.escape(name)}:{html.escape(value)}"></span>'
+        for name, values in (marks or {}).items()
+        for value in dict.fromkeys(values)
+    )
+    # The filter marks hold no text: nothing shows, nothing extra is indexed.
+    return f"<div data-pagefind-body>{spans}{content}</div>"
+
+
+def unindexed(fragment: str) -> str:
+    """An HTML fragment that Pagefind leaves out of the index."""
+    return f"<div data-pagefind-ignore>{fragment}</div>" if fragment else fragment
+
+
+def index_site(site_dir: Path) -> Indexed:
+    """Index the built pages under `site_dir` into `site_dir/pagefind` (replacing it)."""
+    start = time.perf_counter()
+    try:
+        from pagefind.index import IndexConfig, PagefindIndex
+    except ImportError:
+        raise SiteError(
+            "the site's search needs Pagefind: pip install 'pagefind[bin]' "
+            "(or set `pagefind: false` under the kb plugin in mkdocs.yml)"
+        ) from None
+    if not site_dir.is_dir():  # nothing was built (only hooks were run)
+        return Indexed(0, 0, 0.0)
+    out = site_dir / BUNDLE
+    # Written beside the old index, which it replaces at once: a preview being searched
+    # while it is rebuilt never sees half an index.
+    new = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=site_dir))
+    new.chmod(0o755)  # served to everyone, like the pages (mkdtemp makes it private)
+
+    async def run() -> int:
+        # keep_index_url: result links end in index.html, as every link kb writes does,
+        # so they work on any static server, not only one that maps folders to index.html.
+        # The headings' permalink signs (¶) are not words of the page.
+        config: IndexConfig = {
+            "keep_index_url": True,
+            "output_path": str(new),
+            "exclude_selectors": [".headerlink"],
+        }
+        async with PagefindIndex(config=config) as index:
+            found = await index.add_directory(str(site_dir))
+        return int(found["page_count"])
+
+    try:
+        pages = asyncio.run(run())
+        size = sum(p.stat().st_size for p in new.rglob("*") if p.is_file())
+        old = None
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=".pagefind-old-", dir=site_dir))
+            os.replace(out, old / BUNDLE)
+        os.replace(new, out)
+    except Exception as err:  # the service's errors are plain exceptions with its message
+        shutil.rmtree(new, ignore_errors=True)
+        raise SiteError(f"indexing the site for search failed: {err}") from err
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return Indexed(pages, size, time.perf_counter() - start)
+
+
+class Reindexer:
+    """The preview's search index, made again in a thread after each build.
+
+    One run at a time; a build that ends while one runs gets one more run after it
+    (the latest folder wins). The preview's pages are served meanwhile; its search
+    answers from the previous index until the new one replaces it.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._wanted: Path | None = None
+        self._thread: threading.Thread | None = None
+
+    def request(self, site_dir: Path) -> None:
+        """Index `site_dir` as soon as the run in progress (if any) ends."""
+        with self._lock:
+            self._wanted = site_dir
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="kb-pagefind", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                site_dir, self._wanted = self._wanted, None
+                if site_dir is None:
+                    self._thread = None
+                    return
+            try:
+                done = index_site(site_dir)
+            except SiteError as err:
+                log.warning("kb: %s", err)
+            else:
+                log.info("kb: search index of %d page(s) made in %.1f s", done.pages, done.seconds)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until no run is in progress or wanted; False if `timeout` ran out first."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._lock:
+                thread = self._thread
+            if thread is None:
+                return True
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return False
+            thread.join(left)

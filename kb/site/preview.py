@@ -1,0 +1,104 @@
+"""What `kb serve` keeps between rebuilds, to render again only the pages that changed.
+
+mkdocs' preview rebuilds the whole site on every save: each page's Markdown and
+its theme template are rendered again, which is most of a build. `mkdocs serve
+--dirty` skips pages whose source file is older than their output, but a kb
+site is mostly pages that have no source file of their own (listings, trends)
+or whose content depends on other documents (Related, similar incidents,
+action items), so mtimes cannot tell what changed.
+
+kb decides by content instead. Every build of the preview computes, for each
+page, a fingerprint of everything that goes into it (its Markdown and the HTML
+fragments kb fills in, its title, its search filters) and compares it with the
+fingerprint of the page the previous build wrote. Pages whose fingerprint is
+unchanged are not rendered again; what the whole site shares (the
+configuration, the navigation, the problems banner, the day, and the list of
+files for pages that link to others) goes into one site-wide key, and when that
+changes every page is rendered. Pages the navigation lists and pages kb does not
+generate (the authors' own) are always rendered. Output files of pages that no
+longer exist are removed. A page that is not rendered is therefore byte for byte
+what a full build would write (tests/test_site_preview.py checks it).
+
+This module only keeps and compares fingerprints; kb.site.sitebuild computes them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+# Markdown or HTML that mkdocs resolves against the site's files when it renders a page.
+LINKS = re.compile(r"\]\(|\]:|href=|src=", re.IGNORECASE)
+
+
+def fingerprint(*parts: object) -> str:
+    """A digest of a page's inputs (strings, or sorted items of dicts)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        text = repr(sorted(part.items())) if isinstance(part, dict) else str(part)
+        digest.update(text.encode("utf-8", "surrogatepass"))
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+class PreviewState:
+    """Fingerprints of the pages the last preview build wrote, and its output files."""
+
+    def __init__(self) -> None:
+        self.site_key: str | None = None
+        self._pages: dict[str, str] = {}  # src_uri -> fingerprint of what was written
+        self._outputs: set[str] = set()  # dest_uri of every file the last build wrote
+        self._seen: set[str] = set()  # pages of this build
+        self.rendered = 0  # pages the last build rendered
+        self.kept = 0  # pages it left as they were
+
+    def begin(self, site_key: str) -> None:
+        """Start a build; a different site-wide key means every page is rendered again."""
+        if site_key != self.site_key:
+            self._pages.clear()
+        self.site_key = site_key
+        self.rendered = self.kept = 0
+        self._seen = set()
+
+    def needs(self, src_uri: str, page_key: str | None) -> bool:
+        """Whether the page must be rendered (`page_key` None: always); recorded as written."""
+        if page_key is not None and self._pages.get(src_uri) == page_key:
+            self.kept += 1
+            self._seen.add(src_uri)
+            return False
+        self.rendered += 1
+        self._seen.add(src_uri)
+        if page_key is None:
+            self._pages.pop(src_uri, None)
+        else:
+            self._pages[src_uri] = page_key
+        return True
+
+    def forget(self) -> None:
+        """A build failed half-way: what is on disk is unknown, so render everything next."""
+        self.site_key = None
+        self._pages.clear()
+
+    def finish(self, site_dir: Path, outputs: Iterable[str]) -> list[str]:
+        """Remove the output files of pages and files that are gone; returns them."""
+        current = set(outputs)
+        gone = sorted(self._outputs - current)
+        root = site_dir.resolve()
+        for uri in gone:
+            path = (root / uri).resolve()
+            if root in path.parents and path.is_file():
+                path.unlink()
+                _prune(path.parent, root)
+        # A page that is gone and comes back is rendered again: its file was removed.
+        self._pages = {uri: key for uri, key in self._pages.items() if uri in self._seen}
+        self._outputs = current
+        return gone
+
+
+def _prune(folder: Path, root: Path) -> None:
+    # Folders emptied by removing a page go too, as a full build would not make them.
+    while folder != root and root in folder.parents and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent

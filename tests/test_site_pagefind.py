@@ -1,0 +1,113 @@
+"""The site's search (kb.site.pagefind): what is indexed, with which filters, and the switch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from docfactory import TAXONOMY, document, postmortem, premortem
+from sitecheck import pagefind_records, write_kb
+
+from kb.config import load_settings
+from kb.errors import SiteError
+from kb.site.build import build_site
+from kb.site.pagefind import filters, searchable, unindexed
+
+
+def test_filters_of_a_postmortem_and_a_premortem() -> None:
+    pm = document(
+        postmortem(
+            "PM-2025-001", "2025-03-01", categories=["config", "capacity"], services=["edge"]
+        )
+    )
+    assert filters(pm, TAXONOMY) == {
+        "type": ["Postmortem"],
+        "category": ["Configuration", "Capacity and resource exhaustion"],
+        "service": ["edge"],
+        "severity": ["SEV2"],
+    }
+    risk = {
+        "id": "R1",
+        "scenario": "The queue fills up.",
+        "likelihood": 2,
+        "impact": 3,
+        "categories": ["capacity"],
+    }
+    pre = document(premortem("PRE-2025-001", "2025-03-01", risks=[risk, {**risk, "id": "R2"}]))
+    # A pre-mortem's categories are its risks' (each once); it has no severity.
+    assert filters(pre, TAXONOMY) == {
+        "type": ["Pre-mortem"],
+        "category": ["Capacity and resource exhaustion"],
+    }
+
+
+def test_marks_are_escaped_and_hold_no_text() -> None:
+    out = searchable("<p>body</p>", {"service": ['a"b<c>'], "type": ["Postmortem"]})
+    assert out.startswith("<div data-pagefind-body>")
+    assert '<span data-pagefind-filter="service:a&quot;b&lt;c&gt;"></span>' in out
+    assert out.endswith("<p>body</p></div>")
+    assert unindexed("<ul></ul>") == "<div data-pagefind-ignore><ul></ul></div>"
+    assert unindexed("") == ""
+
+
+@pytest.mark.slow
+def test_documents_and_guides_are_indexed_with_their_filters(tmp_path: Path) -> None:
+    fronts = [
+        postmortem("PM-2025-001", "2025-03-01", services=["edge"], severity="SEV1"),
+        postmortem("PM-2025-002", "2025-03-02", categories=["capacity"], related=["PM-2025-001"]),
+    ]
+    root = write_kb(tmp_path / "kb", fronts, body="## Summary\n\nThe wombat cache overflowed.\n")
+    (root / "content" / "guide.md").write_text("# Our guide\n\nHow we write about numbats.\n")
+    site = build_site(load_settings(root), root / "site").site_dir
+    records = pagefind_records(site)
+    assert set(records) == {
+        "/postmortems/2025/pm-2025-001.html",
+        "/postmortems/2025/pm-2025-002.html",
+        "/guide.html",
+    }
+    first = records["/postmortems/2025/pm-2025-001.html"]
+    assert first["meta"]["title"] == "Incident PM-2025-001"
+    assert first["filters"] == {
+        "type": ["Postmortem"],
+        "category": ["Configuration"],
+        "service": ["edge"],
+        "severity": ["SEV1"],
+    }
+    assert "wombat cache overflowed" in first["content"] and "¶" not in first["content"]
+    assert "numbats" in records["/guide.html"]["content"]
+    assert records["/guide.html"]["filters"] == {}
+    # Every page carries the search box; no page loads Material's search.
+    home = (site / "index.html").read_text()
+    assert "assets/kb/search.js" in home and "search/main" not in home
+    assert not (site / "search").exists()
+
+
+@pytest.mark.slow
+def test_a_rebuild_replaces_the_index_and_leaves_nothing_beside_it(tmp_path: Path) -> None:
+    root = write_kb(tmp_path / "kb", [postmortem("PM-2025-001", "2025-03-01")])
+    site = build_site(load_settings(root), root / "site").site_dir
+    (root / "content/postmortems/2025/pm-2025-001.md").unlink()
+    write_kb(root, [postmortem("PM-2025-002", "2025-03-02")])
+    build_site(load_settings(root), root / "site")
+    assert set(pagefind_records(site)) == {"/postmortems/2025/pm-2025-002.html"}
+    assert [p.name for p in site.iterdir() if p.name.startswith(".pagefind")] == []
+
+
+@pytest.mark.slow
+def test_material_search_instead_is_one_option(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    root = write_kb(tmp_path / "kb", [postmortem("PM-2025-001", "2025-03-01")])
+    mkdocs = root / "mkdocs.yml"
+    both = mkdocs.read_text().replace("plugins:\n", "plugins:\n  - search\n")
+    mkdocs.write_text(both)
+    with pytest.raises(SiteError, match="the site was not built"):
+        build_site(load_settings(root), root / "site")
+    # mkdocs logs a plugin's error (kb build prints it) and stops.
+    assert "two site searches are configured" in caplog.text
+    assert not (root / "site").exists()
+    mkdocs.write_text(both.replace("  - kb:\n", "  - kb:\n      pagefind: false\n"))
+    site = build_site(load_settings(root), root / "site").site_dir
+    assert (site / "search" / "search_index.json").is_file()
+    assert not (site / "pagefind").exists()
+    assert "kb-search" not in (site / "index.html").read_text()

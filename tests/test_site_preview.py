@@ -1,0 +1,209 @@
+"""The incremental preview (kb.site.preview): after every save, each page is what a full
+build of the same files writes, byte for byte, though only the changed ones were rendered.
+
+A `Preview` (what `kb serve` runs) is built once, then the files change (an edited body,
+a new title, a new document, a deleted one, a renamed one, another category, an invalid
+save and its fix) and it builds again; after each pass its folder is compared with a
+fresh preview build of the same files by a plugin of its own.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from docfactory import postmortem, premortem
+from sitecheck import pagefind_records, write_kb
+
+from kb.config import load_settings
+from kb.site.build import Preview
+from kb.site.preview import PreviewState
+
+pytestmark = pytest.mark.slow
+
+ADDR = "127.0.0.1:8765"
+SEARCH = "pagefind"  # made in a thread after each build; compared on its own below
+
+
+def _plugin_cache() -> dict[str, Any]:
+    # mkdocs keeps one instance of a plugin with on_startup per process, for `serve`.
+    from mkdocs.config.defaults import MkDocsConfig
+
+    return dict(MkDocsConfig._schema)["plugins"].plugin_cache  # type: ignore[no-any-return]
+
+
+def _files(site: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(site).as_posix(): p.read_bytes()
+        for p in site.rglob("*")
+        if p.is_file() and p.relative_to(site).parts[0] != SEARCH
+    }
+
+
+class Session:
+    """A knowledge base on disk and its incremental preview."""
+
+    def __init__(self, root: Path, site: Path) -> None:
+        self.root, self.site = root, site
+        self.preview = Preview(load_settings(root), site, ADDR)
+        self.preview.build(self.preview.config)
+        self.plugin = self.preview.config.plugins["kb"]
+
+    @property
+    def state(self) -> PreviewState:
+        return self.plugin._preview  # type: ignore[no-any-return]
+
+    def path(self, doc_id: str, year: int = 2025) -> Path:
+        folder = "premortems" if doc_id.startswith("PRE") else "postmortems"
+        return self.root / "content" / folder / str(year) / f"{doc_id.lower()}.md"
+
+    def edit(self, doc_id: str, old: str, new: str) -> None:
+        path = self.path(doc_id)
+        text = path.read_text(encoding="utf-8")
+        assert old in text, (old, text)
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    def rebuild_and_compare(self, tmp: Path) -> dict[str, bytes]:
+        """Rebuild incrementally; assert every file equals a fresh full build's."""
+        self.preview.build()
+        ours = _files(self.site)
+        cache = _plugin_cache()
+        saved = dict(cache)
+        cache.clear()
+        fresh_dir = tmp / "fresh"
+        shutil.rmtree(fresh_dir, ignore_errors=True)
+        try:
+            with Preview(load_settings(self.root), fresh_dir, ADDR) as fresh:
+                fresh.build(fresh.config)
+                fresh.config.plugins["kb"]._reindexer.wait()
+        finally:
+            cache.clear()
+            cache.update(saved)
+        theirs = _files(fresh_dir)
+        assert sorted(ours) == sorted(theirs)
+        differ = [name for name in theirs if ours[name] != theirs[name]]
+        assert differ == []
+        return ours
+
+
+@pytest.fixture
+def session(tmp_path: Path) -> Iterator[Session]:
+    fronts = [
+        postmortem("PM-2025-001", "2025-03-01", services=["edge"], categories=["config"]),
+        postmortem(
+            "PM-2025-002",
+            "2025-03-02",
+            services=["edge", "checkout"],
+            categories=["config", "capacity"],
+            related=["PM-2025-001"],
+            tags=["dns"],
+            action_items=[
+                {
+                    "title": "Alert on pool use",
+                    "kind": "detect",
+                    "owner": "Ada",
+                    "due": "2025-04-01",
+                }
+            ],
+        ),
+        postmortem("PM-2025-003", "2025-03-03", services=["checkout"], categories=["capacity"]),
+        postmortem("PM-2025-004", "2025-04-10", services=["search"], categories=["network"]),
+        premortem(
+            "PRE-2025-001",
+            "2025-02-01",
+            services=["checkout"],
+            risks=[
+                {
+                    "id": "R1",
+                    "scenario": "The pool runs dry.",
+                    "likelihood": 3,
+                    "impact": 4,
+                    "categories": ["capacity"],
+                }
+            ],
+        ),
+    ]
+    root = write_kb(tmp_path / "kb", fronts, body="## Summary\n\nThe cache overflowed.\n")
+    shutil.copy(Path(__file__).resolve().parents[1] / "taxonomy.yml", root / "taxonomy.yml")
+    session = Session(root, tmp_path / "preview")
+    try:
+        yield session
+    finally:
+        session.preview.__exit__(None, None, None)
+
+
+def test_every_pass_equals_a_full_build(session: Session, tmp_path: Path) -> None:
+    first = _files(session.site)
+    total = session.state.rendered
+    assert total > 20 and session.state.kept == 0
+
+    # A typo fixed in one body: that page, and the pages the navigation lists.
+    session.edit("PM-2025-003", "The cache overflowed.", "The cache overflowed, twice.")
+    pages = session.rebuild_and_compare(tmp_path)
+    assert session.state.rendered < total / 2 and session.state.kept > 0
+    assert b"overflowed, twice" in pages["postmortems/2025/pm-2025-003.html"]
+    changed = {n for n in pages if pages[n] != first.get(n)}
+    assert "postmortems/2025/pm-2025-001.html" not in changed
+
+    # A new title: every page that lists or links the document follows.
+    session.edit("PM-2025-001", "title: Incident PM-2025-001", "title: Edge config pushed twice")
+    pages = session.rebuild_and_compare(tmp_path)
+    assert b"Edge config pushed twice" in pages["postmortems/2025/pm-2025-002.html"]
+
+    # A new document, then one deleted.
+    new = session.path("PM-2025-005")
+    shutil.copy(session.path("PM-2025-004"), new)
+    session.edit("PM-2025-005", "id: PM-2025-004", "id: PM-2025-005")
+    pages = session.rebuild_and_compare(tmp_path)
+    assert "postmortems/2025/pm-2025-005.html" in pages
+    session.path("PM-2025-004").unlink()
+    pages = session.rebuild_and_compare(tmp_path)
+    assert "postmortems/2025/pm-2025-004.html" not in pages
+    assert "services/search/index.html" in pages  # PM-2025-005 is there still
+
+    # A rename: the old page goes, the new one comes, its links follow.
+    renamed = session.root / "content/postmortems/2025/edge-config.md"
+    session.path("PM-2025-001").rename(renamed)
+    pages = session.rebuild_and_compare(tmp_path)
+    assert "postmortems/2025/pm-2025-001.html" not in pages
+    assert "postmortems/2025/edge-config.html" in pages
+    assert b"edge-config.html" in pages["postmortems/2025/pm-2025-002.html"]
+
+    # Another category: the old category's page loses it, the new one gains it.
+    session.edit("PM-2025-003", "- capacity", "- network")
+    pages = session.rebuild_and_compare(tmp_path)
+    assert b"pm-2025-003.html" in pages["categories/network/index.html"]
+    assert b"pm-2025-003.html" not in pages["categories/capacity/index.html"]
+
+    # A save that breaks a document: the problems on every page; then fixed.
+    session.edit("PM-2025-002", "severity: SEV2", "severity: SEV9")
+    pages = session.rebuild_and_compare(tmp_path)
+    assert b"1 problem in the knowledge base" in pages["index.html"]
+    assert b"This file did not load" in pages["postmortems/2025/pm-2025-002.html"]
+    session.edit("PM-2025-002", "severity: SEV9", "severity: SEV1")
+    pages = session.rebuild_and_compare(tmp_path)
+    assert b"problem in the knowledge base" not in pages["index.html"]
+    assert not any(b"problem in the knowledge base" in page for page in pages.values())
+
+
+def test_an_unchanged_rebuild_renders_only_the_navigation(session: Session) -> None:
+    before = _files(session.site)
+    session.preview.build()
+    assert _files(session.site) == before
+    # Home and the index pages the navigation names: their titles are on every page.
+    assert session.state.rendered <= 8 and session.state.kept > 20
+
+
+def test_the_search_index_follows_the_saves(session: Session) -> None:
+    session.plugin._reindexer.wait()
+    assert "/postmortems/2025/pm-2025-003.html" in pagefind_records(session.site)
+    session.edit("PM-2025-003", "The cache overflowed.", "The wombat overflowed.")
+    session.path("PM-2025-004").unlink()
+    session.preview.build()
+    assert session.plugin._reindexer.wait(timeout=120)
+    records = pagefind_records(session.site)
+    assert "wombat" in records["/postmortems/2025/pm-2025-003.html"]["content"]
+    assert "/postmortems/2025/pm-2025-004.html" not in records
