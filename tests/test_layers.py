@@ -23,7 +23,7 @@ LAYERS: list[set[str]] = [
     {"loader", "schema", "parsecache"},
     {"checks"},
     {"knowledge", "trends", "authoring", "background"},
-    {"search", "importing"},
+    {"search", "importing", "init"},
     {"session"},  # the one owner of the build machinery, handed in from the top
     {"site"},
     {"cli"},

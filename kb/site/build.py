@@ -113,7 +113,12 @@ def build_site(
     staging = _temporary(target, _BUILDING)
     start = time.perf_counter()
     try:
-        config = load_config(str(config_file), site_dir=str(staging), strict=True)
+        config = load_config(
+            str(config_file),
+            site_dir=str(staging),
+            docs_dir=str(settings.content_dir),  # the folder kb validated, named or not
+            strict=True,
+        )
         for plugin in config.plugins.values():
             if isinstance(plugin, KbPlugin):
                 plugin.use(session, kb)
@@ -226,6 +231,11 @@ def serve_site(settings: Settings, dev_addr: str, *, open_browser: bool = False)
 
     config_file = _config_file(settings)
     try:
-        serve(str(config_file), dev_addr=dev_addr, open_in_browser=open_browser)
+        serve(
+            str(config_file),
+            dev_addr=dev_addr,
+            open_in_browser=open_browser,
+            docs_dir=str(settings.content_dir),
+        )
     except MkDocsException as err:
         raise SiteError(f"the preview stopped: {err.format_message()}") from None

@@ -30,6 +30,7 @@ from mkdocs.utils import nest_paths
 
 from kb.config import Settings
 from kb.errors import KbError
+from kb.init import setup_advice
 from kb.knowledge import KnowledgeBase
 from kb.loader import Document, display_path
 from kb.session import BuildSession
@@ -116,6 +117,11 @@ class SiteBuild:
         """Load and validate the documents (unless `kb` is given), then add every
         generated page and chart, and set the bounded navigation."""
         kb = self._checked(kb)
+        advice = setup_advice(
+            self.settings.root, self.settings.content_dir, self.settings.taxonomy_path
+        )
+        if advice is not None:
+            log.info("kb: %s", advice)
         if kb is None:  # serving, and nothing loads: every page shows why
             if files.get_file_from_path(routes.HOME) is None:
                 self._add(files, config, routes.HOME, content=problem_page(".", self.shown.all))
