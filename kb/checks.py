@@ -151,15 +151,24 @@ def check_document(doc: Document, today: date) -> Iterator[Problem]:
         yield from check_premortem(doc, doc.meta, today)
 
 
+def _overlaps(a: str, b: str) -> bool:
+    """Whether field paths `a` and `b` are the same, or one lies inside the other."""
+    return a == b or any(x.startswith(y) and x[len(y)] in ".[" for x, y in ((a, b), (b, a)))
+
+
 def check_partial(doc: Document, reported: Iterable[Problem], today: date) -> list[Problem]:
     """Per-document rules on a document whose rejected values were dropped.
 
-    Problems about a top-level key that already has a schema error are left out:
-    the author fixes that one first.
+    Everything else is checked in the same run (the timeline's other moments, the
+    other action items ...); left out are only problems about a value the schema
+    already rejected, or about what holds it ("'severity' is required" after a bad
+    severity was dropped).
     """
-    taken = {p.field.split(".")[0].split("[")[0] for p in reported if p.path == doc.shown}
+    rejected = [p.field for p in reported if p.path == doc.shown and p.field]
     return [
-        p for p in check_document(doc, today) if p.field.split(".")[0].split("[")[0] not in taken
+        p
+        for p in check_document(doc, today)
+        if not any(_overlaps(p.field, field) for field in rejected)
     ]
 
 
@@ -167,27 +176,40 @@ def check_corpus(
     documents: Iterable[Document],
     today: date,
     unloaded: AbstractSet[str] = frozenset(),
+    *,
+    partial: Iterable[Document] = (),
+    reported: Iterable[Problem] = (),
 ) -> list[Problem]:
     """All per-document rules plus duplicate ids and references that do not resolve.
 
     `unloaded` holds ids of documents that failed to load; references to them are not
-    reported again (their own errors already are).
+    reported again (their own errors already are). `partial` are documents the schema
+    rejected, with the rejected values dropped (`reported` are those schema problems):
+    their other values are checked in the same run, references and ids included, so
+    a second run never shows what the first could have.
     """
     docs = list(documents)
+    partial = list(partial)
+    reported = list(reported)
     problems: list[Problem] = []
     by_id: dict[str, list[Document]] = defaultdict(list)
     for doc in docs:
         by_id[doc.id].append(doc)
         problems.extend(check_document(doc, today))
-    for doc_id, same in by_id.items():
+    for doc in partial:
+        problems.extend(check_partial(doc, reported, today))
+    holders: dict[str, list[Document]] = defaultdict(list)
+    for doc in (*docs, *partial):
+        holders[doc.id].append(doc)
+    for doc_id, same in holders.items():
         if len(same) > 1:
             for doc in same:
                 others = ", ".join(o.shown for o in same if o is not doc)
                 problems.append(
                     doc.problem(("id",), f"duplicate id '{doc_id}', also used by {others}")
                 )
-    known = sorted(by_id)
-    for doc in docs:
+    known = sorted(holders)
+    for doc in (*docs, *partial):
         if not isinstance(doc.meta, Postmortem):
             continue
         for i, ref in enumerate(doc.meta.related):

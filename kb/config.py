@@ -75,11 +75,11 @@ def _has_content(folder: Path) -> bool:
 
 
 def _default_docs_dir(root: Path) -> str:
-    """The content folder of an mkdocs.yml that names none: mkdocs' own default (docs/),
-    unless only kb's usual content/ is there."""
-    if (root / DEFAULTS["docs_dir"]).is_dir() and not (root / MKDOCS_DOCS_DIR).is_dir():
-        return DEFAULTS["docs_dir"]
-    return MKDOCS_DOCS_DIR
+    """The content folder of an mkdocs.yml that names none: mkdocs' own default (docs/)
+    when that folder is there and kb's usual content/ is not; else content/."""
+    if (root / MKDOCS_DOCS_DIR).is_dir() and not (root / DEFAULTS["docs_dir"]).is_dir():
+        return MKDOCS_DOCS_DIR
+    return DEFAULTS["docs_dir"]
 
 
 def find_root(start: Path) -> Path | None:

@@ -34,6 +34,7 @@ from kb.problems import Problem, Severity, format_field
 from kb.source import KeyLocator, Loc, parse_yaml, split
 from kb.taxonomy import Taxonomy
 from kb.text import did_you_mean
+from kb.wording import describe
 
 
 @dataclass(eq=False)
@@ -47,6 +48,9 @@ class Document:
     body: str
     body_first_line: int
     locator: KeyLocator = field(repr=False)
+    # A partial document (Loaded.partial) lost list items the schema rejected: for each
+    # such list, the original index of every item kept, so problems point at the file.
+    origin: dict[tuple[str, ...], list[int]] = field(default_factory=dict, repr=False)
 
     @property
     def id(self) -> str:
@@ -60,8 +64,21 @@ class Document:
 
     def problem(self, loc: Loc, message: str, severity: Severity = "error") -> Problem:
         """A problem pointing at the line of `loc` in this document."""
+        loc = self.original(loc)
         line, column = self.locator.locate(loc)
         return Problem(self.shown, line, column, format_field(loc), message, severity)
+
+    def original(self, loc: Loc) -> Loc:
+        """`loc` as written in the file (list indices from before rejected items were dropped)."""
+        if not self.origin:
+            return loc
+        out: list[str | int | None] = []
+        for part in loc:
+            kept = self.origin.get(tuple(p for p in out if isinstance(p, str)))
+            if isinstance(part, int) and kept is not None and part < len(kept):
+                part = kept[part]
+            out.append(part)
+        return tuple(out)
 
 
 @dataclass
@@ -108,7 +125,7 @@ def _message(err: Any, model: type[BaseModel]) -> str:
         hint = did_you_mean(str(value), allowed)
         text = f"'{value}' is not one of {', '.join(allowed)}"
         return f"{text} ({hint})" if hint else text
-    if kind in ("taxonomy", "id_format", "naive_datetime"):
+    if kind in ("taxonomy", "id_format", "naive_datetime", "date_number"):
         return str(msg)
     if kind == "list_type":
         return f"should be a list (write [a, b], or one '- item' per line), got {value!r}"
@@ -116,6 +133,9 @@ def _message(err: Any, model: type[BaseModel]) -> str:
         # "Input should be a valid dictionary or instance of ActionItem": say it in our words.
         fields = ", ".join(_fields_at(model, tuple(p for p in loc if isinstance(p, str)))[:4])
         return f"should be a mapping of keys to values ({fields} ...), got {value!r}"
+    said = describe(kind, err.get("ctx"), value)
+    if said is not None:
+        return said
     if isinstance(value, str | int | float | bool) or value is None:
         return f"{msg}, got {value!r}"
     return str(msg)
@@ -145,8 +165,11 @@ def _salvage(
     data: dict[str, Any],
     errors: list[Any],
     taxonomy: Taxonomy,
-) -> Meta | None:
+) -> tuple[Meta, dict[tuple[str, ...], list[int]]] | None:
+    """The document with every rejected value dropped, and the original index of each
+    list item kept; None when a required key is missing."""
     fixed = copy.deepcopy(data)
+    origin: dict[tuple[str, ...], list[int]] = {}
     targets = set()
     for err in errors:
         loc = tuple(err["loc"])
@@ -162,9 +185,13 @@ def _salvage(
         if isinstance(parent, dict):
             parent.pop(loc[-1], None)
         elif isinstance(parent, list) and isinstance(loc[-1], int) and loc[-1] < len(parent):
+            # Deleting from the highest index down keeps the lower ones valid.
+            key = tuple(str(p) for p in loc[:-1])
+            kept = origin.setdefault(key, list(range(len(parent))))
             del parent[loc[-1]]
+            del kept[loc[-1]]
     try:
-        return model.model_validate(fixed, context={"taxonomy": taxonomy})
+        return model.model_validate(fixed, context={"taxonomy": taxonomy}), origin
     except ValidationError:
         return None
 
@@ -234,8 +261,10 @@ def load_text(
         msg = f"'{doc_type}' is not a document type: use postmortem or premortem"
         return Loaded(problems=[problem(("type",), msg + (f" ({hint})" if hint else ""))])
 
-    def document(meta: Meta) -> Document:
-        return Document(path, shown, src_uri, meta, parts.body, parts.body_first_line, locator)
+    def document(meta: Meta, origin: dict[tuple[str, ...], list[int]] | None = None) -> Document:
+        return Document(
+            path, shown, src_uri, meta, parts.body, parts.body_first_line, locator, origin or {}
+        )
 
     try:
         meta = model.model_validate(data, context={"taxonomy": taxonomy})
@@ -244,7 +273,7 @@ def load_text(
         salvaged = _salvage(model, data, errors, taxonomy)
         return Loaded(
             problems=[schema_problem(e, model) for e in errors],
-            partial=document(salvaged) if salvaged else None,
+            partial=document(*salvaged) if salvaged else None,
         )
     return Loaded(document=document(meta))
 

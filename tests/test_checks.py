@@ -128,3 +128,74 @@ def test_schema_errors_and_rule_errors_come_in_one_run(write: Write) -> None:
     write("postmortems/a.md", text)
     fields = sorted(p.field for p in _kb().errors)
     assert fields == ["severity", "summary", "timeline.mitigated"]
+
+
+def _problems(kb: KnowledgeBase) -> set[tuple[int, str, str]]:
+    return {(p.line, p.field, p.message) for p in kb.problems}
+
+
+# A published postmortem with schema errors beside problems only rules can see: one of
+# each kind the schema rejects, next to a timeline out of order, an open item without
+# `due`, a related id that resolves nowhere and a risk reference to a missing pre-mortem.
+BROKEN = (
+    postmortem(
+        extra=(
+            "related: [PM-2024-999]\n"
+            "premortem_risks: ['PRE-2024-001#R1']\n"
+            "impact:\n  users_affected: about 12k\n"
+        )
+    )
+    .replace("severity: SEV2", "severity: SEV9")
+    .replace("detected: 2025-03-14T09:10:00+01:00", "detected: 2025-03-14T08:10:00+01:00")
+    .replace("mitigated: 2025-03-14T09:40:00+01:00", "mitigated: 2025-03-14 09:40")
+    .replace(
+        "action_items:\n",
+        "action_items:\n  - title: Broken item\n    kind: prevnt\n    owner: a\n    due: 2030-01-01\n",
+    )
+    .replace("    due: 2030-01-01\n    status: open\n", "    status: open\n")
+)
+FIXES = (
+    ("severity: SEV9", "severity: SEV2"),
+    ("mitigated: 2025-03-14 09:40", "mitigated: 2025-03-14T09:40:00+01:00"),
+    ("users_affected: about 12k", "users_affected: 12000"),
+    ("kind: prevnt", "kind: prevent"),
+)
+
+
+def test_one_run_reports_what_fixing_the_schema_errors_would_reveal(write: Write) -> None:
+    path = write("postmortems/a.md", BROKEN)
+    first = _kb()
+    fields = {p.field for p in first.errors}
+    # Held back before: the order of the moments left, the other item's `due`, the references.
+    assert {
+        "timeline.detected",
+        "action_items[1].due",
+        "related[0]",
+        "premortem_risks[0]",
+    } <= fields
+    # ... each at its own line of the file, even though a rejected item before it was dropped.
+    lines = path.read_text().splitlines()
+    due = next(p for p in first.errors if p.field == "action_items[1].due")
+    assert lines[due.line - 1].strip() == "- title: Alert on pool saturation"
+    # Fixing everything the schema rejected reveals nothing new.
+    text = BROKEN
+    for old, new in FIXES:
+        assert old in text
+        text = text.replace(old, new)
+    path.write_text(text)
+    second = _kb()
+    assert _problems(second) <= _problems(first), _problems(second) - _problems(first)
+    assert not any("is required" in p.message for p in first.errors)  # nothing said twice
+
+
+def test_a_rejected_value_is_not_reported_again_as_missing(write: Write) -> None:
+    write("postmortems/a.md", postmortem().replace("severity: SEV2", "severity: SEV9"))
+    assert [p.field for p in _kb().errors] == ["severity"]
+
+
+def test_duplicate_id_is_found_while_the_other_file_has_schema_errors(write: Write) -> None:
+    write("postmortems/a.md", postmortem())
+    write("postmortems/b.md", postmortem(title="Other").replace("SEV2", "SEV9"))
+    fields = sorted((p.path, p.field) for p in _kb().errors)
+    assert ("content/postmortems/a.md", "id") in fields
+    assert ("content/postmortems/b.md", "id") in fields

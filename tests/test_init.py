@@ -263,7 +263,7 @@ def test_a_bare_mkdocs_yml_builds_and_kb_says_what_init_would_add(tmp_path: Path
     built = kb("build", cwd=tmp_path)
     assert built.returncode == 0, built.stdout + built.stderr
     assert "kb init would add: taxonomy.yml" in built.stderr
-    page = tmp_path / "site" / "postmortems" / "2026" / "2026-05-06-cache-stampede.html"
+    page = tmp_path / "site" / "postmortems" / "2026" / "2026-05-06-cache-stampede" / "index.html"
     assert "Cache stampede" in page.read_text()
     plain = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "-q"],
