@@ -113,22 +113,71 @@ def test_the_shell_script_is_generated(base: Path, shell: str) -> None:
     assert f"_KB_COMPLETE={shell}_complete" in done.stdout.replace("'", "").replace('"', "")
 
 
+def _kb_on_path(base: Path) -> dict[str, str]:
+    """An environment whose `kb` (first on PATH) runs this checkout's kb."""
+    bindir = base / "bin"
+    bindir.mkdir(exist_ok=True)
+    wrapper = bindir / "kb"
+    wrapper.write_text(f'#!/bin/sh\nexec {sys.executable} -m kb "$@"\n')
+    wrapper.chmod(0o755)
+    return {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}"}
+
+
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_bash_completes_through_the_generated_script(base: Path) -> None:
     # The real thing: bash sources the script kb prints and runs its completion function,
     # which calls `kb` (here: a wrapper on PATH running this checkout's kb).
-    bindir = base / "bin"
-    bindir.mkdir()
-    wrapper = bindir / "kb"
-    wrapper.write_text(f'#!/bin/sh\nexec {sys.executable} -m kb "$@"\n')
-    wrapper.chmod(0o755)
+    env = _kb_on_path(base)
     script = (
         'eval "$(_KB_COMPLETE=bash_source kb)"; '
         "COMP_WORDS=(kb similar PM-2025-00); COMP_CWORD=2; _kb_completion kb; "
         'echo "${COMPREPLY[@]}"'
     )
-    env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}"}
     done = subprocess.run(
         ["bash", "--norc", "-c", script], cwd=base, env=env, capture_output=True, text=True
     )
     assert done.stdout.split() == ["PM-2025-001", "PM-2025-002"], done.stderr
+
+
+@pytest.mark.skipif(
+    shutil.which("fish") is None and not os.environ.get("CI"),
+    reason="needs fish (.ci/run installs it)",
+)
+def test_fish_completes_through_the_generated_script(base: Path) -> None:
+    script = (
+        "_KB_COMPLETE=fish_source kb | source; "
+        'complete -C "kb similar PM-2025-00"; echo ---; '
+        'complete -C "kb new postmortem --severity s"'
+    )
+    done = subprocess.run(
+        ["fish", "--no-config", "-c", script],
+        cwd=base, env=_kb_on_path(base), capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    ids, severities = done.stdout.split("---\n")
+    assert ids.split() == ["PM-2025-001", "PM-2025-002"], done.stderr
+    assert severities.splitlines() == ["SEV1\tCritical", "SEV2\tMajor", "SEV3\tMinor", "SEV4\tLow"]
+
+
+@pytest.mark.skipif(
+    shutil.which("zsh") is None and not os.environ.get("CI"),
+    reason="needs zsh (.ci/run installs it)",
+)
+def test_zsh_runs_the_generated_script(base: Path) -> None:
+    # zsh's completion system needs a terminal; here zsh runs kb's generated function as
+    # compsys would, with `words` and `CURRENT` set, and the two builtins it hands its
+    # results to (compadd, _describe) print them instead.
+    script = (
+        "compdef(){ :; }; "
+        'compadd(){ print -l -- "${(@P)${@[-1]}}"; }; '
+        '_describe(){ print -l -- "${(@P)3}"; }; '
+        'eval "$(_KB_COMPLETE=zsh_source kb)"; '
+        "words=(kb similar PM-2025-00); CURRENT=3; _kb_completion; echo ---; "
+        "words=(kb new postmortem --severity s); CURRENT=5; _kb_completion"
+    )
+    done = subprocess.run(
+        ["zsh", "-f", "-c", script],
+        cwd=base, env=_kb_on_path(base), capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    ids, severities = done.stdout.split("---\n")
+    assert ids.split() == ["PM-2025-001", "PM-2025-002"], done.stderr
+    assert severities.split() == ["SEV1:Critical", "SEV2:Major", "SEV3:Minor", "SEV4:Low"]

@@ -285,3 +285,17 @@ def test_kb_build_uses_content_when_mkdocs_yml_names_no_docs_dir(tmp_path: Path)
     assert built.returncode == 0, built.stdout + built.stderr
     assert "kb init would add: taxonomy.yml (kb's default vocabulary is in use" in built.stderr
     assert "theme: material" not in built.stderr.split("would add")[1]
+
+
+def _shown_lines(path: Path) -> list[str]:
+    text = path.read_text(encoding="utf-8")
+    block = text.split("$ kb init acme-incidents", 1)[1].split("\n$ ", 1)[0]
+    return [line for line in block.splitlines()[1:] if line.startswith("wrote ")]
+
+
+def test_the_documented_output_is_what_kb_init_prints(tmp_path: Path) -> None:
+    done = kb("init", "acme-incidents", "--name", "Acme SRE", "--ci", "github", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    repo = Path(__file__).resolve().parents[1]
+    for page in (repo / "README.md", repo / "docs" / "content" / "start.md"):
+        assert _shown_lines(page) == done.stdout.splitlines(), page
