@@ -156,20 +156,29 @@ def _overlaps(a: str, b: str) -> bool:
     return a == b or any(x.startswith(y) and x[len(y)] in ".[" for x, y in ((a, b), (b, a)))
 
 
+def _left(doc: Document, problems: Iterable[Problem], reported: Iterable[Problem]) -> list[Problem]:
+    """Of a partial document's problems, those not about a value the schema rejected (or
+    about what holds it), nor quoting a placeholder standing in for a missing key."""
+    rejected = [p.field for p in reported if p.path == doc.shown and p.field]
+    rejected += list(doc.filled)  # placeholders stand in for these (kb.loader.PLACEHOLDERS)
+    return [
+        p
+        for p in problems
+        if not any(_overlaps(p.field, field) for field in rejected)
+        and not any(value in p.message for value in doc.filled.values())
+    ]
+
+
 def check_partial(doc: Document, reported: Iterable[Problem], today: date) -> list[Problem]:
     """Per-document rules on a document whose rejected values were dropped.
 
     Everything else is checked in the same run (the timeline's other moments, the
     other action items ...); left out are only problems about a value the schema
     already rejected, or about what holds it ("'severity' is required" after a bad
-    severity was dropped).
+    severity was dropped), and those that quote a placeholder standing in for a
+    missing required key.
     """
-    rejected = [p.field for p in reported if p.path == doc.shown and p.field]
-    return [
-        p
-        for p in check_document(doc, today)
-        if not any(_overlaps(p.field, field) for field in rejected)
-    ]
+    return _left(doc, check_document(doc, today), reported)
 
 
 def check_corpus(
@@ -200,7 +209,8 @@ def check_corpus(
         problems.extend(check_partial(doc, reported, today))
     holders: dict[str, list[Document]] = defaultdict(list)
     for doc in (*docs, *partial):
-        holders[doc.id].append(doc)
+        if "id" not in doc.filled:  # a placeholder id is no one's
+            holders[doc.id].append(doc)
     for doc_id, same in holders.items():
         if len(same) > 1:
             for doc in same:
@@ -209,16 +219,25 @@ def check_corpus(
                     doc.problem(("id",), f"duplicate id '{doc_id}', also used by {others}")
                 )
     known = sorted(holders)
-    for doc in (*docs, *partial):
-        if not isinstance(doc.meta, Postmortem):
-            continue
-        for i, ref in enumerate(doc.meta.related):
-            if ref not in by_id and ref not in unloaded:
-                problems.append(doc.problem(("related", i), _unresolved(ref, known)))
-        for i, ref in enumerate(doc.meta.premortem_risks):
-            if ref.split("#")[0] not in unloaded:
-                problems.extend(_risk_ref(doc, i, ref, by_id, known))
+    for doc in docs:
+        problems.extend(_references(doc, by_id, known, unloaded))
+    for doc in partial:
+        problems.extend(_left(doc, _references(doc, by_id, known, unloaded), reported))
     return problems
+
+
+def _references(
+    doc: Document, by_id: dict[str, list[Document]], known: list[str], unloaded: AbstractSet[str]
+) -> Iterator[Problem]:
+    """A postmortem's `related` and `premortem_risks` that do not resolve."""
+    if not isinstance(doc.meta, Postmortem):
+        return
+    for i, ref in enumerate(doc.meta.related):
+        if ref not in by_id and ref not in unloaded:
+            yield doc.problem(("related", i), _unresolved(ref, known))
+    for i, ref in enumerate(doc.meta.premortem_risks):
+        if ref.split("#")[0] not in unloaded:
+            yield from _risk_ref(doc, i, ref, by_id, known)
 
 
 def _unresolved(ref: str, known: list[str]) -> str:

@@ -8,6 +8,7 @@ or whose front-matter has no `type:`, are ordinary pages and are left alone.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -51,6 +52,8 @@ class Document:
     # A partial document (Loaded.partial) lost list items the schema rejected: for each
     # such list, the original index of every item kept, so problems point at the file.
     origin: dict[tuple[str, ...], list[int]] = field(default_factory=dict, repr=False)
+    # ... and required keys it lacked, with the placeholder that stands in for each.
+    filled: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def id(self) -> str:
@@ -160,21 +163,38 @@ class Loaded:
     partial: Document | None = None
 
 
+# Values that stand in for a required key that is missing or was rejected, so the rest of
+# the document is still checked in the same run. Each is one no real document has; the
+# checks' problems about these keys, or quoting these values, are left out (kb.checks).
+PLACEHOLDERS: dict[str, dict[str, Any]] = {
+    "postmortem": {"id": "PM-0000-000", "title": "(untitled)", "status": "draft"},
+    "premortem": {"id": "PRE-0000-000", "title": "(untitled)"},
+}
+PLACEHOLDER_DATE = dt.date(1, 1, 1)
+
+
+@dataclass
+class Salvaged:
+    """A rejected document with its rejected values dropped (see Loaded.partial)."""
+
+    meta: Meta
+    origin: dict[tuple[str, ...], list[int]]  # list -> original index of each item kept
+    filled: dict[str, str]  # required key -> the placeholder standing in for it
+
+
 def _salvage(
     model: type[Postmortem] | type[Premortem],
     data: dict[str, Any],
     errors: list[Any],
     taxonomy: Taxonomy,
-) -> tuple[Meta, dict[tuple[str, ...], list[int]]] | None:
-    """The document with every rejected value dropped, and the original index of each
-    list item kept; None when a required key is missing."""
+) -> Salvaged | None:
+    """The document with every rejected value dropped and placeholders for required keys
+    that are missing or were dropped; None when even that does not validate."""
     fixed = copy.deepcopy(data)
     origin: dict[tuple[str, ...], list[int]] = {}
     targets = set()
     for err in errors:
         loc = tuple(err["loc"])
-        if err["type"] == "missing" and len(loc) == 1:
-            return None
         # Inside a list of records, drop the whole record rather than one key of it.
         cut = next((i + 1 for i, part in enumerate(loc) if isinstance(part, int)), len(loc))
         targets.add(loc[:cut])
@@ -190,10 +210,20 @@ def _salvage(
             kept = origin.setdefault(key, list(range(len(parent))))
             del parent[loc[-1]]
             del kept[loc[-1]]
+    doc_type = "postmortem" if model is Postmortem else "premortem"
+    stand_in = {**PLACEHOLDERS[doc_type], "date": PLACEHOLDER_DATE, "type": doc_type}
+    filled: dict[str, str] = {}
+    for name, info in model.model_fields.items():
+        if info.is_required() and name not in fixed:
+            if name not in stand_in:
+                return None
+            fixed[name] = stand_in[name]
+            filled[name] = str(stand_in[name])
     try:
-        return model.model_validate(fixed, context={"taxonomy": taxonomy}), origin
+        meta = model.model_validate(fixed, context={"taxonomy": taxonomy})
     except ValidationError:
         return None
+    return Salvaged(meta, origin, filled)
 
 
 def load_text(
@@ -261,9 +291,17 @@ def load_text(
         msg = f"'{doc_type}' is not a document type: use postmortem or premortem"
         return Loaded(problems=[problem(("type",), msg + (f" ({hint})" if hint else ""))])
 
-    def document(meta: Meta, origin: dict[tuple[str, ...], list[int]] | None = None) -> Document:
+    def document(meta: Meta, salvaged: Salvaged | None = None) -> Document:
         return Document(
-            path, shown, src_uri, meta, parts.body, parts.body_first_line, locator, origin or {}
+            path,
+            shown,
+            src_uri,
+            meta,
+            parts.body,
+            parts.body_first_line,
+            locator,
+            salvaged.origin if salvaged else {},
+            salvaged.filled if salvaged else {},
         )
 
     try:
@@ -273,7 +311,7 @@ def load_text(
         salvaged = _salvage(model, data, errors, taxonomy)
         return Loaded(
             problems=[schema_problem(e, model) for e in errors],
-            partial=document(*salvaged) if salvaged else None,
+            partial=document(salvaged.meta, salvaged) if salvaged else None,
         )
     return Loaded(document=document(meta))
 
@@ -362,6 +400,7 @@ def load_documents(
             result.failed += 1
             if loaded.partial is not None:
                 result.partial.append(loaded.partial)
+            if loaded.partial is not None and "id" not in loaded.partial.filled:
                 result.unloaded_ids.add(loaded.partial.id)
             else:
                 _remember_id(path, result.unloaded_ids)

@@ -199,3 +199,44 @@ def test_duplicate_id_is_found_while_the_other_file_has_schema_errors(write: Wri
     fields = sorted((p.path, p.field) for p in _kb().errors)
     assert ("content/postmortems/a.md", "id") in fields
     assert ("content/postmortems/b.md", "id") in fields
+
+
+def test_a_missing_or_rejected_required_key_does_not_hide_the_rest(write: Write) -> None:
+    text = (
+        postmortem(extra="related: [PM-2023-404]\n")
+        .replace("title: Checkout errors\n", "")
+        .replace("date: 2025-03-14\n", "date: 2025-02-30\n")
+        .replace("detected: 2025-03-14T09:10", "detected: 2025-03-14T08:10")
+    )
+    write("postmortems/a.md", text)
+    write(
+        "postmortems/b.md",
+        postmortem("PM-2025-12", title="Bad id", extra="related: [PM-2023-405]\n"),
+    )
+    errors = {(p.path.rsplit("/", 1)[-1], p.field) for p in _kb().errors}
+    assert errors == {
+        ("a.md", "title"),  # missing
+        ("a.md", "date"),  # impossible
+        ("a.md", "timeline.detected"),  # still checked
+        ("a.md", "related[0]"),  # still resolved
+        ("b.md", "id"),  # malformed
+        ("b.md", "related[0]"),  # still resolved
+    }
+
+
+def test_placeholders_never_show(write: Write) -> None:
+    # A pre-mortem dated after the incident is a warning that quotes the incident's date;
+    # with the date rejected, kb has no date to compare, so it says nothing.
+    write("premortems/p.md", premortem("PRE-2025-001", date="2025-06-01"))
+    write(
+        "postmortems/a.md",
+        postmortem(extra="premortem_risks: ['PRE-2025-001#R1']\n").replace(
+            "date: 2025-03-14\n", "date: someday\n"
+        ),
+    )
+    write("postmortems/b.md", postmortem("PM-2025-7").replace("id: PM-2025-7", "id: 7"))
+    write("postmortems/c.md", postmortem("PM-2025-003", extra="related: [PM-0000-001]\n"))
+    problems = _kb().problems
+    text = "\n".join(str(p) for p in problems)
+    assert "0001-01-01" not in text and "0000-000" not in text and "(untitled)" not in text
+    assert {p.field for p in problems if p.path.endswith("a.md")} == {"date"}
