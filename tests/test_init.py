@@ -299,3 +299,16 @@ def test_the_documented_output_is_what_kb_init_prints(tmp_path: Path) -> None:
     repo = Path(__file__).resolve().parents[1]
     for page in (repo / "README.md", repo / "docs" / "content" / "start.md"):
         assert _shown_lines(page) == done.stdout.splitlines(), page
+
+
+def test_every_data_file_ships_in_the_package() -> None:
+    # kb init and kb new read their templates from the installed package; a file that the
+    # package-data patterns miss works in a checkout and fails once installed.
+    import tomllib
+
+    repo = Path(__file__).resolve().parents[1]
+    config = tomllib.loads((repo / "pyproject.toml").read_text())
+    patterns = config["tool"]["setuptools"]["package-data"]["kb"]
+    shipped = {p for pattern in patterns for p in (repo / "kb").glob(pattern) if p.is_file()}
+    files = {p for p in (repo / "kb" / "data").rglob("*") if p.is_file()}
+    assert files - shipped == set()
