@@ -165,8 +165,14 @@ def _left(doc: Document, problems: Iterable[Problem], reported: Iterable[Problem
         p
         for p in problems
         if not any(_overlaps(p.field, field) for field in rejected)
-        and not any(value in p.message for value in doc.filled.values())
+        and not any(value in p.message for value in _quotable(doc.filled))
     ]
+
+
+def _quotable(filled: dict[str, str]) -> list[str]:
+    # Placeholders a message could quote (a date, an id, "(untitled)"); short ones such
+    # as "draft" or 1 would match unrelated words.
+    return [value for value in filled.values() if len(value) >= 6]
 
 
 def check_partial(doc: Document, reported: Iterable[Problem], today: date) -> list[Problem]:

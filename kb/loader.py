@@ -171,6 +171,14 @@ PLACEHOLDERS: dict[str, dict[str, Any]] = {
     "premortem": {"id": "PRE-0000-000", "title": "(untitled)"},
 }
 PLACEHOLDER_DATE = dt.date(1, 1, 1)
+# ... and for an action item or risk whose required key is missing or rejected, so the rest
+# of the item (its owner, its due date ...) is still checked.
+RECORD_PLACEHOLDERS: dict[str, dict[str, Any]] = {
+    "action_items": {"title": "(untitled)", "kind": "process"},
+    "risks": {"id": "R0", "scenario": "(untitled)", "likelihood": 1, "impact": 1},
+}
+_RECORDS: dict[str, type[BaseModel]] = {"action_items": ActionItem, "risks": Risk}
+_SINGLE: dict[str, type[BaseModel]] = {"timeline": Timeline, "impact": Impact, "source": Source}
 
 
 @dataclass
@@ -195,9 +203,15 @@ def _salvage(
     targets = set()
     for err in errors:
         loc = tuple(err["loc"])
-        # Inside a list of records, drop the whole record rather than one key of it.
-        cut = next((i + 1 for i, part in enumerate(loc) if isinstance(part, int)), len(loc))
-        targets.add(loc[:cut])
+        # Inside a list, drop the item; inside a record of a list (an action item, a risk),
+        # only the key, so the rest of the record is still checked.
+        first = next((i for i, part in enumerate(loc) if isinstance(part, int)), None)
+        if first is None:
+            targets.add(loc)
+        elif first == 1 and loc[0] in _RECORDS and len(loc) > 2:
+            targets.add(loc[:3])
+        else:
+            targets.add(loc[: first + 1])
     for loc in sorted(targets, key=lambda t: (len(t), t), reverse=True):
         parent: Any = fixed
         for part in loc[:-1]:
@@ -210,9 +224,25 @@ def _salvage(
             kept = origin.setdefault(key, list(range(len(parent))))
             del parent[loc[-1]]
             del kept[loc[-1]]
+    filled: dict[str, str] = {}
+    for name, record in _RECORDS.items():
+        items: list[Any] = fixed[name] if isinstance(fixed.get(name), list) else []
+        for j, item in enumerate(items):
+            if not isinstance(item, dict):
+                continue
+            for part, info in record.model_fields.items():
+                if info.is_required() and part not in item:
+                    item[part] = RECORD_PLACEHOLDERS[name][part]
+                    original = origin.get((name,), list(range(len(items))))[j]
+                    filled[f"{name}[{original}].{part}"] = str(item[part])
+    for name, single in _SINGLE.items():
+        # A timeline without `started` (or a source without its path) is no timeline.
+        value = fixed.get(name)
+        required = [k for k, info in single.model_fields.items() if info.is_required()]
+        if isinstance(value, dict) and any(k not in value for k in required):
+            del fixed[name]
     doc_type = "postmortem" if model is Postmortem else "premortem"
     stand_in = {**PLACEHOLDERS[doc_type], "date": PLACEHOLDER_DATE, "type": doc_type}
-    filled: dict[str, str] = {}
     for name, info in model.model_fields.items():
         if info.is_required() and name not in fixed:
             if name not in stand_in:

@@ -240,3 +240,27 @@ def test_placeholders_never_show(write: Write) -> None:
     text = "\n".join(str(p) for p in problems)
     assert "0001-01-01" not in text and "0000-000" not in text and "(untitled)" not in text
     assert {p.field for p in problems if p.path.endswith("a.md")} == {"date"}
+
+
+def test_the_rest_of_an_action_item_is_checked_when_one_of_its_values_is_rejected(
+    write: Write,
+) -> None:
+    # The item's kind is wrong and it has no due date; the other item has no title.
+    text = (
+        postmortem().replace(
+            "    kind: detect\n    owner: amara.okafor\n    due: 2030-01-01\n",
+            "    kind: detekt\n    owner: amara.okafor\n",
+        )
+        + ""
+    )
+    text = text.replace(
+        "action_items:\n", "action_items:\n  - kind: process\n    owner: a\n    due: 2020-01-01\n"
+    )
+    write("postmortems/a.md", text)
+    problems = {(p.field, p.severity) for p in _kb().problems}
+    assert problems == {
+        ("action_items[0].title", "error"),  # missing
+        ("action_items[1].kind", "error"),  # rejected
+        ("action_items[1].due", "error"),  # still checked: open, out of draft, no due
+    }
+    assert "(untitled)" not in "\n".join(str(p) for p in _kb().problems)
