@@ -162,16 +162,40 @@ def check_document(doc: Document, today: date) -> Iterator[Problem]:
         yield from check_premortem(doc, doc.meta, today)
 
 
+def _overlaps(a: str, b: str) -> bool:
+    """Whether field paths `a` and `b` are the same, or one lies inside the other."""
+    return a == b or any(x.startswith(y) and x[len(y)] in ".[" for x, y in ((a, b), (b, a)))
+
+
+def _left(doc: Document, problems: Iterable[Problem], reported: Iterable[Problem]) -> list[Problem]:
+    """Of a partial document's problems, those not about a value the schema rejected (or
+    about what holds it), nor quoting a placeholder standing in for a missing key."""
+    rejected = [p.field for p in reported if p.path == doc.shown and p.field]
+    rejected += list(doc.filled)  # placeholders stand in for these (kb.loader.PLACEHOLDERS)
+    return [
+        p
+        for p in problems
+        if not any(_overlaps(p.field, field) for field in rejected)
+        and not any(value in p.message for value in _quotable(doc.filled))
+    ]
+
+
+def _quotable(filled: dict[str, str]) -> list[str]:
+    # Placeholders a message could quote (a date, an id, "(untitled)"); short ones such
+    # as "draft" or 1 would match unrelated words.
+    return [value for value in filled.values() if len(value) >= 6]
+
+
 def check_partial(doc: Document, reported: Iterable[Problem], today: date) -> list[Problem]:
     """Per-document rules on a document whose rejected values were dropped.
 
-    Problems about a top-level key that already has a schema error are left out:
-    the author fixes that one first.
+    Everything else is checked in the same run (the timeline's other moments, the
+    other action items ...); left out are only problems about a value the schema
+    already rejected, or about what holds it ("'severity' is required" after a bad
+    severity was dropped), and those that quote a placeholder standing in for a
+    missing required key.
     """
-    taken = {p.field.split(".")[0].split("[")[0] for p in reported if p.path == doc.shown}
-    return [
-        p for p in check_document(doc, today) if p.field.split(".")[0].split("[")[0] not in taken
-    ]
+    return _left(doc, check_document(doc, today), reported)
 
 
 def model_text(doc: Document) -> Text:
@@ -235,14 +259,22 @@ def check_corpus(
     today: date,
     unloaded: AbstractSet[str] = frozenset(),
     taxonomy: Taxonomy | None = None,
+    *,
+    partial: Iterable[Document] = (),
+    reported: Iterable[Problem] = (),
 ) -> list[Problem]:
     """All per-document rules plus duplicate ids and references that do not resolve.
 
     `unloaded` holds ids of documents that failed to load; references to them are not
-    reported again (their own errors already are). With the `taxonomy`, each postmortem's
-    text is also checked for categories it strongly suggests but does not list.
+    reported again (their own errors already are). `partial` are documents the schema
+    rejected, with the rejected values dropped (`reported` are those schema problems):
+    their other values are checked in the same run, references and ids included, so
+    a second run never shows what the first could have. With the `taxonomy`, each
+    postmortem's text is also checked for categories it strongly suggests but does not list.
     """
     docs = list(documents)
+    partial = list(partial)
+    reported = list(reported)
     problems: list[Problem] = []
     by_id: dict[str, list[Document]] = defaultdict(list)
     suggested: dict[str, list[Inferred]] = {}
@@ -252,25 +284,40 @@ def check_corpus(
         by_id[doc.id].append(doc)
         problems.extend(check_document(doc, today))
         problems.extend(unlisted_categories(doc, suggested.get(doc.shown, [])))
-    for doc_id, same in by_id.items():
+    for doc in partial:
+        problems.extend(check_partial(doc, reported, today))
+    holders: dict[str, list[Document]] = defaultdict(list)
+    for doc in (*docs, *partial):
+        if "id" not in doc.filled:  # a placeholder id is no one's
+            holders[doc.id].append(doc)
+    for doc_id, same in holders.items():
         if len(same) > 1:
             for doc in same:
                 others = ", ".join(o.shown for o in same if o is not doc)
                 problems.append(
                     doc.problem(("id",), f"duplicate id '{doc_id}', also used by {others}")
                 )
-    known = sorted(by_id)
+    known = sorted(holders)
     for doc in docs:
-        if not isinstance(doc.meta, Postmortem):
-            continue
-        for i, ref in enumerate(doc.meta.related):
-            if ref not in by_id and ref not in unloaded:
-                problems.append(doc.problem(("related", i), _unresolved(ref, known)))
-        for i, ref in enumerate(doc.meta.premortem_risks):
-            if ref.split("#")[0] not in unloaded:
-                problems.extend(_risk_ref(doc, i, ref, by_id, known))
+        problems.extend(_references(doc, by_id, known, unloaded))
+    for doc in partial:
+        problems.extend(_left(doc, _references(doc, by_id, known, unloaded), reported))
     problems.extend(_repeats(docs, by_id))
     return problems
+
+
+def _references(
+    doc: Document, by_id: dict[str, list[Document]], known: list[str], unloaded: AbstractSet[str]
+) -> Iterator[Problem]:
+    """A postmortem's `related` and `premortem_risks` that do not resolve."""
+    if not isinstance(doc.meta, Postmortem):
+        return
+    for i, ref in enumerate(doc.meta.related):
+        if ref not in by_id and ref not in unloaded:
+            yield doc.problem(("related", i), _unresolved(ref, known))
+    for i, ref in enumerate(doc.meta.premortem_risks):
+        if ref.split("#")[0] not in unloaded:
+            yield from _risk_ref(doc, i, ref, by_id, known)
 
 
 REPEATS_NAMED = 3  # earlier incidents a repeat warning names; it counts the rest

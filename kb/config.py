@@ -18,6 +18,7 @@ from kb.errors import ConfigError, UsageError
 from kb.source import ValueProblem, guard_constructors
 
 MKDOCS_FILE = "mkdocs.yml"
+MKDOCS_DOCS_DIR = "docs"  # mkdocs' docs_dir when mkdocs.yml names none
 DEFAULTS = {
     "docs_dir": "content",
     "site_dir": "site",
@@ -105,6 +106,14 @@ def _has_content(folder: Path) -> bool:
     return (folder / DEFAULTS["docs_dir"]).is_dir()
 
 
+def _default_docs_dir(root: Path) -> str:
+    """The content folder of an mkdocs.yml that names none: mkdocs' own default (docs/)
+    when that folder is there and kb's usual content/ is not; else content/."""
+    if (root / MKDOCS_DOCS_DIR).is_dir() and not (root / DEFAULTS["docs_dir"]).is_dir():
+        return MKDOCS_DOCS_DIR
+    return DEFAULTS["docs_dir"]
+
+
 def find_root(start: Path) -> Path | None:
     """The nearest folder at or above `start` holding mkdocs.yml."""
     start = start.resolve()
@@ -165,7 +174,7 @@ def load_settings(root: Path | None = None, *, start: Path | None = None) -> Set
     docs_dir, site_dir = DEFAULTS["docs_dir"], DEFAULTS["site_dir"]
     if mkdocs_file.is_file():
         data = read_mkdocs(mkdocs_file)
-        docs_dir = str(data.get("docs_dir") or docs_dir)
+        docs_dir = str(data.get("docs_dir") or _default_docs_dir(root))
         site_dir = str(data.get("site_dir") or site_dir)
         options = kb_plugin_options(data)
     else:

@@ -143,6 +143,9 @@ def write_new(path: Path, text: str) -> None:
             prefix=f"{NEW_PREFIX}{path.name}.", suffix=NEW_SUFFIX, dir=path.parent
         )
         try:
+            # mkstemp makes the file private (0600); a new document is as readable as any
+            # file the user creates (0666 less the umask), like the rest of the repository.
+            os.fchmod(fd, 0o666 & ~_umask())
             with os.fdopen(fd, "w", encoding="utf-8") as out:
                 out.write(text)
             try:
@@ -154,6 +157,13 @@ def write_new(path: Path, text: str) -> None:
                     out.write(text)
         finally:
             Path(tmp).unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    """The process's file-creation mask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 _HELD_SIGNALS = {getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)}

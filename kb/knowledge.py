@@ -10,7 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from kb.checks import check_corpus, check_partial
+from kb.checks import check_corpus
 from kb.config import Settings
 from kb.files import iter_markdown
 from kb.loader import Document, display_path, load_documents
@@ -121,9 +121,14 @@ def load_knowledge_base(
     )
     cwd = Path.cwd().resolve()
     problems = [Problem(display_path(path, cwd), 1, 1, "", reason) for path, reason in refused]
-    problems += result.problems + check_corpus(result.documents, day, result.unloaded_ids, taxonomy)
-    for partial in result.partial:
-        problems.extend(check_partial(partial, result.problems, day))
+    problems += result.problems + check_corpus(
+        result.documents,
+        day,
+        result.unloaded_ids,
+        taxonomy,
+        partial=result.partial,
+        reported=result.problems,
+    )
     # Problems carry their lines now. The node trees composed to find those lines
     # were ~80% of the objects left alive at 10,000 documents, and every later
     # cyclic collection rescanned them; let them go.

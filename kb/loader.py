@@ -8,6 +8,7 @@ or whose front-matter has no `type:`, are ordinary pages and are left alone.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from kb.problems import Problem, Severity, format_field
 from kb.source import KeyLocator, Loc, parse_yaml, split
 from kb.taxonomy import Taxonomy
 from kb.text import did_you_mean
+from kb.wording import describe
 
 
 @dataclass(eq=False)
@@ -47,6 +49,11 @@ class Document:
     body: str
     body_first_line: int
     locator: KeyLocator = field(repr=False)
+    # A partial document (Loaded.partial) lost list items the schema rejected: for each
+    # such list, the original index of every item kept, so problems point at the file.
+    origin: dict[tuple[str, ...], list[int]] = field(default_factory=dict, repr=False)
+    # ... and required keys it lacked, with the placeholder that stands in for each.
+    filled: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def id(self) -> str:
@@ -60,8 +67,21 @@ class Document:
 
     def problem(self, loc: Loc, message: str, severity: Severity = "error") -> Problem:
         """A problem pointing at the line of `loc` in this document."""
+        loc = self.original(loc)
         line, column = self.locator.locate(loc)
         return Problem(self.shown, line, column, format_field(loc), message, severity)
+
+    def original(self, loc: Loc) -> Loc:
+        """`loc` as written in the file (list indices from before rejected items were dropped)."""
+        if not self.origin:
+            return loc
+        out: list[str | int | None] = []
+        for part in loc:
+            kept = self.origin.get(tuple(p for p in out if isinstance(p, str)))
+            if isinstance(part, int) and kept is not None and part < len(kept):
+                part = kept[part]
+            out.append(part)
+        return tuple(out)
 
 
 @dataclass
@@ -108,7 +128,14 @@ def _message(err: Any, model: type[BaseModel]) -> str:
         hint = did_you_mean(str(value), allowed)
         text = f"'{value}' is not one of {', '.join(allowed)}"
         return f"{text} ({hint})" if hint else text
-    if kind in ("taxonomy", "id_format", "naive_datetime", "risk_link", "risk_status"):
+    if kind in (
+        "taxonomy",
+        "id_format",
+        "naive_datetime",
+        "risk_link",
+        "risk_status",
+        "date_number",
+    ):
         return str(msg)
     if kind == "list_type":
         return f"should be a list (write [a, b], or one '- item' per line), got {value!r}"
@@ -116,6 +143,9 @@ def _message(err: Any, model: type[BaseModel]) -> str:
         # "Input should be a valid dictionary or instance of ActionItem": say it in our words.
         fields = ", ".join(_fields_at(model, tuple(p for p in loc if isinstance(p, str)))[:4])
         return f"should be a mapping of keys to values ({fields} ...), got {value!r}"
+    said = describe(kind, err.get("ctx"), value)
+    if said is not None:
+        return said
     if isinstance(value, str | int | float | bool) or value is None:
         return f"{msg}, got {value!r}"
     return str(msg)
@@ -140,21 +170,55 @@ class Loaded:
     partial: Document | None = None
 
 
+# Values that stand in for a required key that is missing or was rejected, so the rest of
+# the document is still checked in the same run. Each is one no real document has; the
+# checks' problems about these keys, or quoting these values, are left out (kb.checks).
+PLACEHOLDERS: dict[str, dict[str, Any]] = {
+    "postmortem": {"id": "PM-0000-000", "title": "(untitled)", "status": "draft"},
+    "premortem": {"id": "PRE-0000-000", "title": "(untitled)"},
+}
+PLACEHOLDER_DATE = dt.date(1, 1, 1)
+# ... and for an action item or risk whose required key is missing or rejected, so the rest
+# of the item (its owner, its due date ...) is still checked.
+RECORD_PLACEHOLDERS: dict[str, dict[str, Any]] = {
+    "action_items": {"title": "(untitled)", "kind": "process"},
+    "risks": {"id": "R0", "scenario": "(untitled)", "likelihood": 1, "impact": 1},
+}
+_RECORDS: dict[str, type[BaseModel]] = {"action_items": ActionItem, "risks": Risk}
+_SINGLE: dict[str, type[BaseModel]] = {"timeline": Timeline, "impact": Impact, "source": Source}
+
+
+@dataclass
+class Salvaged:
+    """A rejected document with its rejected values dropped (see Loaded.partial)."""
+
+    meta: Meta
+    origin: dict[tuple[str, ...], list[int]]  # list -> original index of each item kept
+    filled: dict[str, str]  # required key -> the placeholder standing in for it
+
+
 def _salvage(
     model: type[Postmortem] | type[Premortem],
     data: dict[str, Any],
     errors: list[Any],
     taxonomy: Taxonomy,
-) -> Meta | None:
+) -> Salvaged | None:
+    """The document with every rejected value dropped and placeholders for required keys
+    that are missing or were dropped; None when even that does not validate."""
     fixed = copy.deepcopy(data)
+    origin: dict[tuple[str, ...], list[int]] = {}
     targets = set()
     for err in errors:
         loc = tuple(err["loc"])
-        if err["type"] == "missing" and len(loc) == 1:
-            return None
-        # Inside a list of records, drop the whole record rather than one key of it.
-        cut = next((i + 1 for i, part in enumerate(loc) if isinstance(part, int)), len(loc))
-        targets.add(loc[:cut])
+        # Inside a list, drop the item; inside a record of a list (an action item, a risk),
+        # only the key, so the rest of the record is still checked.
+        first = next((i for i, part in enumerate(loc) if isinstance(part, int)), None)
+        if first is None:
+            targets.add(loc)
+        elif first == 1 and loc[0] in _RECORDS and len(loc) > 2:
+            targets.add(loc[:3])
+        else:
+            targets.add(loc[: first + 1])
     for loc in sorted(targets, key=lambda t: (len(t), t), reverse=True):
         parent: Any = fixed
         for part in loc[:-1]:
@@ -162,11 +226,41 @@ def _salvage(
         if isinstance(parent, dict):
             parent.pop(loc[-1], None)
         elif isinstance(parent, list) and isinstance(loc[-1], int) and loc[-1] < len(parent):
+            # Deleting from the highest index down keeps the lower ones valid.
+            key = tuple(str(p) for p in loc[:-1])
+            kept = origin.setdefault(key, list(range(len(parent))))
             del parent[loc[-1]]
+            del kept[loc[-1]]
+    filled: dict[str, str] = {}
+    for name, record in _RECORDS.items():
+        items: list[Any] = fixed[name] if isinstance(fixed.get(name), list) else []
+        for j, item in enumerate(items):
+            if not isinstance(item, dict):
+                continue
+            for part, info in record.model_fields.items():
+                if info.is_required() and part not in item:
+                    item[part] = RECORD_PLACEHOLDERS[name][part]
+                    original = origin.get((name,), list(range(len(items))))[j]
+                    filled[f"{name}[{original}].{part}"] = str(item[part])
+    for name, single in _SINGLE.items():
+        # A timeline without `started` (or a source without its path) is no timeline.
+        value = fixed.get(name)
+        required = [k for k, info in single.model_fields.items() if info.is_required()]
+        if isinstance(value, dict) and any(k not in value for k in required):
+            del fixed[name]
+    doc_type = "postmortem" if model is Postmortem else "premortem"
+    stand_in = {**PLACEHOLDERS[doc_type], "date": PLACEHOLDER_DATE, "type": doc_type}
+    for name, info in model.model_fields.items():
+        if info.is_required() and name not in fixed:
+            if name not in stand_in:
+                return None
+            fixed[name] = stand_in[name]
+            filled[name] = str(stand_in[name])
     try:
-        return model.model_validate(fixed, context={"taxonomy": taxonomy})
+        meta = model.model_validate(fixed, context={"taxonomy": taxonomy})
     except ValidationError:
         return None
+    return Salvaged(meta, origin, filled)
 
 
 def load_text(
@@ -234,8 +328,18 @@ def load_text(
         msg = f"'{doc_type}' is not a document type: use postmortem or premortem"
         return Loaded(problems=[problem(("type",), msg + (f" ({hint})" if hint else ""))])
 
-    def document(meta: Meta) -> Document:
-        return Document(path, shown, src_uri, meta, parts.body, parts.body_first_line, locator)
+    def document(meta: Meta, salvaged: Salvaged | None = None) -> Document:
+        return Document(
+            path,
+            shown,
+            src_uri,
+            meta,
+            parts.body,
+            parts.body_first_line,
+            locator,
+            salvaged.origin if salvaged else {},
+            salvaged.filled if salvaged else {},
+        )
 
     try:
         meta = model.model_validate(data, context={"taxonomy": taxonomy})
@@ -244,7 +348,7 @@ def load_text(
         salvaged = _salvage(model, data, errors, taxonomy)
         return Loaded(
             problems=[schema_problem(e, model) for e in errors],
-            partial=document(salvaged) if salvaged else None,
+            partial=document(salvaged.meta, salvaged) if salvaged else None,
         )
     return Loaded(document=document(meta))
 
@@ -333,6 +437,7 @@ def load_documents(
             result.failed += 1
             if loaded.partial is not None:
                 result.partial.append(loaded.partial)
+            if loaded.partial is not None and "id" not in loaded.partial.filled:
                 result.unloaded_ids.add(loaded.partial.id)
             else:
                 _remember_id(path, result.unloaded_ids)

@@ -179,3 +179,139 @@ def test_a_premortem_with_no_risks_is_a_warning(write: Write) -> None:
         found[1].startswith("content/premortems/b.md:")
         and "warning: risks: a pre-mortem" in found[1]
     )
+
+
+def _problems(kb: KnowledgeBase) -> set[tuple[int, str, str]]:
+    return {(p.line, p.field, p.message) for p in kb.problems}
+
+
+# A published postmortem with schema errors beside problems only rules can see: one of
+# each kind the schema rejects, next to a timeline out of order, an open item without
+# `due`, a related id that resolves nowhere and a risk reference to a missing pre-mortem.
+BROKEN = (
+    postmortem(
+        extra=(
+            "related: [PM-2024-999]\n"
+            "premortem_risks: ['PRE-2024-001#R1']\n"
+            "impact:\n  users_affected: about 12k\n"
+        )
+    )
+    .replace("severity: SEV2", "severity: SEV9")
+    .replace("detected: 2025-03-14T09:10:00+01:00", "detected: 2025-03-14T08:10:00+01:00")
+    .replace("mitigated: 2025-03-14T09:40:00+01:00", "mitigated: 2025-03-14 09:40")
+    .replace(
+        "action_items:\n",
+        "action_items:\n  - title: Broken item\n    kind: prevnt\n    owner: a\n    due: 2030-01-01\n",
+    )
+    .replace("    due: 2030-01-01\n    status: open\n", "    status: open\n")
+)
+FIXES = (
+    ("severity: SEV9", "severity: SEV2"),
+    ("mitigated: 2025-03-14 09:40", "mitigated: 2025-03-14T09:40:00+01:00"),
+    ("users_affected: about 12k", "users_affected: 12000"),
+    ("kind: prevnt", "kind: prevent"),
+)
+
+
+def test_one_run_reports_what_fixing_the_schema_errors_would_reveal(write: Write) -> None:
+    path = write("postmortems/a.md", BROKEN)
+    first = _kb()
+    fields = {p.field for p in first.errors}
+    # Held back before: the order of the moments left, the other item's `due`, the references.
+    assert {
+        "timeline.detected",
+        "action_items[1].due",
+        "related[0]",
+        "premortem_risks[0]",
+    } <= fields
+    # ... each at its own line of the file, even though a rejected item before it was dropped.
+    lines = path.read_text().splitlines()
+    due = next(p for p in first.errors if p.field == "action_items[1].due")
+    assert lines[due.line - 1].strip() == "- title: Alert on pool saturation"
+    # Fixing everything the schema rejected reveals nothing new.
+    text = BROKEN
+    for old, new in FIXES:
+        assert old in text
+        text = text.replace(old, new)
+    path.write_text(text)
+    second = _kb()
+    assert _problems(second) <= _problems(first), _problems(second) - _problems(first)
+    assert not any("is required" in p.message for p in first.errors)  # nothing said twice
+
+
+def test_a_rejected_value_is_not_reported_again_as_missing(write: Write) -> None:
+    write("postmortems/a.md", postmortem().replace("severity: SEV2", "severity: SEV9"))
+    assert [p.field for p in _kb().errors] == ["severity"]
+
+
+def test_duplicate_id_is_found_while_the_other_file_has_schema_errors(write: Write) -> None:
+    write("postmortems/a.md", postmortem())
+    write("postmortems/b.md", postmortem(title="Other").replace("SEV2", "SEV9"))
+    fields = sorted((p.path, p.field) for p in _kb().errors)
+    assert ("content/postmortems/a.md", "id") in fields
+    assert ("content/postmortems/b.md", "id") in fields
+
+
+def test_a_missing_or_rejected_required_key_does_not_hide_the_rest(write: Write) -> None:
+    text = (
+        postmortem(extra="related: [PM-2023-404]\n")
+        .replace("title: Checkout errors\n", "")
+        .replace("date: 2025-03-14\n", "date: 2025-02-30\n")
+        .replace("detected: 2025-03-14T09:10", "detected: 2025-03-14T08:10")
+    )
+    write("postmortems/a.md", text)
+    write(
+        "postmortems/b.md",
+        postmortem("PM-2025-12", title="Bad id", extra="related: [PM-2023-405]\n"),
+    )
+    errors = {(p.path.rsplit("/", 1)[-1], p.field) for p in _kb().errors}
+    assert errors == {
+        ("a.md", "title"),  # missing
+        ("a.md", "date"),  # impossible
+        ("a.md", "timeline.detected"),  # still checked
+        ("a.md", "related[0]"),  # still resolved
+        ("b.md", "id"),  # malformed
+        ("b.md", "related[0]"),  # still resolved
+    }
+
+
+def test_placeholders_never_show(write: Write) -> None:
+    # A pre-mortem dated after the incident is a warning that quotes the incident's date;
+    # with the date rejected, kb has no date to compare, so it says nothing.
+    write("premortems/p.md", premortem("PRE-2025-001", date="2025-06-01"))
+    write(
+        "postmortems/a.md",
+        postmortem(extra="premortem_risks: ['PRE-2025-001#R1']\n").replace(
+            "date: 2025-03-14\n", "date: someday\n"
+        ),
+    )
+    write("postmortems/b.md", postmortem("PM-2025-7").replace("id: PM-2025-7", "id: 7"))
+    write("postmortems/c.md", postmortem("PM-2025-003", extra="related: [PM-0000-001]\n"))
+    problems = _kb().problems
+    text = "\n".join(str(p) for p in problems)
+    assert "0001-01-01" not in text and "0000-000" not in text and "(untitled)" not in text
+    assert {p.field for p in problems if p.path.endswith("a.md")} == {"date"}
+
+
+def test_the_rest_of_an_action_item_is_checked_when_one_of_its_values_is_rejected(
+    write: Write,
+) -> None:
+    # The item's kind is wrong and it has no due date; the other item has no title.
+    text = (
+        postmortem().replace(
+            "    kind: detect\n    owner: amara.okafor\n    due: 2030-01-01\n",
+            "    kind: detekt\n    owner: amara.okafor\n",
+        )
+        + ""
+    )
+    text = text.replace(
+        "action_items:\n", "action_items:\n  - kind: process\n    owner: a\n    due: 2020-01-01\n"
+    )
+    write("postmortems/a.md", text)
+    problems = {(p.field, p.severity) for p in _kb().problems}
+    assert problems == {
+        ("action_items[0].title", "error"),  # missing
+        ("action_items[1].kind", "error"),  # rejected
+        ("action_items[1].due", "error"),  # still checked: open, out of draft, no due
+    }
+    assert "(untitled)" not in "\n".join(str(p) for p in _kb().problems)

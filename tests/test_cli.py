@@ -142,3 +142,44 @@ def test_new_asks_for_missing_values_in_a_terminal(
     assert "content/postmortems/2025/2025-02-03-queue-backlog.md" in result.output
     text = (kb_root / "content/postmortems/2025/2025-02-03-queue-backlog.md").read_text()
     assert "severity: SEV3" in text and 'title: "Queue backlog"' in text
+
+
+def test_new_in_a_terminal_shows_severities_accepts_any_case_and_asks_the_date(
+    kb_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from kb.cli import cli
+
+    monkeypatch.setattr("kb.cli.core._interactive", lambda: True)
+    result = CliRunner().invoke(
+        cli, ["new", "postmortem"], input="Queue backlog\nsev2\n2025-02-03\n"
+    )
+    assert result.exit_code == 0, result.output
+    # Every severity with its title and description, before the question.
+    assert "SEV1   Critical: Full outage of a customer-facing product" in result.output
+    assert "SEV4   Low" in result.output
+    assert "Incident date (YYYY-MM-DD)" in result.output
+    # Named by the incident's date, not today's.
+    path = kb_root / "content/postmortems/2025/2025-02-03-queue-backlog.md"
+    text = path.read_text()
+    assert "severity: SEV2" in text and "date: 2025-02-03" in text
+    assert "id: PM-2025-001" in text
+
+
+def test_new_without_a_terminal_names_every_missing_option_at_once(kb_root: Path) -> None:
+    missing = kb("new", "postmortem", cwd=kb_root)
+    assert missing.returncode == 2
+    assert "missing --title and --severity (not running in a terminal" in missing.stderr
+    assert not (kb_root / "content" / "postmortems").exists()
+
+
+def test_new_accepts_a_severity_in_any_case(kb_root: Path) -> None:
+    made = kb(
+        "new", "postmortem", "--title", "T", "--severity", "sev3", "--date", "2025-01-02",
+        cwd=kb_root,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert "severity: SEV3" in (kb_root / made.stdout.strip()).read_text()
+    wrong = kb("new", "postmortem", "--title", "T", "--severity", "sev9", cwd=kb_root)
+    assert wrong.returncode == 2 and "'sev9' is not one of SEV1" in wrong.stderr

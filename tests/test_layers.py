@@ -15,7 +15,7 @@ import pytest
 KB = Path(__file__).resolve().parents[1] / "kb"
 
 LAYERS: list[set[str]] = [
-    {"problems", "text", "lifeline", "files", "safety"},  # no kb imports at all
+    {"problems", "text", "lifeline", "files", "safety", "wording"},  # no kb imports at all
     {"errors"},  # the one exception tree (Problem for typing only)
     {"source"},  # YAML: safe, line-accurate parsing
     {"taxonomy", "config"},
@@ -24,7 +24,7 @@ LAYERS: list[set[str]] = [
     {"loop"},  # the learning loop's rules: repeats, digest, tripwires, exports
     {"checks"},
     {"knowledge", "trends", "authoring", "background"},
-    {"search", "importing"},
+    {"search", "importing", "init"},
     {"session"},  # the one owner of the build machinery, handed in from the top
     {"site"},
     {"cli"},

@@ -7,6 +7,7 @@ the commands that need them, so `kb --help` and `kb validate` start fast.
 
 import kb.cli.importing  # noqa: F401  (registers import)
 from kb.cli import core  # noqa: F401  (registers validate, new, schema)
+from kb.cli import init as _init  # noqa: F401  (registers init)
 from kb.cli import loop as _loop  # noqa: F401  (registers repeats, digest, export)
 from kb.cli import search as _search  # noqa: F401  (registers index, search, similar)
 from kb.cli import site as _site  # noqa: F401  (registers build, serve)

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from kb.cli.output import echo, show_click_error
+from kb.cli.output import echo, set_color, show_click_error
 from kb.config import Settings, load_settings
 from kb.errors import KbError, QueryError, UsageError
 
@@ -50,9 +50,14 @@ pass_ctx = click.make_pass_decorator(Context)
     help="Knowledge base folder (holds mkdocs.yml). Default: found from the current folder up.",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Colour the output, or not. Default: only on a terminal, never with NO_COLOR set.",
+)
 @click.version_option(package_name="kb", prog_name="kb")
 @click.pass_context
-def cli(ctx: click.Context, root: Path | None, debug: bool) -> None:
+def cli(ctx: click.Context, root: Path | None, debug: bool, color: bool | None) -> None:
     """kb: a knowledge base of postmortems and pre-mortems.
 
     Documents are Markdown files with YAML front-matter under the content folder;
@@ -61,6 +66,7 @@ def cli(ctx: click.Context, root: Path | None, debug: bool) -> None:
     # `_run` passes the Context in, so it can read --debug once the command has failed.
     state = ctx.ensure_object(Context)
     state.root, state.debug = root, debug
+    set_color(color)
 
 
 def _exit_code(err: KbError) -> int:
@@ -152,6 +158,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def _run(args: list[str]) -> int:
     state = Context()
+    set_color(None)  # a --color of an earlier call in this process does not carry over
     try:
         code = cli.main(args=args, prog_name="kb", standalone_mode=False, obj=state)
     except click.exceptions.Abort as err:

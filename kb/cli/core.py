@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from kb.cli import complete
 from kb.cli.base import EXIT_OK, EXIT_PROBLEMS, Context, cli, pass_ctx
 from kb.cli.output import echo
 from kb.errors import UsageError
@@ -64,23 +65,55 @@ def _interactive() -> bool:
     return sys.stdin.isatty()
 
 
-def _ask(value: str | None, prompt: str, option: str, **kwargs: Any) -> Any:
-    if value is not None:
-        return value
-    if _interactive():
-        return click.prompt(prompt, **kwargs)
-    raise UsageError(f"missing {option} (not running in a terminal, so kb cannot ask for it)")
+def _missing_options(doc_type: str, title: str | None, severity: str | None) -> None:
+    """Without a terminal nothing can be asked: name every missing option at once."""
+    missing = ["--title"] if title is None else []
+    if doc_type == "postmortem" and severity is None:
+        missing.append("--severity")
+    if missing:
+        raise UsageError(
+            f"missing {' and '.join(missing)} (not running in a terminal, so kb cannot ask "
+            "for them)"
+        )
+
+
+def _severity(value: str, taxonomy: Any) -> str:
+    """The taxonomy's spelling of a severity given in any case (sev2 -> SEV2)."""
+    for known in taxonomy.values("severities"):
+        if known.lower() == value.strip().lower():
+            return str(known)
+    return value  # kb.authoring says what is wrong, with a did-you-mean
+
+
+def _ask_severity(taxonomy: Any) -> str:
+    """Show each severity with its description, then ask (any case accepted)."""
+    for level in taxonomy.severities:
+        about = " ".join(level.description.split())
+        echo(f"  {level.id:<6} {level.title}" + (f": {about}" if about else ""), err=True)
+    ids = list(taxonomy.values("severities"))
+    answer = click.prompt(
+        "Severity",
+        type=click.Choice(ids, case_sensitive=False),
+        show_choices=False,
+        err=True,
+    )
+    return _severity(str(answer), taxonomy)
 
 
 @cli.command()
 @click.argument("doc_type", metavar="TYPE", type=click.Choice(["postmortem", "premortem"]))
 @click.option("--title", help="Title of the document.")
-@click.option("--severity", help="Severity from the taxonomy, e.g. SEV2 (postmortems).")
+@click.option(
+    "--severity",
+    shell_complete=complete.severities,
+    help="Severity from the taxonomy, e.g. SEV2, in any case (postmortems).",
+)
 @click.option(
     "--date",
     "when",
     type=click.DateTime(["%Y-%m-%d"]),
-    help="Incident date (postmortem) or session date (pre-mortem). Default: today.",
+    help="Incident date (postmortem) or session date (pre-mortem); names the file. "
+    "Asked in a terminal; in a script, today.",
 )
 @click.option("--service", "services", multiple=True, help="Affected service (repeatable).")
 @click.option("--team", "teams", multiple=True, help="Team involved (repeatable).")
@@ -116,18 +149,28 @@ def new(
 
     settings = ctx.settings
     taxonomy = load_taxonomy(settings.taxonomy_path)
-    title = _ask(title, "Title", "--title")
-    if doc_type == "postmortem":
-        severity = _ask(
-            severity,
-            "Severity",
-            "--severity",
-            type=click.Choice(list(taxonomy.values("severities"))),
-        )
+    if severity is not None:
+        severity = _severity(severity, taxonomy)
+    day = when.date() if when else None
+    if _interactive():
+        if title is None:
+            title = click.prompt("Title", err=True)
+        if doc_type == "postmortem" and severity is None:
+            severity = _ask_severity(taxonomy)
+        if day is None:
+            asked = "Incident date" if doc_type == "postmortem" else "Date of the session"
+            day = click.prompt(
+                f"{asked} (YYYY-MM-DD)",
+                default=date.today().isoformat(),
+                type=click.DateTime(["%Y-%m-%d"]),
+                err=True,
+            ).date()
+    else:
+        _missing_options(doc_type, title, severity)
     request = NewDocument(
         type=doc_type,  # type: ignore[arg-type]
         title=str(title).strip(),
-        date=when.date() if when else date.today(),
+        date=day or date.today(),
         severity=severity,
         services=list(services),
         teams=list(teams),

@@ -16,6 +16,7 @@ valid JSON either way.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -67,9 +68,27 @@ def render(*parts: str | Styled) -> str:
     return "".join(out)
 
 
+_COLOR: list[bool | None] = [None]  # --color / --no-color; None: decide per stream
+
+
+def set_color(wanted: bool | None) -> None:
+    """--color (True), --no-color (False), or neither (None: NO_COLOR, then the terminal)."""
+    _COLOR[0] = wanted
+
+
+def color() -> bool | None:
+    """Whether to colour: as asked; else never with NO_COLOR set (no-color.org); else
+    None, so click colours only a terminal."""
+    if _COLOR[0] is not None:
+        return _COLOR[0]
+    if os.environ.get("NO_COLOR"):
+        return False
+    return None
+
+
 def echo(*parts: str | Styled, err: bool = False) -> None:
     """Print one line (stdout, or stderr with err=True) with its values cleaned."""
-    click.echo(render(*parts), err=err)
+    click.echo(render(*parts), err=err, color=color())
 
 
 class CleanStream:

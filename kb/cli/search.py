@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from kb.cli import complete
 from kb.cli.base import EXIT_OK, EXIT_PROBLEMS, Context, cli, pass_ctx
 from kb.cli.output import Styled, echo, styled
 from kb.errors import QueryError
@@ -207,14 +208,33 @@ def _show(settings: Settings, hit: Hit, score: bool = True) -> None:
 @cli.command("search")
 @click.argument("words", nargs=-1, required=True)
 @click.option("--type", "doc_type", type=click.Choice(["postmortem", "premortem"]))
-@click.option("--category", "categories", multiple=True, help="Category slug (repeatable: any of).")
+@click.option(
+    "--category",
+    "categories",
+    multiple=True,
+    shell_complete=complete.categories,
+    help="Category slug (repeatable: any of).",
+)
 @click.option("--service", "services", multiple=True, help="Service (repeatable: any of).")
-@click.option("--severity", "severities", multiple=True, help="Severity, e.g. SEV1 (repeatable).")
-@click.option("--status", "statuses", multiple=True, help="Status, e.g. published (repeatable).")
+@click.option(
+    "--severity",
+    "severities",
+    multiple=True,
+    shell_complete=complete.severities,
+    help="Severity, e.g. SEV1 (repeatable).",
+)
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    shell_complete=complete.statuses,
+    help="Status, e.g. published (repeatable).",
+)
 @click.option(
     "--about",
     "about",
     multiple=True,
+    shell_complete=complete.categories,
     help="Category slug, labelled or inferred from the text (repeatable: any of).",
 )
 @click.option("--since", help="Only documents dated on or after: YYYY, YYYY-MM or YYYY-MM-DD.")
@@ -314,7 +334,7 @@ def search_command(
 
 
 @cli.command("similar")
-@click.argument("doc_id", metavar="ID")
+@click.argument("doc_id", metavar="ID", shell_complete=complete.document_ids)
 @click.option("--limit", type=click.IntRange(min=1), default=5, show_default=True)
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True

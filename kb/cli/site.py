@@ -74,6 +74,7 @@ def build(ctx: Context, site_dir: Path | None, no_cache: bool) -> int:
     they depend on changed.
     """
     from kb.errors import ContentError
+    from kb.init import setup_advice
     from kb.session import BuildSession
     from kb.site.build import build_site
 
@@ -92,6 +93,9 @@ def build(ctx: Context, site_dir: Path | None, no_cache: bool) -> int:
         echo("The site was not built.", err=True)
         return EXIT_PROBLEMS
     echo(_checked(result.checked, 0, result.warnings), err=True)
+    advice = setup_advice(settings.root, settings.content_dir, settings.taxonomy_path)
+    if advice is not None:
+        echo(f"kb: {advice}", err=True)
     largest, size = result.largest_page
     echo(
         f"Built {result.pages:,} pages into {settings.relative(result.site_dir)} "

@@ -118,7 +118,12 @@ def build_site(
     staging = _temporary(target, _BUILDING)
     start = time.perf_counter()
     try:
-        config = load_config(str(config_file), site_dir=str(staging), strict=True)
+        config = load_config(
+            str(config_file),
+            site_dir=str(staging),
+            docs_dir=str(settings.content_dir),  # the folder kb validated, named or not
+            strict=True,
+        )
         for plugin in config.plugins.values():
             if isinstance(plugin, KbPlugin):
                 plugin.use(session, kb)
@@ -248,6 +253,7 @@ class Preview:
         from mkdocs.livereload import _serve_url
 
         self.config_file = str(_config_file(settings))
+        self.docs_dir = str(settings.content_dir)  # the folder kb validates, named or not
         self.site_dir = site_dir
         self._dev_addr = dev_addr
         self.config = self._load()
@@ -261,7 +267,9 @@ class Preview:
         from mkdocs.config import load_config
 
         extra = {"dev_addr": self._dev_addr} if self._dev_addr else {}
-        return load_config(self.config_file, site_dir=str(self.site_dir), **extra)
+        return load_config(
+            self.config_file, site_dir=str(self.site_dir), docs_dir=self.docs_dir, **extra
+        )
 
     def build(self, config: MkDocsConfig | None = None) -> None:
         """Build the preview (the first time) or bring it up to date with the files."""

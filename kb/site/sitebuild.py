@@ -31,6 +31,7 @@ from mkdocs.utils import nest_paths
 
 from kb.config import LoopOptions, Settings
 from kb.errors import KbError
+from kb.init import setup_advice
 from kb.knowledge import KnowledgeBase
 from kb.loader import Document, display_path
 from kb.session import BuildSession
@@ -189,6 +190,11 @@ class SiteBuild:
         generated page and chart, and set the bounded navigation."""
         self._files = files
         kb = self._checked(kb)
+        advice = setup_advice(
+            self.settings.root, self.settings.content_dir, self.settings.taxonomy_path
+        )
+        if advice is not None:
+            log.info("kb: %s", advice)
         if kb is None:  # serving, and nothing loads: every page shows why
             if files.get_file_from_path(routes.HOME) is None:
                 self._add(files, config, routes.HOME, content=problem_page(".", self.shown.all))
