@@ -1,7 +1,7 @@
 """`kb init`: lay out a new knowledge base from kb's templates. Never overwrites a file.
 
 The templates live in `kb/data/init/` (and the default taxonomy in `kb/data/`): a
-site configuration with the kb and search plugins, the commented taxonomy, a home
+site configuration with the kb plugin (which brings the site's search), the commented taxonomy, a home
 page, a short guide, a .gitignore and, when asked, a CI workflow. Each file is
 created only where none is; a folder that already holds a knowledge base (an
 `mkdocs.yml`) is refused as a whole, since its settings are the user's.

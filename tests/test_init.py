@@ -53,7 +53,7 @@ def test_init_writes_a_complete_knowledge_base(tmp_path: Path) -> None:
     }
     config = _mkdocs(tmp_path / "kb" / "mkdocs.yml")
     assert config["site_name"] == "Acme SRE"
-    assert config["plugins"] == ["search", "kb"]
+    assert config["plugins"] == ["kb"]  # kb brings the search (Pagefind)
     assert config["theme"]["name"] == "material" and config["theme"]["font"] is False
     schemes = {p["scheme"] for p in config["theme"]["palette"]}
     assert schemes == {"default", "slate"}  # light and dark

@@ -85,11 +85,15 @@ def configure_search(config: MkDocsConfig, options: KbConfig) -> None:
     if not options.pagefind:
         return
     if "material/search" in config.plugins or "search" in config.plugins:
-        raise PluginError(
-            "kb: two site searches are configured: kb's (Pagefind) and Material's `search` "
-            "plugin. Remove `- search` from `plugins:` in mkdocs.yml, or keep Material's "
-            "search with `pagefind: false` under `- kb:`"
+        # The author chose Material's search (an older or hand-written mkdocs.yml): keep it,
+        # and say how to have kb's, which stays fast at any size.
+        log.info(
+            "kb: Material's `search` plugin is configured, so kb leaves the site's search to "
+            "it; remove `- search` from `plugins:` for kb's (Pagefind: a chunked index, "
+            "fast at any size)"
         )
+        options.pagefind = False
+        return
     config.extra_css.append(STYLE)
     config.extra_javascript.append(SCRIPT)
 
