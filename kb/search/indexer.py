@@ -394,6 +394,11 @@ def _abort(writer: Any) -> None:
     """Cancel a half-done writer, stopping any worker processes it started."""
     if writer is None:
         return
+    # Batches still buffered for the workers would make this process wait at exit for a
+    # reader that is gone (multiprocessing joins a queue's feeder thread): drop them.
+    for queue in (getattr(writer, "jobqueue", None), getattr(writer, "resultqueue", None)):
+        if queue is not None and hasattr(queue, "cancel_join_thread"):
+            queue.cancel_join_thread()
     for task in getattr(writer, "tasks", []):
         if hasattr(task, "terminate"):
             task.terminate()
