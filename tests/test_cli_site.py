@@ -148,3 +148,14 @@ def test_serve_previews_the_site(tmp_path: Path) -> None:
         output = proc.communicate(timeout=20)[0]
     assert "Serving on http://127.0.0.1:" in output
     assert not (root / "site").exists()  # the preview never writes the site folder
+
+
+def test_build_says_when_the_site_would_load_fonts_from_the_internet(tmp_path: Path) -> None:
+    root = write_kb(tmp_path / "kb", [postmortem("PM-2025-001", "2025-03-01")])
+    config = root / "mkdocs.yml"
+    quiet = kb("build", cwd=root)
+    assert quiet.returncode == 0 and "fonts.googleapis.com" not in quiet.stderr  # font: false
+    config.write_text(config.read_text().replace("  font: false\n", ""))
+    loud = kb("build", cwd=root)
+    assert loud.returncode == 0, loud.stderr
+    assert "kb: theme.font is not false, so Material loads Google Fonts" in loud.stderr

@@ -93,6 +93,8 @@ def build(ctx: Context, site_dir: Path | None, no_cache: bool) -> int:
         echo("The site was not built.", err=True)
         return EXIT_PROBLEMS
     echo(_checked(result.checked, 0, result.warnings), err=True)
+    for note in result.notes:
+        echo(f"kb: {note}", err=True)
     advice = setup_advice(settings.root, settings.content_dir, settings.taxonomy_path)
     if advice is not None:
         echo(f"kb: {advice}", err=True)

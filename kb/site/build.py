@@ -16,6 +16,7 @@ build, and a previous site caught half-way through the swap is put back.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import glob
 import os
 import shutil
@@ -52,6 +53,7 @@ class BuildResult:
     seconds: float
     checked: int = 0  # documents validated before the build
     warnings: int = 0  # problems that only fail a strict check
+    notes: tuple[str, ...] = ()  # what a reader should know, e.g. what the site fetches online
 
 
 def _config_file(settings: Settings) -> Path:
@@ -105,6 +107,7 @@ def build_site(
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
+    from kb.site.config import internet_fetches
     from kb.site.plugin import KbPlugin
 
     config_file = _config_file(settings)
@@ -124,6 +127,7 @@ def build_site(
             docs_dir=str(settings.content_dir),  # the folder kb validated, named or not
             strict=True,
         )
+        notes = tuple(internet_fetches(config))
         for plugin in config.plugins.values():
             if isinstance(plugin, KbPlugin):
                 plugin.use(session, kb)
@@ -143,7 +147,7 @@ def build_site(
         raise
     seconds = time.perf_counter() - start
     _swap(staging, target)
-    return _measure(target, seconds, kb.checked, len(kb.warnings))
+    return dataclasses.replace(_measure(target, seconds, kb.checked, len(kb.warnings)), notes=notes)
 
 
 def _temporary(target: Path, kind: str) -> Path:
