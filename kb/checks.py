@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from datetime import date, datetime
 
-from kb.concepts import Thesaurus, concepts_of
+from kb.concepts import Thesaurus, concepts_of, stems
 from kb.inference import STRONG_HEAD, TRAIN_MAX, CategoryModel, Inferred, Text, train_model
 from kb.loader import Document
 from kb.loop.repeats import Repeat, newest_repeats
@@ -210,7 +210,9 @@ def labelled(doc: Document) -> bool:
     return isinstance(meta, Postmortem) and meta.status != "draft" and bool(meta.categories)
 
 
-def category_model(taxonomy: Taxonomy, documents: Iterable[Document]) -> CategoryModel:
+def category_model(
+    taxonomy: Taxonomy, documents: Iterable[Document], thesaurus: Thesaurus | None = None
+) -> CategoryModel:
     """The taxonomy's words, and a classifier trained on the documents' own categories.
 
     At most TRAIN_MAX labelled documents are read, spread evenly over the collection.
@@ -218,26 +220,31 @@ def category_model(taxonomy: Taxonomy, documents: Iterable[Document]) -> Categor
     chosen = [doc for doc in documents if labelled(doc)]
     step = max(1, math.ceil(len(chosen) / TRAIN_MAX))
     examples = [(model_text(doc), _categories(doc)) for doc in chosen[::step]]
-    return train_model(Thesaurus(concepts_of(taxonomy)), examples)
+    return train_model(thesaurus or Thesaurus(concepts_of(taxonomy)), examples)
 
 
 def _categories(doc: Document) -> list[str]:
     return doc.meta.categories if isinstance(doc.meta, Postmortem) else []
 
 
-def _suggested(model: CategoryModel, docs: list[Document]) -> dict[str, list[Inferred]]:
+def _suggested(taxonomy: Taxonomy, docs: list[Document]) -> dict[str, list[Inferred]]:
     """Each postmortem's inferred categories, read only where its title and summary name
-    a category it does not list (the only way the text can strongly suggest one)."""
-    found: dict[str, list[Inferred]] = {}
+    a category it does not list (the only way the text can strongly suggest one); the
+    model is trained only when some document needs it."""
+    thesaurus = Thesaurus(concepts_of(taxonomy))
+    candidates = []
     for doc in docs:
         if not isinstance(doc.meta, Postmortem):
             continue
-        head = f"{doc.meta.title}\n{doc.meta.summary}"
+        words = stems(f"{doc.meta.title}\n{doc.meta.summary}")
         listed = set(doc.meta.categories)
-        named = model.thesaurus.mentions(head, ("categories",))
+        named = thesaurus.mentions_in(words, ("categories",))
         if any(m.distinct >= STRONG_HEAD and m.concept.slug not in listed for m in named):
-            found[doc.shown] = model.infer(model_text(doc))
-    return found
+            candidates.append(doc)
+    if not candidates:
+        return {}
+    model = category_model(taxonomy, docs, thesaurus)
+    return {doc.shown: model.infer(model_text(doc)) for doc in candidates}
 
 
 def unlisted_categories(doc: Document, inferred: Iterable[Inferred]) -> Iterator[Problem]:
@@ -279,7 +286,7 @@ def check_corpus(
     by_id: dict[str, list[Document]] = defaultdict(list)
     suggested: dict[str, list[Inferred]] = {}
     if taxonomy is not None:
-        suggested = _suggested(category_model(taxonomy, docs), docs)
+        suggested = _suggested(taxonomy, docs)
     for doc in docs:
         by_id[doc.id].append(doc)
         problems.extend(check_document(doc, today))

@@ -32,7 +32,7 @@ BODY_CHARS = 2500
 # and a category takes part once it has this many examples.
 MIN_LABELLED = 20
 # Enough to learn every category's usual words; more only costs time (kb validate reads them).
-TRAIN_MAX = 2000
+TRAIN_MAX = 1000
 MIN_EXAMPLES = 4
 CENTROID_TERMS = 150  # the most characteristic terms of each category
 # Words: a category is inferred from this many distinct phrases of its own, or from

@@ -94,6 +94,25 @@ def vector_weights(vec: Any) -> list[tuple[Any, float]]:
     return items
 
 
+def posting_ids(matcher: Any) -> list[int]:
+    """Every document id of a posting matcher, a block at a time where whoosh allows it
+    (as `vector_weights` reads term vectors); any other matcher id by id."""
+    ids: list[int] = []
+    if not all(hasattr(matcher, part) for part in _BLOCK_PARTS):
+        while matcher.is_active():
+            ids.append(matcher.id())
+            matcher.next()
+        return ids
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        end = matcher._blocklength
+        ids.extend(matcher._ids[matcher._i : end])
+        matcher._i = end - 1
+        matcher.next()
+    return ids
+
+
 class KeyTerms:
     """Key terms of the documents of one open index.
 

@@ -21,6 +21,7 @@ from kb.config import Settings
 from kb.errors import SearchError
 from kb.search import store, vocab
 from kb.search.expand import Expansion, concept_terms, expand
+from kb.search.keyterms import posting_ids
 from kb.search.query import Filters, filter_query, parse
 from kb.search.schema import SCHEMA
 from kb.search.snippets import Snippet, best_line, highlight
@@ -249,7 +250,8 @@ def _union(searcher: Any, q: Any) -> set[int] | None:
         found: set[int] = set()
         for leaf, base in searcher.reader().leaf_readers():
             if (q.fieldname, q.text) in leaf:
-                found.update(base + n for n in leaf.postings(q.fieldname, q.text).all_ids())
+                ids = posting_ids(leaf.postings(q.fieldname, q.text))
+                found.update(ids if not base else [base + n for n in ids])
         return found
     if isinstance(q, query.Or):
         found = set()
