@@ -63,7 +63,9 @@ def test_the_plugin_leaves_the_host_processs_collector_alone(tmp_path: Path) -> 
         frozen = gc.get_freeze_count()
         config.plugins.on_files(get_files(config), config=config)
         plugin.on_post_build(config=config)
-        assert gc.get_freeze_count() >= frozen  # not undone by the plugin
+        # Not undone by the plugin: gc.unfreeze() would empty the permanent generation
+        # (a few frozen objects may still be freed as the build lets go of them).
+        assert gc.get_freeze_count() > frozen * 0.9
     finally:
         gc.unfreeze()
     assert kept

@@ -6,6 +6,9 @@
     config.py      the plugin's options
     markup.py      kb's HTML stance on every page (kb.safety)
     navcache.py    the documents' sidebar rendered once per folder (verified Materials only)
+    pagefind.py    the site's search: Pagefind over the built pages; what marks them for it
+                   (the search box itself is assets/search.js and search.css)
+    preview.py     what `kb serve` keeps between rebuilds to render only changed pages
     pages, listings, dashboards, problems   pure functions: documents -> Markdown / HTML
     context, routes, fragments, md          what those share: data, URLs, escaping
     similar, ranking, charts, drawing, generate, cache   similar incidents and charts

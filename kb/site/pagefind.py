@@ -16,9 +16,11 @@ What is indexed is decided here, in the HTML kb writes:
 - a document carries its facets as `data-pagefind-filter` marks (type,
   category, service, severity), which the search box offers as filters.
 
-`index_site` runs Pagefind (its Python API drives the bundled binary) over a
-built site; the search box (kb/site/assets/search.js) loads Pagefind's UI only
-when it is first opened.
+A build's index is made by `SearchIndexer` while mkdocs renders the templates
+(Pagefind's binary, driven through its Python API, works on the other core); the
+incremental preview, which renders only some pages, has `Reindexer` index its
+whole folder after each build instead. The search box (kb/site/assets/search.js)
+loads Pagefind's UI only when it is first opened.
 """
 
 from __future__ import annotations
@@ -94,6 +96,13 @@ def unindexed(fragment: str) -> str:
 
 def index_site(site_dir: Path) -> Indexed:
     """Index the built pages under `site_dir` into `site_dir/pagefind` (replacing it)."""
+    if not site_dir.is_dir():  # nothing was built (only hooks were run)
+        return Indexed(0, 0, 0.0)
+    return _index(site_dir, site_dir)
+
+
+def _index(source: Path, site_dir: Path) -> Indexed:
+    """Index the HTML files under `source` into `site_dir/pagefind` (replacing it)."""
     start = time.perf_counter()
     try:
         from pagefind.index import IndexConfig, PagefindIndex
@@ -102,8 +111,6 @@ def index_site(site_dir: Path) -> Indexed:
             "the site's search needs Pagefind: pip install 'pagefind[bin]' "
             "(or set `pagefind: false` under the kb plugin in mkdocs.yml)"
         ) from None
-    if not site_dir.is_dir():  # nothing was built (only hooks were run)
-        return Indexed(0, 0, 0.0)
     out = site_dir / BUNDLE
     # Written beside the old index, which it replaces at once: a preview being searched
     # while it is rebuilt never sees half an index.
@@ -120,7 +127,7 @@ def index_site(site_dir: Path) -> Indexed:
             "exclude_selectors": [".headerlink"],
         }
         async with PagefindIndex(config=config) as index:
-            found = await index.add_directory(str(site_dir))
+            found = await index.add_directory(str(source))
         return int(found["page_count"])
 
     try:
@@ -137,6 +144,71 @@ def index_site(site_dir: Path) -> Indexed:
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
     return Indexed(pages, size, time.perf_counter() - start)
+
+
+class SearchIndexer:
+    """A build's search index, made while mkdocs renders the pages' templates.
+
+    mkdocs renders every page's Markdown first, then every page's template. Each
+    searchable page's article (all Pagefind reads of it) is written to a scratch
+    folder inside the site as its Markdown is rendered (`add`); when that pass ends
+    (`start`), Pagefind indexes the scratch folder in a thread, its binary working on
+    the other core while mkdocs renders the templates; `finish` waits for it and puts
+    the index in the site. Pagefind also reads a tenth of the bytes this way (the
+    articles, not the whole pages with their navigation).
+    """
+
+    def __init__(self, site_dir: Path, language: str = "en") -> None:
+        self.site_dir = site_dir
+        self._language = html.escape(language or "en")
+        site_dir.mkdir(parents=True, exist_ok=True)
+        # Inside the site folder: a killed build's staging folder takes it along.
+        self._scratch = Path(tempfile.mkdtemp(prefix=".kb-search-", dir=site_dir))
+        self._thread: threading.Thread | None = None
+        self._outcome: Indexed | SiteError | None = None
+
+    def add(self, dest_uri: str, article: str) -> None:
+        """Have the page at `dest_uri` (in the site) indexed with this article HTML."""
+        path = self._scratch / "pages" / dest_uri
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            f'<!doctype html><html lang="{self._language}"><head><meta charset="utf-8">'
+            f"</head><body>{article}</body></html>",
+            encoding="utf-8",
+        )
+
+    def start(self) -> None:
+        """Every page has been added: index them in a thread."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="kb-pagefind", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            (self._scratch / "pages").mkdir(exist_ok=True)
+            self._outcome = _index(self._scratch / "pages", self._scratch)
+        except SiteError as err:
+            self._outcome = err
+
+    def finish(self) -> Indexed:
+        """Wait for the index and move it into the site (as `pagefind/`)."""
+        self.start()
+        assert self._thread is not None
+        self._thread.join()
+        outcome = self._outcome
+        if isinstance(outcome, SiteError):
+            raise outcome
+        assert outcome is not None
+        out = self.site_dir / BUNDLE
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(self._scratch / BUNDLE, out)
+        self.close()
+        return outcome
+
+    def close(self) -> None:
+        """Remove the scratch folder (a run still going is left to end on its own)."""
+        shutil.rmtree(self._scratch, ignore_errors=True)
 
 
 class Reindexer:

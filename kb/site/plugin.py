@@ -1,6 +1,7 @@
 """The `kb` mkdocs plugin: each hook hands its work to one build (kb.site.sitebuild).
 
-    on_startup         note whether this is the live preview (`serve`)
+    on_startup         note whether this is the live preview (`serve`); `serve --dirty`,
+                       as `kb serve` runs it, renders only what changed (kb.site.preview)
     on_config          where the knowledge base lives; kb's HTML stance (kb.site.markup);
                        the search box
     on_files           a SiteBuild loads and validates the documents through the build
@@ -9,8 +10,8 @@
     on_page_*          a document's body, wrapped in its card, action items and Related;
                        the slots filled (those kept out of search after the search plugin)
     on_nav, on_env     the shared sidebar; wait for the charts
-    on_post_build ...  end the build, and the session if the plugin opened it; index
-                       the built pages for search (kb.site.pagefind)
+    on_post_build ...  the search index (kb.site.pagefind) into the site; end the build,
+                       and the session if the plugin opened it
     on_serve           watch the taxonomy too
 
 `kb build` hands the plugin its session and the knowledge base it has already
@@ -40,7 +41,7 @@ from kb.site.sitebuild import (
     SiteBuild,
     configure_search,
     incremental_preview,
-    index_for_search,
+    reindex_later,
     settings_for,
 )
 
@@ -67,6 +68,9 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         """Note whether this is the live preview (mkdocs then keeps this plugin for
         every rebuild); `serve --dirty`, as `kb serve` runs it, renders only what changed."""
         self._serving = command == "serve"
+        # mkdocs keeps this instance for the process: a `kb build` after a preview in the
+        # same process (tests) must not find the preview's state.
+        self._preview, self._reindexer = None, None
         if self._serving and dirty:
             self._preview, self._reindexer = incremental_preview(), Reindexer()
 
@@ -134,11 +138,11 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         return env
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        """Remove what is gone (preview); end the build; index the pages for search."""
+        """Put the search index in; remove what is gone (preview); end the build."""
         if self.build is not None:
             self.build.finish(config)
         self._end()
-        index_for_search(config, self.config, self._reindexer)
+        reindex_later(config, self.config, self._reindexer)
 
     def on_build_error(self, *, error: Exception) -> None:
         """End the build that failed; the preview's next build renders every page."""

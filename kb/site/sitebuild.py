@@ -22,6 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jinja2
+import jinja2.bccache
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files, InclusionLevel
@@ -48,8 +50,8 @@ from kb.site.pagefind import (
     SCRIPT,
     STYLE,
     Reindexer,
+    SearchIndexer,
     filters,
-    index_site,
     searchable,
     unindexed,
 )
@@ -98,26 +100,11 @@ def configure_search(config: MkDocsConfig, options: KbConfig) -> None:
     config.extra_javascript.append(SCRIPT)
 
 
-def index_for_search(
-    config: MkDocsConfig, options: KbConfig, later: Reindexer | None = None
-) -> None:
-    """Index the built site with Pagefind (when kb provides the search); in the preview,
-    `later`, in a thread, so that the pages are served first."""
-    if not options.pagefind:
-        return
-    if later is not None:
+def reindex_later(config: MkDocsConfig, options: KbConfig, later: Reindexer | None) -> None:
+    """In the incremental preview, have the search index made again after the build, in
+    a thread, so that the pages are served first (a build's own is made during it)."""
+    if options.pagefind and later is not None:
         later.request(Path(config.site_dir))
-        return
-    try:
-        done = index_site(Path(config.site_dir))
-    except KbError as err:
-        raise PluginError(f"kb: {err}") from None
-    log.info(
-        "kb: search index of %d page(s) made in %.1f s (%.1f MB, fetched in chunks)",
-        done.pages,
-        done.seconds,
-        done.bytes / 1e6,
-    )
 
 
 class _DirtyIsFine(logging.Filter):
@@ -130,6 +117,25 @@ class _DirtyIsFine(logging.Filter):
 
 
 _DIRTY_IS_FINE = _DirtyIsFine()
+
+
+class _Compiled(jinja2.BytecodeCache):
+    """Compiled templates kept in memory for the preview's next rebuild (jinja checks
+    each one against its source before using it)."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _Compiled()
 
 
 def incremental_preview() -> PreviewState:
@@ -184,6 +190,7 @@ class SiteBuild:
         self._navigation: Navigation | None = None
         self._parts: dict[str, Parts] = {}  # documents' parts, made early by the preview
         self._files: Files | None = None
+        self._search: SearchIndexer | None = None  # the search index being made
 
     # ------------------------------------------------------------ on_files
 
@@ -226,6 +233,11 @@ class SiteBuild:
         for fetch in internet_fetches(config):  # a warning, except where it would fail a build
             log.log(logging.INFO if config.strict else logging.WARNING, "kb: %s", fetch)
         pages, charts = generate(self.context, config.site_name, with_home=home is None)
+        if self.options.pagefind and self.preview is None:
+            # (The incremental preview renders only some pages: it indexes the whole
+            # folder after each build instead; reindex_later.)
+            language = config.theme.get("language") or "en"
+            self._search = SearchIndexer(Path(config.site_dir), str(language))
         self._chart_dir = Path(tempfile.mkdtemp(prefix="kb-charts-"))
         self._charts = ChartJob(charts, self._chart_dir, self.session)
         for page in pages:
@@ -284,12 +296,17 @@ class SiteBuild:
             file.is_modified = _answer(render)  # type: ignore[method-assign]
 
     def _site_key(self, config: MkDocsConfig, listed: set[str], files: Files) -> str:
-        """What every page shows: the configuration, the navigation and the titles in it,
-        the problems banner, the day."""
+        """What every page shows: the configuration and the theme's overrides, the
+        navigation and the titles in it, the problems banner, the day."""
         assert self.context is not None
         sources = []
         for path in (self.settings.mkdocs_file, self.settings.taxonomy_path):
             sources.append(path.read_text(encoding="utf-8") if path and path.is_file() else "")
+        custom = config.theme.custom_dir  # the site's own template overrides
+        for path in sorted(Path(custom).rglob("*")) if custom else []:
+            if path.is_file():
+                stat = path.stat()
+                sources.append(f"{path}:{stat.st_mtime_ns}:{stat.st_size}")
         for src in sorted(listed):  # an author's page names itself in the navigation
             file = files.get_file_from_path(src)
             if file is not None and file.generated_by is None and file.abs_src_path:
@@ -305,7 +322,20 @@ class SiteBuild:
         )
 
     def finish(self, config: MkDocsConfig) -> None:
-        """The preview's build is done: remove the files of pages that are gone."""
+        """The pages are written: put the search index in the site; in the preview,
+        remove the files of pages that are gone."""
+        if self._search is not None:
+            search, self._search = self._search, None
+            try:
+                done = search.finish()
+            except KbError as err:
+                raise PluginError(f"kb: {err}") from None
+            log.info(
+                "kb: search index of %d page(s) made in %.1f s (%.1f MB, fetched in chunks)",
+                done.pages,
+                done.seconds,
+                done.bytes / 1e6,
+            )
         if self.preview is None or self._files is None:
             return
         outputs = [f.dest_uri for f in self._files]
@@ -437,10 +467,11 @@ class SiteBuild:
         if self.options.pagefind and self.context is not None:
             # Documents and the authors' own pages are searched, the generated ones not.
             doc = self._documents.get(src)
-            if doc is not None:
-                html = searchable(html, filters(doc, self.context.kb.taxonomy))
-            elif page.file.generated_by is None and not (src == routes.HOME and self._author_home):
-                html = searchable(html)
+            own = page.file.generated_by is None and not (src == routes.HOME and self._author_home)
+            if doc is not None or own:
+                html = searchable(html, filters(doc, self.context.kb.taxonomy) if doc else None)
+                if self._search is not None:
+                    self._search.add(page.file.dest_uri, html)
         return self.shown.banner() + html if self.shown.all else html
 
     def unsearched(self, page: Page) -> None:
@@ -461,7 +492,13 @@ class SiteBuild:
 
     def environment(self, env: Any) -> None:
         """Share the documents' sidebar per folder; wait for the charts, which mkdocs
-        copies right after this."""
+        copies right after this. The preview compiles the theme's templates once:
+        mkdocs loads a new configuration, and with it a new template environment, for
+        every rebuild."""
+        if self._search is not None:
+            self._search.start()  # every page's Markdown is rendered; now the templates
+        if self.preview is not None:
+            env.bytecode_cache = _COMPILED
         if self._navigation is not None:
             share_nav(env, self._navigation)
         if self._charts is not None:
@@ -471,7 +508,10 @@ class SiteBuild:
                 raise PluginError(f"kb: drawing the charts failed: {err}") from err
 
     def close(self) -> None:
-        """Remove the charts' temporary folder."""
+        """Remove the charts' and the search index's temporary folders."""
+        if self._search is not None:
+            self._search.close()
+            self._search = None
         self._charts = None
         if self._chart_dir is not None:
             shutil.rmtree(self._chart_dir, ignore_errors=True)
