@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from docfactory import postmortem
 from search_helpers import write_example_kb
-from sitecheck import write_kb
+from sitecheck import pagefind_records, write_kb
 
 from kb.config import load_settings
 from kb.site import navcache, sitebuild
@@ -17,12 +17,18 @@ from kb.site.build import build_site
 pytestmark = pytest.mark.slow  # full site builds
 
 
-def files_of(site: Path) -> dict[str, bytes]:
-    return {
+def files_of(site: Path) -> dict[str, Any]:
+    """Every file's bytes; for the search index, what it holds (Pagefind names its
+    chunks differently on every run, the same pages in the same words)."""
+    files: dict[str, Any] = {
         p.relative_to(site).as_posix(): p.read_bytes()
         for p in site.rglob("*")
-        if p.is_file() and p.name != "sitemap.xml.gz"  # gzip stamps the time
+        if p.is_file()
+        and p.name != "sitemap.xml.gz"  # gzip stamps the time
+        and p.relative_to(site).parts[0] != "pagefind"
     }
+    files["pagefind records"] = pagefind_records(site)
+    return files
 
 
 def build_both(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path, list[Any]]:
