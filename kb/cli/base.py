@@ -100,15 +100,19 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 
 
 def _unraisable(hook: Callable[[Any], object]) -> Callable[[Any], object]:
-    """`sys.unraisablehook` that keeps quiet about a Terminated raised where Python
-    cannot propagate it (an at-fork or finaliser callback): `main` still reports it."""
+    """`sys.unraisablehook` for a Terminated raised where Python cannot propagate it (a
+    finaliser, an at-fork callback): the signal is delivered again, so the command still
+    stops at its next step instead of going on to the end."""
 
-    def quiet(unraisable: Any) -> object:
-        if isinstance(unraisable.exc_value, Terminated):
+    def redeliver(unraisable: Any) -> object:
+        error = unraisable.exc_value
+        if isinstance(error, Terminated):
+            signal.signal(error.signum, _terminate)
+            os.kill(os.getpid(), error.signum)
             return None
         return hook(unraisable)
 
-    return quiet
+    return redeliver
 
 
 @contextmanager
