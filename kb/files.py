@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
-import signal
 import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from kb.lifeline import signals_held
 
 # What an entry that is not a regular file is, for messages.
 _KINDS = (
@@ -138,7 +138,7 @@ def write_new(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     # A signal handled in Python (Ctrl+C, SIGTERM) waits until the file is whole and the
     # temporary one gone: raised half-way, it could leave the temporary file behind.
-    with _signals_held():
+    with signals_held():
         fd, tmp = tempfile.mkstemp(
             prefix=f"{NEW_PREFIX}{path.name}.", suffix=NEW_SUFFIX, dir=path.parent
         )
@@ -164,22 +164,6 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
-
-
-_HELD_SIGNALS = {getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)}
-
-
-@contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Delay Ctrl+C, SIGTERM and SIGHUP until the block is done (where the OS allows)."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    saved = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, saved)
 
 
 def remove_stale_new(folder: Path) -> None:

@@ -11,7 +11,8 @@ orphan is handed to init or a subreaper) and ends the process.
 PR_SET_PDEATHSIG fires when the *thread* that started the child ends, not the
 process; callers whose starting thread may end first pass `by_signal=False`.
 
-`alive` says whether a process id still names a running process; kb uses it to
+`signals_held` delays Ctrl+C, SIGTERM and SIGHUP over a step that must not be cut
+in two (a fork, a file written whole). `alive` says whether a process id still names a running process; kb uses it to
 take over what a killed kb left (a lock, a temporary folder). This module
 imports nothing else from kb.
 """
@@ -25,6 +26,7 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Iterator
 
 # How often the portable fallback looks at its parent.
 _POLL_SECONDS = 0.25
@@ -93,3 +95,24 @@ def owner_gone(tag: str) -> bool:
     if len(parts) > 1 and parts[1] != host():
         return False  # another machine's process: cannot tell
     return not alive(int(parts[0]))
+
+
+HELD_SIGNALS = frozenset(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Delay Ctrl+C, SIGTERM and SIGHUP until the block is done (where the OS allows):
+    a handler raising half-way could leave a temporary file, or run inside at-fork hooks
+    where its exception cannot propagate. A child forked inside the block inherits the
+    mask and unblocks HELD_SIGNALS itself once its handlers are set."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    saved = signal.pthread_sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, saved)

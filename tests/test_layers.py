@@ -15,7 +15,8 @@ import pytest
 KB = Path(__file__).resolve().parents[1] / "kb"
 
 LAYERS: list[set[str]] = [
-    {"problems", "text", "lifeline", "files", "safety", "wording"},  # no kb imports at all
+    {"problems", "text", "lifeline", "safety", "wording"},  # no kb imports at all
+    {"files"},  # regular files only, written whole (signals held: kb.lifeline)
     {"errors"},  # the one exception tree (Problem for typing only)
     {"source"},  # YAML: safe, line-accurate parsing
     {"taxonomy", "config"},

@@ -248,29 +248,18 @@ def build_digest(documents: Sequence[Document], options: DigestOptions) -> Diges
 def _premortem(out: Digest, doc: Document, pre: Premortem, day: dt.date, owner: str | None) -> None:
     mine = owner is None or owner == pre.facilitator or owner in pre.participants
     if pre.status == "open" and mine:
+        due: tuple[dt.date, str] | None = None
         if pre.review_after is not None and pre.review_after < day:
-            reason = f"review_after {pre.review_after} has passed and it is not reviewed"
-            out.premortems.append(
-                PremortemDue(
-                    pre.id,
-                    pre.title,
-                    doc.shown,
-                    reason,
-                    pre.review_after,
-                    (day - pre.review_after).days,
-                )
+            due = (
+                pre.review_after,
+                f"review_after {pre.review_after} has passed and it is not reviewed",
             )
         elif pre.launch_date is not None and pre.launch_date < day:
-            reason = f"launched {pre.launch_date} and not reviewed since"
+            due = pre.launch_date, f"launched {pre.launch_date} and not reviewed since"
+        if due is not None:
+            since, reason = due
             out.premortems.append(
-                PremortemDue(
-                    pre.id,
-                    pre.title,
-                    doc.shown,
-                    reason,
-                    pre.launch_date,
-                    (day - pre.launch_date).days,
-                )
+                PremortemDue(pre.id, pre.title, doc.shown, reason, since, (day - since).days)
             )
     for risk in pre.risks:
         if owner is not None and risk.owner != owner and not (mine and risk.owner is None):

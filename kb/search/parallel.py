@@ -18,9 +18,7 @@ from typing import Any
 
 from whoosh.multiproc import MpWriter, SubWriterTask
 
-from kb.lifeline import die_with_parent
-
-_HELD = {signal.SIGTERM, signal.SIGHUP, signal.SIGINT}
+from kb.lifeline import HELD_SIGNALS, die_with_parent, signals_held
 
 
 class _Task(SubWriterTask):  # type: ignore[misc]  # whoosh is untyped
@@ -37,7 +35,7 @@ class _Task(SubWriterTask):  # type: ignore[misc]  # whoosh is untyped
         # Forked: the parent's Python handlers were copied, and are not wanted here.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)  # blocked by the parent's fork
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)  # blocked by the parent's fork
         super().run()
 
 
@@ -57,9 +55,6 @@ class ParallelWriter(MpWriter):  # type: ignore[misc]
         # No termination signal while forking: its handler would run in the middle of
         # the at-fork hooks (in both processes), where its exception cannot propagate.
         # The child unblocks once its own handlers are set; the parent right after.
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
-        try:
+        with signals_held():
             task.start()
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         return task
