@@ -379,13 +379,20 @@ def possible_links(pms: Sequence[Postmortem], pres: Sequence[Premortem]) -> Cand
     return Candidates(by_incident, dict(by_risk))
 
 
-def foresight(pms: Sequence[Postmortem], pres: Sequence[Premortem]) -> Foresight:
+def foresight(
+    pms: Sequence[Postmortem],
+    pres: Sequence[Premortem],
+    candidates: Candidates | None = None,
+) -> Foresight:
     """Share of incidents linked to a pre-mortem risk, share of risks that materialised,
-    and the incidents that are only possibly anticipated (an overlap, no link)."""
+    and the incidents that are only possibly anticipated (an overlap, no link).
+
+    `candidates`: `possible_links` of these pre-mortems and any incidents including
+    these, when the caller has it already (an incident's overlaps depend on it alone)."""
     refs = {f"{pre.id}#{risk.id}" for pre in pres for risk in pre.risks}
     anticipated = [pm.id for pm in pms if any(str(ref) in refs for ref in pm.premortem_risks)]
     linked = set(anticipated)
-    overlap = possible_links(pms, pres).by_incident
+    overlap = (candidates or possible_links(pms, pres)).by_incident
     possible = [pm.id for pm in pms if pm.id in overlap and pm.id not in linked]
     happened = sorted({str(ref) for pm in pms for ref in pm.premortem_risks if ref in refs})
     return Foresight(len(pms), anticipated, len(refs), happened, possible)

@@ -52,6 +52,17 @@ def _until(check: Callable[[], bool], what: str) -> None:
         time.sleep(0.2)
 
 
+def _serve(root: Path, port: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "kb", "serve", "-a", f"127.0.0.1:{port}"],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+
+
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[Path, str, subprocess.Popen[str]]]:
     root = write_kb(
@@ -62,14 +73,7 @@ def served(tmp_path: Path) -> Iterator[tuple[Path, str, subprocess.Popen[str]]]:
     bad.write_text(bad.read_text().replace("severity: SEV2", "severity: SEV9"))
     shutil.copy(REPO / "taxonomy.yml", root / "taxonomy.yml")
     port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kb", "serve", "-a", f"127.0.0.1:{port}"],
-        cwd=root,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-    )
+    process = _serve(root, port)
     try:
         yield root, f"http://127.0.0.1:{port}/", process
     finally:
@@ -127,3 +131,35 @@ def test_a_taxonomy_that_does_not_load_is_shown_too(
     taxonomy.write_bytes(kept)
     _until(lambda: "not valid UTF-8" not in _get(base)[1], "the preview recovers")
     assert process.poll() is None
+
+
+def test_a_saved_page_is_shown_first_and_the_rest_of_the_site_follows(tmp_path: Path) -> None:
+    root = write_kb(
+        tmp_path / "kb",
+        [
+            postmortem("PM-2025-001", "2025-03-01"),
+            postmortem("PM-2025-002", "2025-03-02", related=["PM-2025-001"]),
+        ],
+    )
+    shutil.copy(REPO / "taxonomy.yml", root / "taxonomy.yml")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}/"
+    process = _serve(root, port)
+    try:
+        _until(lambda: _up(base) or process.poll() is not None, "the preview answers")
+        saved = root / "content/postmortems/2025/pm-2025-001.md"
+        saved.write_text(saved.read_text().replace("title: Incident PM-2025-001", "title: Kestrel"))
+        own, other = (
+            base + "postmortems/2025/pm-2025-001.html",
+            base + "postmortems/2025/pm-2025-002.html",
+        )
+        _until(lambda: "Kestrel" in _get(own)[1], "the saved page shows the new title")
+        # The page that links to it follows with no other save: the preview asks for the
+        # rebuild itself.
+        _until(lambda: "Kestrel" in _get(other)[1], "the page that links to it follows")
+        assert "Kestrel" in _get(base + "index.html")[1]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, _ = process.communicate(timeout=WAIT)
+    assert "kb: 1 saved page(s) shown; the rest of the site follows" in out
+    assert "Traceback" not in out

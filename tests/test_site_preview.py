@@ -27,6 +27,7 @@ pytestmark = pytest.mark.slow
 
 ADDR = "127.0.0.1:8765"
 SEARCH = "pagefind"  # made in a thread after each build; compared on its own below
+POKE = ".kb-preview"  # where the preview asks its server for the rebuild after a first pass
 
 
 def _plugin_cache() -> dict[str, Any]:
@@ -41,7 +42,7 @@ def _files(site: Path) -> dict[str, bytes]:
         p.relative_to(site).as_posix(): p.read_bytes()
         for p in site.rglob("*")
         # The search index, and the folder a new one is written to before it replaces it.
-        if p.is_file() and not p.relative_to(site).parts[0].startswith((SEARCH, ".pagefind"))
+        if p.is_file() and not p.relative_to(site).parts[0].startswith((SEARCH, ".pagefind", POKE))
     }
 
 
@@ -71,8 +72,17 @@ class Session:
         path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
     def rebuild_and_compare(self, tmp: Path) -> dict[str, bytes]:
-        """Rebuild incrementally; assert every file equals a fresh full build's."""
+        """Rebuild incrementally; assert every file equals a fresh full build's. When the
+        save allowed a first pass (the saved pages at once), `shown` holds the files it
+        left and the rebuild it asks for runs too."""
+        before = _files(self.site)
         self.preview.build()
+        self.shown: dict[str, bytes] | None = None
+        if self.preview.pending:
+            self.shown = _files(self.site)
+            assert {n for n in self.shown if self.shown[n] != before.get(n)}  # pages written
+            self.preview.build()
+            assert not self.preview.pending
         ours = _files(self.site)  # the pages are all there before the search index is
         assert self.plugin._reindexer.wait(timeout=300)
         cache = _plugin_cache()
@@ -158,11 +168,20 @@ def test_every_pass_equals_a_full_build(session: Session, tmp_path: Path) -> Non
     assert b"overflowed, twice" in pages["postmortems/2025/pm-2025-003.html"]
     changed = {n for n in pages if pages[n] != first.get(n)}
     assert "postmortems/2025/pm-2025-001.html" not in changed
+    # The first pass wrote that page alone, already as the full build writes it.
+    shown = session.shown
+    assert shown is not None
+    assert {n for n in shown if shown[n] != first.get(n)} == {"postmortems/2025/pm-2025-003.html"}
+    assert shown["postmortems/2025/pm-2025-003.html"] == pages["postmortems/2025/pm-2025-003.html"]
 
     # A new title: every page that lists or links the document follows.
     session.edit("PM-2025-001", "title: Incident PM-2025-001", "title: Edge config pushed twice")
     pages = session.rebuild_and_compare(tmp_path)
     assert b"Edge config pushed twice" in pages["postmortems/2025/pm-2025-002.html"]
+    # At once on its own page; on the pages that list it after the rebuild.
+    assert session.shown is not None
+    assert b"Edge config pushed twice" in session.shown["postmortems/2025/pm-2025-001.html"]
+    assert b"Edge config pushed twice" not in session.shown["postmortems/2025/pm-2025-002.html"]
 
     # A new document, then one deleted.
     new = session.path("PM-2025-005")
@@ -170,6 +189,7 @@ def test_every_pass_equals_a_full_build(session: Session, tmp_path: Path) -> Non
     session.edit("PM-2025-005", "id: PM-2025-004", "id: PM-2025-005")
     pages = session.rebuild_and_compare(tmp_path)
     assert "postmortems/2025/pm-2025-005.html" in pages
+    assert session.shown is None  # a new file: the rebuild only
     session.path("PM-2025-004").unlink()
     pages = session.rebuild_and_compare(tmp_path)
     assert "postmortems/2025/pm-2025-004.html" not in pages
@@ -192,6 +212,7 @@ def test_every_pass_equals_a_full_build(session: Session, tmp_path: Path) -> Non
     # A save that breaks a document: the problems on every page; then fixed.
     session.edit("PM-2025-002", "severity: SEV2", "severity: SEV9")
     pages = session.rebuild_and_compare(tmp_path)
+    assert session.shown is None  # a document with an error: the rebuild shows why
     assert b"1 problem in the knowledge base" in pages["index.html"]
     assert b"This file did not load" in pages["postmortems/2025/pm-2025-002.html"]
     session.edit("PM-2025-002", "severity: SEV9", "severity: SEV1")

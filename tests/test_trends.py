@@ -231,6 +231,11 @@ def test_foresight_rates() -> None:
     assert result.risks == 3
     assert result.materialised == ["PRE-2025-001#R2"]
     assert result.risk_rate == pytest.approx(1 / 3)
+    # The site hands over the links it made for every incident, drafts included: the
+    # counted incidents' figures are the same.
+    counted = [p for p in pms if p.id != "PM-2025-005"]
+    assert trends.foresight(counted, pres, links) == trends.foresight(counted, pres)
+    assert trends.foresight(counted, pres, links).possible == ["PM-2025-001"]
     empty = trends.foresight([], [])
     assert empty.incident_rate is None and empty.risk_rate is None
 

@@ -18,9 +18,11 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import glob
+import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,9 +33,12 @@ from kb.config import Settings
 from kb.errors import ContentError, SiteError, UsageError
 from kb.lifeline import owner_gone, owner_tag
 from kb.session import BuildSession
+from kb.site.preview import Snapshot
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
+
+log = logging.getLogger("mkdocs.plugins.kb")
 
 MARKER = ".kb-site"  # in every folder a kb build made, and only there
 _BUILDING, _OLD = "building", "old"
@@ -250,8 +255,19 @@ class Preview:
     again only the pages whose inputs changed (kb.site.preview): the first build
     renders everything, each one after a save only what the save changed. mkdocs
     keeps the plugin, and with it what the previous build wrote, from one build to
-    the next. Use it as a context manager.
+    the next.
+
+    A save is shown in two passes. When every file it changed is a document the
+    site already has, and each still loads without errors, the first pass renders
+    just those documents' pages from the last build and returns, so the server
+    serves them and reloads the browser; it then touches a file in `poke_dir`,
+    which the server watches, and the second pass, the rebuild, follows at once
+    and brings every page up to date. Any other change (a new, renamed or deleted
+    file, mkdocs.yml, the taxonomy, a document with errors) goes straight to the
+    rebuild. Use it as a context manager.
     """
+
+    POKE_DELAY = 0.5  # seconds between the first pass and the rebuild: the browser reloads
 
     def __init__(self, settings: Settings, site_dir: Path, dev_addr: str | None = None) -> None:
         from mkdocs.livereload import _serve_url
@@ -259,12 +275,19 @@ class Preview:
         self.config_file = str(_config_file(settings))
         self.docs_dir = str(settings.content_dir)  # the folder kb validates, named or not
         self.site_dir = site_dir
+        self._taxonomy = settings.taxonomy_path or settings.root / "taxonomy.yml"
         self._dev_addr = dev_addr
         self.config = self._load()
         host, port = self.config.dev_addr
         mount = urlsplit(self.config.site_url or "/").path
         self.url = _serve_url(host, port, mount)
         self.config.site_url = self.url
+        # The server watches this folder: a file touched in it asks for the rebuild.
+        self.poke_dir = site_dir / ".kb-preview"
+        self.poke_dir.mkdir(parents=True, exist_ok=True)
+        self._read: Snapshot | None = None  # the files as the last rebuild read them
+        self._shown: Snapshot | None = None  # the files as the last first pass read them
+        self._poke: threading.Timer | None = None
         self.config.plugins.on_startup(command="serve", dirty=True)
 
     def _load(self) -> MkDocsConfig:
@@ -279,15 +302,66 @@ class Preview:
         """Build the preview (the first time) or bring it up to date with the files."""
         from mkdocs.commands.build import build
 
-        if config is None:  # a rebuild: mkdocs.yml may have changed too
-            config = self._load()
+        if config is None:  # after a save
+            if self._first_pass():
+                return
+            config = self._load()  # mkdocs.yml may have changed too
             config.site_url = self.url
+        self.config = config
+        read = self._snapshot()
+        self._shown = None
         build(config, serve_url=self.url, dirty=True)
+        self._read = read
+
+    @property
+    def pending(self) -> bool:
+        """Whether a first pass has shown saved pages and the rebuild is still to come."""
+        return self._shown is not None
+
+    def _snapshot(self) -> Snapshot:
+        custom = self.config.theme.custom_dir
+        folders = [Path(self.docs_dir)] + ([Path(custom)] if custom else [])
+        return Snapshot.take(folders, [Path(self.config_file), self._taxonomy])
+
+    def _first_pass(self) -> bool:
+        """Show the saved documents' pages at once, if the save allows (see the class)."""
+        from kb.site.plugin import KbPlugin
+
+        if self._read is None:
+            return False
+        now = self._snapshot()
+        if self._shown is not None and now == self._shown:
+            return False  # nothing saved since the first pass: the rebuild's turn
+        edited, moved = self._read.changed(now)
+        docs = Path(self.docs_dir).resolve()
+        paths = [Path(p) for p in sorted(edited)]
+        if moved or not paths or not all(docs in p.resolve().parents for p in paths):
+            return False
+        plugin = next((p for p in self.config.plugins.values() if isinstance(p, KbPlugin)), None)
+        if plugin is None or not plugin.show_saved(paths):
+            return False
+        log.info("kb: %d saved page(s) shown; the rest of the site follows", len(paths))
+        self._shown = now
+        self._poke_soon()
+        return True
+
+    def _poke_soon(self) -> None:
+        if self._poke is not None:
+            self._poke.cancel()
+        self._poke = threading.Timer(self.POKE_DELAY, self._touch)
+        self._poke.daemon = True
+        self._poke.start()
+
+    def _touch(self) -> None:
+        with contextlib.suppress(OSError):
+            (self.poke_dir / "rebuild").write_text(str(time.time_ns()), encoding="utf-8")
 
     def __enter__(self) -> Preview:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if self._poke is not None:
+            self._poke.cancel()
         self.config.plugins.on_shutdown()
 
 
@@ -311,6 +385,7 @@ def serve_site(settings: Settings, dev_addr: str, *, open_browser: bool = False)
             server.error_handler = lambda code: _error_page(site_dir, code)
             preview.build(config)
             server.watch(config.docs_dir)
+            server.watch(str(preview.poke_dir))
             server.watch(preview.config_file)
             server = config.plugins.on_serve(server, config=config, builder=preview.build)
             for item in config.watch:

@@ -280,7 +280,7 @@ def _recurring(ctx: SiteContext) -> str:
 
 
 def _foresight(ctx: SiteContext) -> str:
-    f = trends.foresight(ctx.counted_metas, ctx.pre_metas)
+    f = trends.foresight(ctx.counted_metas, ctx.pre_metas, ctx.candidates)
     w = overall_early_warning(ctx.pre_metas, ctx.risk_links)
     return (
         "## Pre-mortem foresight\n\n"

@@ -13,6 +13,8 @@
     on_post_build ...  the search index (kb.site.pagefind) into the site; end the build,
                        and the session if the plugin opened it
     on_serve           watch the taxonomy too
+    show_saved         (not a hook) the preview's first pass after a save: the saved
+                       documents' pages rendered at once by the last build
 
 `kb build` hands the plugin its session and the knowledge base it has already
 loaded (`use`); under plain `mkdocs build` the plugin opens a session itself.
@@ -20,6 +22,7 @@ loaded (`use`); under plain `mkdocs build` the plugin opens a session itself.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -58,6 +61,7 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         self._own: BuildSession | None = None
         self._preview: PreviewState | None = None
         self._reindexer: Reindexer | None = None
+        self._last: SiteBuild | None = None  # the preview's last build that ended well
 
     def use(self, session: BuildSession, kb: KnowledgeBase | None = None) -> None:
         """Build with this session (its caller closes it) and, once, this loaded and
@@ -86,6 +90,7 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
         """Start this build: load and check the documents, add the generated pages."""
         self._end()
+        self._last = None
         assert self.settings is not None  # on_config has run
         session, kb = self._given or (None, None)
         self._given = None
@@ -141,6 +146,7 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         """Put the search index in; remove what is gone (preview); end the build."""
         if self.build is not None:
             self.build.finish(config)
+            self._last = self.build if self._preview is not None else None
         self._end()
         reindex_later(config, self.config, self._reindexer)
 
@@ -161,6 +167,23 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         if self.settings is not None and self.settings.taxonomy_path is not None:
             server.watch(str(self.settings.taxonomy_path))
         return server
+
+    def show_saved(self, paths: list[Path]) -> bool:
+        """The preview's first pass after a save: render these saved documents' pages at
+        once from the last build; False when only a rebuild can show them."""
+        last = self._last
+        if last is None or self.build is not None:
+            return False
+        pages = last.saved_pages(paths)
+        if pages is None:
+            return False
+        self.build = last
+        try:
+            for page in pages:
+                last.render(page)
+        finally:
+            self.build = None
+        return True
 
     def _end(self) -> None:
         if self.build is not None:

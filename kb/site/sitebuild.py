@@ -9,7 +9,9 @@ process meanwhile. Page content comes from the pure functions in pages,
 listings and dashboards.
 
 While serving (`kb serve`), documents with errors do not stop the build: the
-preview shows their problems instead (kb.site.problems).
+preview shows their problems instead (kb.site.problems). The preview keeps the
+last build to show a saved document's page at once (`saved_pages` and `render`,
+the first of the two passes kb.site.preview describes).
 """
 
 from __future__ import annotations
@@ -24,18 +26,20 @@ from typing import Any
 
 import jinja2
 import jinja2.bccache
+from mkdocs.commands.build import get_context
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
-from mkdocs.utils import nest_paths
+from mkdocs.utils import nest_paths, write_file
 
+from kb.checks import check_document
 from kb.config import LoopOptions, Settings
 from kb.errors import KbError
 from kb.init import setup_advice
 from kb.knowledge import KnowledgeBase
-from kb.loader import Document, display_path
+from kb.loader import Document, display_path, load_file
 from kb.session import BuildSession
 from kb.site import routes
 from kb.site.config import KbConfig, internet_fetches
@@ -190,6 +194,8 @@ class SiteBuild:
         self._navigation: Navigation | None = None
         self._parts: dict[str, Parts] = {}  # documents' parts, made early by the preview
         self._files: Files | None = None
+        self._config: MkDocsConfig | None = None
+        self._env: jinja2.Environment | None = None
         self._search: SearchIndexer | None = None  # the search index being made
 
     # ------------------------------------------------------------ on_files
@@ -199,7 +205,7 @@ class SiteBuild:
     ) -> Files:
         """Load and validate the documents (unless `kb` is given), then add every
         generated page and chart, and set the bounded navigation."""
-        self._files = files
+        self._files, self._config = files, config
         kb = self._checked(kb)
         advice = setup_advice(
             self.settings.root, self.settings.content_dir, self.settings.taxonomy_path
@@ -497,6 +503,7 @@ class SiteBuild:
         every rebuild."""
         if self._search is not None:
             self._search.start()  # every page's Markdown is rendered; now the templates
+        self._env = env
         if self.preview is not None:
             env.bytecode_cache = _COMPILED
         if self._navigation is not None:
@@ -506,6 +513,68 @@ class SiteBuild:
                 self._charts.wait()
             except Exception as err:
                 raise PluginError(f"kb: drawing the charts failed: {err}") from err
+
+    # ------------------------------------------------------------ a save, at once
+
+    def saved_pages(self, paths: list[Path]) -> list[Page] | None:
+        """The pages of these saved documents, with their new text taken in, when this
+        (ended) build can render them as they are now; None when only a rebuild can:
+        a file that is not one of its documents, or does not load, or has an error."""
+        ctx, files = self.context, self._files
+        if ctx is None or files is None or self._env is None or self.preview is None:
+            return None
+        cwd = Path.cwd().resolve()
+        saved: list[tuple[Document, Page]] = []
+        for path in paths:
+            loaded = load_file(
+                path,
+                taxonomy=ctx.kb.taxonomy,
+                content_dir=self.settings.content_dir.resolve(),
+                shown=display_path(path, cwd),
+            )
+            doc = loaded.document
+            if doc is None or any(p.severity == "error" for p in loaded.problems):
+                return None
+            file = files.get_file_from_path(doc.src_uri)
+            if doc.src_uri not in self._documents or file is None or file.page is None:
+                return None
+            if any(p.severity == "error" for p in check_document(doc, ctx.today)):
+                return None
+            saved.append((doc, file.page))
+        for doc, _page in saved:
+            self._documents[doc.src_uri] = doc
+            self._parts.pop(doc.src_uri, None)
+            self.preview.drop(doc.src_uri)  # the rebuild after renders it with the rest
+        return [page for _, page in saved]
+
+    def render(self, page: Page) -> None:
+        """Render and write one page of this ended build, through every plugin's page
+        events as mkdocs' build does (the kb plugin's lead back here)."""
+        config, files, env = self._config, self._files, self._env
+        assert config is not None and files is not None and env is not None
+        nav = self._navigation
+        assert nav is not None
+        page = config.plugins.on_pre_page(page, config=config, files=files)
+        page.read_source(config)
+        assert page.markdown is not None
+        page.markdown = config.plugins.on_page_markdown(
+            page.markdown, page=page, config=config, files=files
+        )
+        page.render(config, files)
+        assert page.content is not None
+        page.content = config.plugins.on_page_content(
+            page.content, page=page, config=config, files=files
+        )
+        page.active = True
+        try:
+            pages = files.documentation_pages(inclusion=InclusionLevel.is_in_serve)
+            context = get_context(nav, pages, config, page)
+            template = env.get_template(page.meta.get("template", "main.html"))
+            context = config.plugins.on_page_context(context, page=page, config=config, nav=nav)
+            output = config.plugins.on_post_page(template.render(context), page=page, config=config)
+        finally:
+            page.active = False
+        write_file(output.encode("utf-8", errors="xmlcharrefreplace"), page.file.abs_dest_path)
 
     def close(self) -> None:
         """Remove the charts' and the search index's temporary folders."""
