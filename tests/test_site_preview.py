@@ -241,3 +241,18 @@ def test_the_search_index_follows_the_saves(session: Session) -> None:
     records = pagefind_records(session.site)
     assert "wombat" in records["/postmortems/2025/pm-2025-003.html"]["content"]
     assert "/postmortems/2025/pm-2025-004.html" not in records
+
+
+def test_a_first_pass_that_fails_falls_back_to_the_rebuild(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kb.site.sitebuild import SiteBuild
+
+    def broken(self: SiteBuild, page: Any) -> None:
+        raise RuntimeError("a plugin failed on this page")
+
+    monkeypatch.setattr(SiteBuild, "render", broken)
+    session.edit("PM-2025-003", "The cache overflowed.", "The cache overflowed again.")
+    pages = session.rebuild_and_compare(tmp_path)
+    assert session.shown is None  # no first pass: the rebuild did it all
+    assert b"overflowed again" in pages["postmortems/2025/pm-2025-003.html"]

@@ -338,7 +338,11 @@ class Preview:
         if moved or not paths or not all(docs in p.resolve().parents for p in paths):
             return False
         plugin = next((p for p in self.config.plugins.values() if isinstance(p, KbPlugin)), None)
-        if plugin is None or not plugin.show_saved(paths):
+        try:
+            if plugin is None or not plugin.show_saved(paths):
+                return False
+        except Exception as err:  # the rebuild, next, renders these pages and says what fails
+            log.info("kb: the saved page(s) could not be shown first (%s); rebuilding", err)
             return False
         log.info("kb: %d saved page(s) shown; the rest of the site follows", len(paths))
         self._shown = now
