@@ -95,6 +95,7 @@
         autofocus: true,
         showEmptyFilters: false,
         openFilters: ["type", "category"],
+        debounceTimeoutMs: 100,
       });
     };
     code.onerror = function () {
