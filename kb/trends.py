@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -353,13 +354,21 @@ def possible_links(pms: Sequence[Postmortem], pres: Sequence[Premortem]) -> Cand
     out. The risks are indexed by (category, service), so the work grows with the number
     of documents, not with their product.
     """
-    index: dict[tuple[str, str | None], list[tuple[Premortem, str]]] = defaultdict(list)
+    index: dict[tuple[str, str | None], list[tuple[dt.date, str, Premortem, str]]] = defaultdict(
+        list
+    )
     for pre in pres:
         scope: list[str | None] = list(pre.services) if pre.services else [None]
         for risk in pre.risks:
+            ref = f"{pre.id}#{risk.id}"
             for slug in dict.fromkeys(risk.categories):
                 for service in scope:
-                    index[(slug, service)].append((pre, risk.id))
+                    index[(slug, service)].append((pre.date, ref, pre, risk.id))
+    # Each bucket in date order, so an incident reads only the risks held before it.
+    dates: dict[tuple[str, str | None], list[dt.date]] = {}
+    for key, bucket in index.items():
+        bucket.sort(key=lambda entry: entry[0])
+        dates[key] = [entry[0] for entry in bucket]
     by_incident: dict[str, list[tuple[Premortem, str]]] = {}
     by_risk: dict[str, list[str]] = defaultdict(list)
     for pm in pms:
@@ -368,9 +377,12 @@ def possible_links(pms: Sequence[Postmortem], pres: Sequence[Premortem]) -> Cand
         services: list[str | None] = [*pm.services, None]
         for slug in dict.fromkeys(pm.categories):
             for service in services:
-                for pre, risk_id in index.get((slug, service), ()):
-                    ref = f"{pre.id}#{risk_id}"
-                    if pre.date <= pm.date and ref not in named and ref not in found:
+                key = (slug, service)
+                bucket = index.get(key)
+                if not bucket:
+                    continue
+                for _, ref, pre, risk_id in bucket[: bisect_right(dates[key], pm.date)]:
+                    if ref not in found and ref not in named:
                         found[ref] = (pre, risk_id)
         if found:
             by_incident[pm.id] = list(found.values())
