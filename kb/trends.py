@@ -378,10 +378,10 @@ def possible_links(pms: Sequence[Postmortem], pres: Sequence[Premortem]) -> Cand
         for slug in dict.fromkeys(pm.categories):
             for service in services:
                 key = (slug, service)
-                bucket = index.get(key)
-                if not bucket:
+                held = index.get(key)
+                if not held:
                     continue
-                for _, ref, pre, risk_id in bucket[: bisect_right(dates[key], pm.date)]:
+                for _, ref, pre, risk_id in held[: bisect_right(dates[key], pm.date)]:
                     if ref not in found and ref not in named:
                         found[ref] = (pre, risk_id)
         if found:
