@@ -118,6 +118,10 @@ class ParsedCache:
         """How many entries the cache held when it was read."""
         return len(self._old)
 
+    def next_run(self) -> None:
+        """Start another run (a session that loads again) from the entries this one used."""
+        self._old, self._new, self._changed = self._new, {}, False
+
     def save(self) -> None:
         """Write back the entries this run used, unless they are exactly those read."""
         if not self._changed and self._new.keys() == self._old.keys():

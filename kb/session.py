@@ -11,7 +11,8 @@ only ever sees data:
 - **the cache folder** (`.kb/cache`, or none with `kb build --no-cache`):
   parsed front-matter (kb.parsecache), drawn charts and rankings (kb.site.cache).
 - **the parse strategy**: `load` parses front-matter through the cache when
-  there is one.
+  there is one, read from disk by the first `load` and kept for the next (the
+  live preview keeps one session for all its rebuilds).
 - **the GC policy**: loading allocates millions of small acyclic objects, and
   every cyclic collection during the load rescans the documents already loaded
   (~40% of `kb validate` at 10,000 documents), so collections wait until it ends.
@@ -44,6 +45,7 @@ class BuildSession:
         self.cache_dir = cache_dir
         self._background = background
         self._worker: Worker | None = None
+        self._parsed: ParsedCache | None = None
 
     def __enter__(self) -> BuildSession:
         return self
@@ -60,13 +62,16 @@ class BuildSession:
         self, settings: Settings, *, only: Iterable[Path] | None = None, today: date | None = None
     ) -> KnowledgeBase:
         """Load and check the knowledge base (kb.knowledge), parsing through the cache."""
-        cache = ParsedCache(self.cache_dir) if self.cache_dir is not None else None
+        if self._parsed is None and self.cache_dir is not None:
+            self._parsed = ParsedCache(self.cache_dir)  # read once; a session may load again
+        cache = self._parsed
         with _collections_wait():
             kb = load_knowledge_base(
                 settings, only=only, today=today, parse=None if cache is None else cache.parse
             )
         if cache is not None:
             cache.save()
+            cache.next_run()
         return kb
 
     def submit(self, fn: Callable[..., T], *args: Any) -> Pending[T]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -147,3 +148,34 @@ def test_loading_with_the_cache_finds_the_same_documents_and_problems(tmp_path: 
             (d.path, d.meta, d.body) for d in plain.documents
         ]
     assert plain.errors and plain.warnings  # the comparison covered both kinds
+
+
+def test_a_session_that_loads_again_reads_the_cache_once_and_sees_every_edit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The live preview loads the knowledge base again on every save, with one session.
+    settings = write_example_kb(tmp_path)
+    day = dt.date(2026, 11, 26)
+    session = BuildSession(tmp_path / ".kb" / "cache")
+    first = session.load(settings, today=day)
+    edited = next(d for d in first.documents if d.type == "postmortem")
+    text = edited.path.read_text(encoding="utf-8")
+    edited.path.write_text(re.sub(r"(?m)^title: .*$", "title: Kestrel", text, count=1))
+    reads: list[Path] = []
+    original = Path.read_text
+
+    def counted(path: Path, *args: Any, **kwargs: Any) -> str:
+        if path.name == pc.FILE:
+            reads.append(path)
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", counted)
+    again = session.load(settings, today=day)
+    assert reads == []  # the entries of the first load were kept in memory
+    assert session._parsed is not None and session._parsed.hits == len(first.documents) - 1
+    assert next(d for d in again.documents if d.path == edited.path).meta.title.startswith(
+        "Kestrel"
+    )
+    assert [d.meta for d in again.documents if d.path != edited.path] == [
+        d.meta for d in first.documents if d.path != edited.path
+    ]

@@ -74,7 +74,8 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         self._serving = command == "serve"
         # mkdocs keeps this instance for the process: a `kb build` after a preview in the
         # same process (tests) must not find the preview's state.
-        self._preview, self._reindexer = None, None
+        self._preview, self._reindexer, self._last = None, None, None
+        self._close_session()
         if self._serving and dirty:
             self._preview, self._reindexer = incremental_preview(), Reindexer()
 
@@ -95,7 +96,11 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         session, kb = self._given or (None, None)
         self._given = None
         if session is None:
-            session = self._own = BuildSession(self.settings.cache_dir)
+            # The preview keeps its session, helper process and parsed front-matter
+            # included, from one rebuild to the next; a build has one of its own.
+            if self._own is None or self._preview is None:
+                self._own = BuildSession(self.settings.cache_dir)
+            session = self._own
         self.build = SiteBuild(
             self.settings,
             self.config,
@@ -159,6 +164,7 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
     def on_shutdown(self) -> None:
         """Leave nothing behind."""
         self._end()
+        self._close_session()
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
@@ -189,6 +195,10 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         if self.build is not None:
             self.build.close()
             self.build = None
+        if self._preview is None:
+            self._close_session()
+
+    def _close_session(self) -> None:
         if self._own is not None:
             self._own.close()
             self._own = None
