@@ -196,6 +196,7 @@ timeline:  # uncomment and fill in; every timestamp needs its UTC offset
 detection:  # {_choices(t, "detection")}
 trigger:  # {_choices(t, "triggers")}
 categories: []  # contributing factors, one or more of: {_choices(t, "categories")}
+# not_categories: []  # categories you considered and ruled out; kb validate stops suggesting them
 impact:
   summary: ""
   users_affected:

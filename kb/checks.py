@@ -108,6 +108,12 @@ def check_postmortem(doc: Document, pm: Postmortem, today: date) -> Iterator[Pro
         yield doc.problem(("status",), "published with no action items", "warning")
     if pm.id in pm.related:
         yield doc.problem(("related",), "a document cannot be related to itself")
+    for i, slug in enumerate(pm.not_categories):
+        if slug in pm.categories:
+            yield doc.problem(
+                ("not_categories", i),
+                f"`{slug}` is in both categories and not_categories; keep it in one",
+            )
 
 
 def _timeline_order(doc: Document, timeline: Timeline) -> Iterator[Problem]:
@@ -227,6 +233,11 @@ def _categories(doc: Document) -> list[str]:
     return doc.meta.categories if isinstance(doc.meta, Postmortem) else []
 
 
+def _decided(pm: Postmortem) -> set[str]:
+    """The categories an author has ruled on: those listed, and those rejected."""
+    return {*pm.categories, *pm.not_categories}
+
+
 def _suggested(taxonomy: Taxonomy, docs: list[Document]) -> dict[str, list[Inferred]]:
     """Each postmortem's inferred categories, read only where its title and summary name
     a category it does not list (the only way the text can strongly suggest one); the
@@ -237,7 +248,7 @@ def _suggested(taxonomy: Taxonomy, docs: list[Document]) -> dict[str, list[Infer
         if not isinstance(doc.meta, Postmortem):
             continue
         words = stems(f"{doc.meta.title}\n{doc.meta.summary}")
-        listed = set(doc.meta.categories)
+        listed = _decided(doc.meta)
         named = thesaurus.mentions_in(words, ("categories",))
         if any(m.distinct >= STRONG_HEAD and m.concept.slug not in listed for m in named):
             candidates.append(doc)
@@ -248,10 +259,11 @@ def _suggested(taxonomy: Taxonomy, docs: list[Document]) -> dict[str, list[Infer
 
 
 def unlisted_categories(doc: Document, inferred: Iterable[Inferred]) -> Iterator[Problem]:
-    """A warning for each category the text strongly suggests but the document does not list."""
+    """A warning for each category the text strongly suggests but the document neither
+    lists nor rejects (`not_categories`)."""
     if not isinstance(doc.meta, Postmortem):
         return
-    listed = set(doc.meta.categories)
+    listed = _decided(doc.meta)
     for found in inferred:
         if found.strong and found.slug not in listed:
             yield doc.problem(

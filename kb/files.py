@@ -55,13 +55,25 @@ def iter_markdown(folder: Path, refused: list[tuple[Path, str]] | None = None) -
     Entries that are not regular files (a named pipe, say) are yielded; reading them
     gives a clear problem instead of blocking (kb.files.read_regular).
     """
+    for entry in markdown_entries(folder, refused):
+        yield Path(entry.path)
+
+
+def markdown_entries(
+    folder: Path, refused: list[tuple[Path, str]] | None = None
+) -> Iterator[os.DirEntry[str]]:
+    """The directory entries of the files `iter_markdown` yields, in the same order.
+
+    For callers that stat 10,000 files on every command (the search index's freshness
+    check): an entry's `stat()` follows a link as `os.stat` does, without a Path per file.
+    """
     root = os.path.realpath(folder)
     yield from _walk(str(folder), root, {root}, refused if refused is not None else [])
 
 
 def _walk(
     folder: str, root: str, seen: set[str], refused: list[tuple[Path, str]]
-) -> Iterator[Path]:
+) -> Iterator[os.DirEntry[str]]:
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError:
@@ -87,7 +99,7 @@ def _walk(
             folders.append(entry.path)
             continue
         if name.endswith(".md"):
-            yield Path(entry.path)
+            yield entry
     for sub in folders:
         yield from _walk(sub, root, seen, refused)
 

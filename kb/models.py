@@ -269,6 +269,9 @@ class Postmortem(_Strict):
     detection: DetectionSlug | None = None
     trigger: TriggerSlug | None = None
     categories: list[CategorySlug] = Field(default_factory=list)
+    # Categories the author considered and rejected: `kb validate` does not suggest them,
+    # and the index does not infer them from the text.
+    not_categories: list[CategorySlug] = Field(default_factory=list)
     impact: Impact = Field(default_factory=Impact)
     near_miss: bool = False
     action_items: list[ActionItem] = Field(default_factory=list)

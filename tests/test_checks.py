@@ -165,6 +165,46 @@ def test_text_that_strongly_suggests_an_unlisted_category_warns(write: Write) ->
     ]
 
 
+def _two_suggestions(extra: str = "") -> str:
+    """A postmortem whose text strongly suggests capacity and network, listing neither."""
+    return postmortem(
+        title="Pods OOMKilled as they ran out of memory, then DNS resolution failed at the load balancer",
+        extra=extra,
+    ).replace(
+        "Body text about the connection pool.",
+        "The memory limit was too low and the OOM killer ended the pods; they ran out of "
+        "memory. DNS resolution then failed, the load balancer routing broke, packet loss.",
+    )
+
+
+def test_not_categories_silences_the_suggestion_for_the_listed_slug_only(write: Write) -> None:
+    write("postmortems/a.md", _two_suggestions())
+    suggested = sorted(p.message.split("`")[1] for p in _kb().warnings if "suggests" in p.message)
+    assert suggested == ["capacity", "network"]
+    write("postmortems/a.md", _two_suggestions("not_categories: [network]\n"))
+    kb = _kb()
+    assert not kb.errors
+    suggested = [p.message.split("`")[1] for p in kb.warnings if "suggests" in p.message]
+    assert suggested == ["capacity"]
+
+
+def test_an_unknown_not_category_is_an_error_at_its_line_with_did_you_mean(write: Write) -> None:
+    write("postmortems/a.md", _two_suggestions("not_categories: [capacity, netwrk]\n"))
+    errors = [str(p) for p in _kb().errors]
+    assert len(errors) == 1
+    assert errors[0].startswith("content/postmortems/a.md:25:28: ")
+    assert "not_categories[1]" in errors[0] and "did you mean 'network'" in errors[0]
+
+
+def test_a_category_both_listed_and_rejected_is_an_error(write: Write) -> None:
+    write("postmortems/a.md", postmortem(extra="not_categories: [datastore]\n"))
+    (error,) = _kb().errors
+    assert str(error) == (
+        "content/postmortems/a.md:25:18: not_categories[0]: "
+        "`datastore` is in both categories and not_categories; keep it in one"
+    )
+
+
 def test_a_premortem_with_no_risks_is_a_warning(write: Write) -> None:
     write("premortems/a.md", premortem().split("risks:")[0] + "---\n\nNo risks yet.\n")
     write("premortems/b.md", premortem("PRE-2025-002").split("risks:")[0] + "risks: []\n---\n")

@@ -43,8 +43,11 @@ def test_search_keeps_its_floor_and_its_lead(measured: dict[str, Any], capsys: A
             f"\nrelevance: P@10 kb {kb.p10:.3f}, --exact {exact.p10:.3f}, grep {grep.p10:.3f} "
             f"(ideal {measured['ideal_p10']:.3f}); nDCG@10 {kb.ndcg10:.3f}; MRR {kb.mrr:.3f}"
         )
-    # Floors a little under the figures of 2026-12-07 (BENCHMARKS.md).
-    assert kb.p10 >= 0.38 and kb.p5 >= 0.55 and kb.ndcg10 >= 0.66 and kb.mrr >= 0.84
+    # Floors a little under the figures of 2026-12-07 (BENCHMARKS.md). They rose with the
+    # pooled judgements (every system's top 10 judged, README there), which found relevant
+    # documents that the first judging, from each report's first part, had missed: the
+    # same rankings score higher (kb P@10 0.400 -> 0.475, grep 0.311 -> 0.395).
+    assert kb.p10 >= 0.45 and kb.p5 >= 0.62 and kb.ndcg10 >= 0.70 and kb.mrr >= 0.88
     # Expansion must help, and kb must stay ahead of grep.
     assert kb.p10 >= exact.p10 + 0.02 and kb.ndcg10 >= exact.ndcg10 + 0.03
     assert kb.p10 >= grep.p10 + 0.05 and kb.ndcg10 >= grep.ndcg10 + 0.08
@@ -54,3 +57,11 @@ def test_similar_finds_the_same_failure_more_often_than_chance(measured: dict[st
     similar = measured["similar"]
     assert similar["pairs"] >= 150
     assert similar["agreement"] >= 2.3 * similar["base_rate"]
+
+
+def test_every_pooled_result_is_judged(measured: dict[str, Any]) -> None:
+    # A document in some system's top 10 that nobody judged counts as not relevant and
+    # would make a ranking change look worse (or better) than it is: judge it first
+    # (`python tools/relevance.py --pool`, README in tests/data/relevance).
+    unjudged = {query: keys for query, keys in measured["unjudged"].items() if keys}
+    assert unjudged == {}

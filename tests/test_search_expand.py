@@ -123,3 +123,22 @@ def test_snippets_show_the_query_s_words_first_then_the_concept_s(index: SearchI
     assert other is not None and other.spans
     marked = other.render(lambda w: f"[{w}]")
     assert "[" in marked and "starvation" not in marked.lower()
+
+
+def test_a_category_the_author_rejected_is_not_inferred(tmp_path: Path) -> None:
+    settings = write_kb(tmp_path / "kb", [*INCIDENTS, *EXTRA])
+    update_index(settings)
+    path = settings.content_dir / EXTRA[1].path
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace(
+            "categories: [code-bug]\n", "categories: [code-bug]\nnot_categories: [capacity]\n"
+        ),
+        encoding="utf-8",
+    )
+    update_index(settings)
+    with SearchIndex(settings) as opened:
+        hit = opened.get("PM-2025-011")
+        assert hit is not None and "capacity" not in hit.inferred
+        about = [h.id for h in opened.search("*", Filters(about=("capacity",)), limit=20).hits]
+        assert "PM-2025-011" not in about and "PM-2025-010" in about

@@ -56,6 +56,12 @@ class Query:
     text: str
     kind: str
     relevant: frozenset[str]  # document ids
+    not_relevant: frozenset[str] = frozenset()  # judged, and not relevant
+
+    @property
+    def judged(self) -> frozenset[str]:
+        """Every document judged for this query, relevant or not."""
+        return self.relevant | self.not_relevant
 
 
 @dataclass
@@ -108,12 +114,32 @@ def load_queries(known: dict[str, str], path: Path = QUERIES) -> list[Query]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     queries = []
     for entry in data["queries"]:
-        missing = [k for k in entry["relevant"] if k not in known]
+        relevant, rejected = entry["relevant"], entry.get("not_relevant") or []
+        missing = [k for k in [*relevant, *rejected] if k not in known]
         if missing:
             raise SystemExit(f"{path}: query {entry['query']!r}: unknown documents {missing}")
-        ids = frozenset(known[k] for k in entry["relevant"])
-        queries.append(Query(str(entry["query"]), str(entry["kind"]), ids))
+        both = sorted(set(relevant) & set(rejected))
+        if both:
+            raise SystemExit(f"{path}: query {entry['query']!r}: judged both ways: {both}")
+        ids = frozenset(known[k] for k in relevant)
+        no = frozenset(known[k] for k in rejected)
+        queries.append(Query(str(entry["query"]), str(entry["kind"]), ids, no))
     return queries
+
+
+def pool(
+    queries: list[Query], rankers: dict[str, Callable[[str], list[str]]], depth: int = 10
+) -> dict[str, list[str]]:
+    """Each query's pool not yet judged: the union of every system's top `depth`, in the
+    order first met (the standard way to complete judgements: whatever any system
+    returns near the top gets a verdict)."""
+    out: dict[str, list[str]] = {}
+    for q in queries:
+        seen: dict[str, None] = {}
+        for rank in rankers.values():
+            seen.update(dict.fromkeys(d for d in rank(q.text)[:depth] if d not in q.judged))
+        out[q.text] = list(seen)
+    return out
 
 
 def grep_ranker(settings: Settings) -> Callable[[str], list[str]]:
@@ -222,21 +248,26 @@ def measure(corpus: Path | None = CORPUS) -> dict[str, Any]:
     """Every figure, on a knowledge base built in a temporary folder."""
     with tempfile.TemporaryDirectory(prefix="kb-relevance-") as tmp:
         settings = build(Path(tmp) / "kb", corpus if corpus and corpus.is_dir() else None)
-        queries = load_queries(keys(settings))
+        known = keys(settings)
+        queries = load_queries(known)
         with SearchIndex(settings) as index:
-            systems = {
-                "kb search": score(queries, kb_ranker(index, exact=False)),
-                "kb search --exact": score(queries, kb_ranker(index, exact=True)),
-                "grep baseline": score(queries, grep_ranker(settings)),
+            rankers = {
+                "kb search": kb_ranker(index, exact=False),
+                "kb search --exact": kb_ranker(index, exact=True),
+                "grep baseline": grep_ranker(settings),
             }
+            systems = {name: score(queries, rank) for name, rank in rankers.items()}
+            unjudged = pool(queries, rankers)
             documents = len(index)
         similar = similar_agreement(settings)
+    key_of = {doc_id: key for key, doc_id in known.items()}
     return {
         "queries": len(queries),
         "documents": documents,
         "ideal_p10": round(ideal_p10(queries), 3),
         "systems": systems,
         "similar": similar,
+        "unjudged": {text: [key_of[d] for d in ids] for text, ids in unjudged.items()},
     }
 
 
@@ -246,6 +277,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="the real reports' folder")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--per-query", action="store_true", help="also each query's figures")
+    parser.add_argument(
+        "--pool",
+        action="store_true",
+        help="list each query's pooled documents not yet judged (top 10 of every system)",
+    )
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():
         print(
@@ -253,14 +289,22 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     found = measure(args.corpus)
+    if args.pool:
+        for text, pooled in found["unjudged"].items():
+            print(f"{text}: {len(pooled)} to judge")
+            for key in pooled:
+                print(f"  - {key}")
+        return 0
     if args.json:
         out = dict(found)
         out["systems"] = {name: s.as_dict() for name, s in found["systems"].items()}
         print(json.dumps(out, indent=2))
         return 0
+    left = sum(len(pooled) for pooled in found["unjudged"].values())
     print(
         f"{found['queries']} queries over {found['documents']} documents "
-        f"(a perfect ranking scores precision@10 {found['ideal_p10']:.3f})"
+        f"(a perfect ranking scores precision@10 {found['ideal_p10']:.3f}); "
+        f"{left} pooled result(s) not yet judged (--pool lists them)"
     )
     print(f"{'system':<20} {'P@5':>6} {'P@10':>6} {'nDCG@10':>8} {'MRR':>6}")
     for name, s in found["systems"].items():

@@ -184,3 +184,40 @@ class ArraySums:
         candidates = np.flatnonzero(total >= cut).tolist()
         ranked = sorted(candidates, key=lambda docnum: (-total[docnum], docnum))[:take]
         return [(docnum, float(total[docnum])) for docnum in ranked]
+
+
+class SearchWeighting(scoring.BM25F):  # type: ignore[misc]
+    """whoosh's BM25F, its scores unchanged, with each document's field lengths kept.
+
+    whoosh's scorer reads a document's field length from the index file at every score
+    (a seek and a read, as the index is opened without memory maps): a search that
+    scores thousands of documents reads thousands of them, and the next search reads
+    them again. This one asks whoosh once per document and field for the life of the
+    searcher it is given to.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lengths: dict[tuple[int, str], dict[int, int]] = {}
+        self._readers: list[Any] = []  # kept alive, so no reader's id is reused
+
+    def scorer(self, searcher: Any, fieldname: str, text: str, qf: float = 1) -> Any:
+        """whoosh's scorer for the term, reading lengths through the kept ones."""
+        found = super().scorer(searcher, fieldname, text, qf=qf)
+        if isinstance(found, scoring.WeightLengthScorer) and hasattr(found, "dfl"):
+            reader = searcher.reader()
+            key = (id(reader), fieldname)
+            kept = self._lengths.get(key)
+            if kept is None:
+                kept = self._lengths[key] = {}
+                self._readers.append(reader)
+            read = found.dfl
+
+            def length(docnum: int) -> int:
+                value = kept.get(docnum)
+                if value is None:
+                    value = kept[docnum] = read(docnum)
+                return value
+
+            found.dfl = length
+        return found

@@ -129,6 +129,7 @@ class _Read:
     text: Text | None = None  # a document as the category model reads it
     postmortem: bool = False
     labels: list[str] | None = None  # its categories, when an author chose them
+    rejected: tuple[str, ...] = ()  # categories its author ruled out (never inferred)
 
 
 class _Work:
@@ -185,6 +186,7 @@ class _Work:
             got.text = model_text(doc)
             got.postmortem = doc.type == "postmortem"
             got.labels = list(getattr(doc.meta, "categories", [])) if labelled(doc) else None
+            got.rejected = tuple(getattr(doc.meta, "not_categories", ()))
         return got
 
     def _shown(self, path: Path) -> str:
@@ -364,7 +366,8 @@ def _inferred(got: _Read, model: CategoryModel) -> dict[str, Any]:
         ]
         if named:
             fields["mentions"] = ",".join(named)
-        slugs = [found.slug for found in model.infer(text)] if got.postmortem else []
+        inferred = model.infer(text) if got.postmortem else []
+        slugs = [found.slug for found in inferred if found.slug not in got.rejected]
         if slugs:
             fields["inferred"] = ",".join(slugs)
     return fields

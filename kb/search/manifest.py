@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from kb.errors import SearchError
-from kb.files import iter_markdown, read_regular
+from kb.files import markdown_entries, read_regular
 
 Kind = Literal["doc", "page", "error"]
 MANIFEST = "manifest.bin"
@@ -150,12 +150,17 @@ def scan(content_dir: Path, refused: list[tuple[Path, str]] | None = None) -> di
     out: dict[str, Stat] = {}
     if not content_dir.is_dir():
         return out
-    for path in iter_markdown(content_dir, refused):
+    # Entries' paths are the folder's own string joined with names: the relative path
+    # is what follows it (this runs for every file on every `kb search`).
+    start = len(os.path.join(str(content_dir), ""))
+    for entry in markdown_entries(content_dir, refused):
         try:
-            st = os.stat(path)
+            # Windows' entries carry no inode: stat the path there, as the indexer does.
+            st = entry.stat() if os.name != "nt" else os.stat(entry.path)
         except OSError:
             continue
-        out[path.relative_to(content_dir).as_posix()] = stat_of(st)
+        rel = entry.path[start:]
+        out[rel if os.sep == "/" else rel.replace(os.sep, "/")] = stat_of(st)
     return out
 
 
