@@ -272,7 +272,8 @@ class SiteBuild:
         preview's last build (kb.site.preview)."""
         assert self.preview is not None
         ctx = self.context
-        every = sorted(f.src_uri for f in files)
+        # The site's files, once: a page with links depends on which files exist.
+        every = fingerprint(*sorted(f.src_uri for f in files))
         listed = set(_nav_uris(config.nav))
         if ctx is not None:
             self.preview.begin(self._site_key(config, listed, files))
