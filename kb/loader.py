@@ -37,6 +37,9 @@ from kb.taxonomy import Taxonomy
 from kb.text import did_you_mean
 from kb.wording import describe
 
+# The positions of keys found before in a front-matter text, by text (kb.parsecache).
+Positions = Callable[[str], dict[str, list[int]]]
+
 
 @dataclass(eq=False)
 class Document:
@@ -271,10 +274,12 @@ def load_text(
     src_uri: str,
     taxonomy: Taxonomy,
     parse: Callable[[str, int], Any] = parse_yaml,
+    positions: Positions | None = None,
 ) -> Loaded:
     """Parse one file's text into a document, or the problems that prevent it.
 
-    `parse` is parse_yaml, or a cache's version of it (kb.parsecache).
+    `parse` is parse_yaml, or a cache's version of it, and `positions` the cache's
+    keeper of key positions (kb.parsecache).
     """
     parts = split(text)
     if parts.unclosed:
@@ -292,7 +297,8 @@ def load_text(
         data = parse(parts.front_matter, parts.fm_first_line)
     except YamlError as err:
         return Loaded(problems=[Problem(shown, err.line or 1, err.column, "", err.message)])
-    locator = KeyLocator(parts.front_matter, parts.fm_first_line)
+    known = positions(parts.front_matter) if positions is not None else None
+    locator = KeyLocator(parts.front_matter, parts.fm_first_line, known)
 
     def problem(loc: Loc, message: str) -> Problem:
         line, column = locator.locate(loc)
@@ -360,6 +366,7 @@ def load_file(
     content_dir: Path,
     shown: str | None = None,
     parse: Callable[[str, int], Any] = parse_yaml,
+    positions: Positions | None = None,
 ) -> Loaded:
     """Read and parse one file; unreadable or non-UTF-8 files become problems."""
     shown = shown or str(path)
@@ -379,6 +386,7 @@ def load_file(
         src_uri=_relative(path, content_dir),
         taxonomy=taxonomy,
         parse=parse,
+        positions=positions,
     )
 
 
@@ -416,6 +424,7 @@ def load_documents(
     taxonomy: Taxonomy,
     content_dir: Path,
     parse: Callable[[str, int], Any] = parse_yaml,
+    positions: Positions | None = None,
 ) -> LoadResult:
     """Load every file in `paths`; collect documents and all problems."""
     result = LoadResult()
@@ -429,6 +438,7 @@ def load_documents(
             content_dir=content_dir,
             shown=display_path(path, cwd),
             parse=parse,
+            positions=positions,
         )
         result.problems.extend(loaded.problems)
         if loaded.document is not None:

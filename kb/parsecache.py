@@ -15,6 +15,11 @@ in the key, which YAML front-matter cannot produce in practice; a value that
 does not fit (a NUL key, a non-string key, a type JSON cannot hold) is simply
 not kept. Only the entries used by the latest run are written back, so the
 file never holds more than the knowledge base.
+
+Beside each value, the cache keeps the positions (line within the text, column)
+of the keys that problems pointed at (`positions`, filled by
+kb.source.KeyLocator): finding them means composing the YAML again, and a large
+knowledge base's warnings point at the same keys from one run to the next.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from kb.files import write_atomically
 from kb.source import parse_yaml
 
 FILE = "front-matter.json"
-VERSION = 1  # bump when parse_yaml's results change shape
+VERSION = 2  # bump when parse_yaml's results, or the positions kept, change shape
 _DATE, _TIME = "\x00date", "\x00datetime"
 
 
@@ -82,20 +87,31 @@ class ParsedCache:
         self.path = Path(folder) / FILE
         self._old: dict[str, Any] = {}
         self._new: dict[str, Any] = {}
+        self._places_old: dict[str, dict[str, list[int]]] = {}
+        self._places_new: dict[str, dict[str, list[int]]] = {}
         self._changed = False
+        self._last: tuple[str | None, str] = (None, "")  # (text, key) of the latest lookup
         self.hits = 0
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return
         if isinstance(data, dict) and data.get("version") == VERSION:
-            entries = data.get("entries")
+            entries, places = data.get("entries"), data.get("positions")
             if isinstance(entries, dict):
                 self._old = entries
+            if isinstance(places, dict):
+                self._places_old = {k: v for k, v in places.items() if isinstance(v, dict)}
+
+    def _key(self, text: str) -> str:
+        if self._last[0] is not text:  # parse, then positions, of the same text
+            key = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+            self._last = (text, key)
+        return self._last[1]
 
     def parse(self, text: str, first_line: int = 1) -> Any:
         """parse_yaml(text, first_line), from the cache when this text was parsed before."""
-        key = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+        key = self._key(text)
         kept = self._old.get(key)
         if kept is not None:
             try:
@@ -118,15 +134,28 @@ class ParsedCache:
         """How many entries the cache held when it was read."""
         return len(self._old)
 
+    def positions(self, text: str) -> dict[str, list[int]]:
+        """The positions found before in this text; kb.source.KeyLocator adds to it."""
+        key = self._key(text)
+        found = self._places_new.get(key)
+        if found is None:
+            found = self._places_new[key] = dict(self._places_old.get(key, {}))
+        return found
+
     def next_run(self) -> None:
         """Start another run (a session that loads again) from the entries this one used."""
         self._old, self._new, self._changed = self._new, {}, False
+        self._places_old, self._places_new = self._places_new, {}
 
     def save(self) -> None:
         """Write back the entries this run used, unless they are exactly those read."""
-        if not self._changed and self._new.keys() == self._old.keys():
+        places = {k: v for k, v in self._places_new.items() if v and k in self._new}
+        found_more = any(len(v) > len(self._places_old.get(k, ())) for k, v in places.items())
+        if not self._changed and not found_more and self._new.keys() == self._old.keys():
             return
         # dumps, not dump: json.dump writes through a Python-level generator, 3x slower.
-        text = json.dumps({"version": VERSION, "entries": self._new}, separators=(",", ":"))
+        text = json.dumps(
+            {"version": VERSION, "entries": self._new, "positions": places}, separators=(",", ":")
+        )
         with contextlib.suppress(OSError):  # a read-only checkout: no cache, same results
             write_atomically(self.path, text)

@@ -67,7 +67,11 @@ class BuildSession:
         cache = self._parsed
         with _collections_wait():
             kb = load_knowledge_base(
-                settings, only=only, today=today, parse=None if cache is None else cache.parse
+                settings,
+                only=only,
+                today=today,
+                parse=None if cache is None else cache.parse,
+                positions=None if cache is None else cache.positions,
             )
         if cache is not None:
             cache.save()

@@ -7,6 +7,8 @@ composed again for files that turn out to have problems.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 import sys
 from collections.abc import Callable, Hashable
@@ -396,13 +398,21 @@ def _key_is(key: yaml.Node, part: str | int | None) -> bool:
 
 
 class KeyLocator:
-    """Finds the file line and column of a field path in a YAML text (composed on demand)."""
+    """Finds the file line and column of a field path in a YAML text (composed on demand).
 
-    def __init__(self, text: str, first_line: int) -> None:
+    `known` holds positions found before in the same text (kb.parsecache keeps them
+    between runs) and receives those found now: most documents' warnings point at the
+    same keys run after run, and composing the text to find them again was a quarter
+    of loading a large knowledge base."""
+
+    def __init__(
+        self, text: str, first_line: int, known: dict[str, list[int]] | None = None
+    ) -> None:
         self._text = text
         self._first_line = first_line
         self._root: yaml.Node | None = None
         self._composed = False
+        self._known = known
 
     def _node(self) -> yaml.Node | None:
         if not self._composed:
@@ -424,15 +434,32 @@ class KeyLocator:
 
     def has(self, loc: Loc) -> bool:
         """Whether the author wrote the key at `loc`."""
-        return self._find(loc)[1]
+        return bool(self._position(loc)[2])
 
     def locate(self, loc: Loc) -> tuple[int, int]:
         """(line, column) of the deepest part of `loc` present; the key itself for mappings."""
-        best = self._find(loc)[0]
-        if best is None:
+        line, column, _ = self._position(loc)
+        if line < 0:
             return self.start()
-        mark = best.start_mark
-        return self._first_line + mark.line, mark.column + 1
+        return self._first_line + line, column
+
+    def _position(self, loc: Loc) -> list[int]:
+        # [line within the text (-1: none found), column, whether all of `loc` is there]
+        key = None
+        if self._known is not None:
+            with contextlib.suppress(TypeError, ValueError):
+                key = json.dumps(loc)
+            found = self._known.get(key) if key is not None else None
+            if isinstance(found, list) and len(found) == 3 and all(type(v) is int for v in found):
+                return found
+        best, whole = self._find(loc)
+        if best is None:
+            position = [-1, 1, int(whole)]
+        else:
+            position = [best.start_mark.line, best.start_mark.column + 1, int(whole)]
+        if key is not None and self._known is not None:
+            self._known[key] = position
+        return position
 
     def _find(self, loc: Loc) -> tuple[yaml.Node | None, bool]:
         node = self._node()

@@ -179,3 +179,37 @@ def test_a_session_that_loads_again_reads_the_cache_once_and_sees_every_edit(
     assert [d.meta for d in again.documents if d.path != edited.path] == [
         d.meta for d in first.documents if d.path != edited.path
     ]
+
+
+def test_the_positions_problems_point_at_are_kept_and_found_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = write_example_kb(tmp_path)
+    shutil.copy(
+        Path(__file__).parent / "data" / "invalid" / "category-not-in-taxonomy.md",
+        settings.content_dir / "category-not-in-taxonomy.md",
+    )
+    day = dt.date(2026, 11, 26)
+    cache = tmp_path / ".kb" / "cache"
+    plain = load_knowledge_base(settings, today=day)
+    BuildSession(cache).load(settings, today=day)  # finds the positions and keeps them
+    monkeypatch.setattr(
+        "kb.source.yaml.compose", lambda *a, **k: pytest.fail("composed the YAML again")
+    )
+    kept = BuildSession(cache).load(settings, today=day)
+    assert [str(p) for p in kept.problems] == [str(p) for p in plain.problems]
+    assert any(p.line > 1 for p in plain.problems) and plain.warnings
+
+
+def test_a_kept_position_follows_the_front_matter_where_it_starts() -> None:
+    from kb.source import KeyLocator
+
+    text = "id: PM-2025-001\nservices:\n  - edge\n  - checkout\n"
+    known: dict[str, list[int]] = {}
+    assert KeyLocator(text, 2, known).locate(("services", 1)) == (5, 5)
+    assert known  # found once, kept
+    # The same text lower in another file (kb.parsecache keys by the text alone).
+    assert KeyLocator(text, 7, known).locate(("services", 1)) == (10, 5)
+    assert KeyLocator(text, 7, known).has(("services", 1))
+    assert not KeyLocator(text, 7, known).has(("services", 9))
+    assert KeyLocator(text, 7, known).locate(("owner",)) == (6, 1)  # not there: the `---`
