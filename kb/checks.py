@@ -268,7 +268,8 @@ def unlisted_categories(doc: Document, inferred: Iterable[Inferred]) -> Iterator
         if found.strong and found.slug not in listed:
             yield doc.problem(
                 ("categories",),
-                f"text suggests `{found.slug}` ({found.reason()}); add it or ignore",
+                f"text suggests `{found.slug}` ({found.reason()}); add it to categories, "
+                "or to not_categories to rule it out",
                 "warning",
             )
 

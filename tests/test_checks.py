@@ -161,7 +161,8 @@ def test_text_that_strongly_suggests_an_unlisted_category_warns(write: Write) ->
     warnings = [str(p) for p in _kb().warnings if "suggests" in p.message]
     assert warnings == [
         "content/postmortems/a.md:18:1: warning: categories: text suggests `capacity` "
-        "(oomkilled, ran out of, memory limit, oom killer); add it or ignore"
+        "(oomkilled, ran out of, memory limit, oom killer); add it to categories, "
+        "or to not_categories to rule it out"
     ]
 
 
