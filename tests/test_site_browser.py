@@ -146,6 +146,14 @@ def search(page: Any, query: str) -> Any:
     box = page.locator(".kb-search input.pagefind-ui__search-input")
     box.wait_for(timeout=15_000)
     box.type(query, delay=20)
+    # The box searches 100 ms after a keystroke: wait for the results of the whole query,
+    # not those of a prefix typed while the machine was slow.
+    page.wait_for_function(
+        "q => { const m = document.querySelector('.kb-search .pagefind-ui__message');"
+        " return m !== null && /results? for/.test(m.textContent) && m.textContent.includes(q); }",
+        arg=query,
+        timeout=15_000,
+    )
     results = page.locator(".kb-search .pagefind-ui__result")
     results.first.wait_for(timeout=15_000)
     return results

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 from kb.config import Settings
 from kb.errors import ContentError, SiteError, UsageError
-from kb.lifeline import owner_gone, owner_tag
+from kb.lifeline import owner_gone, owner_tag, signals_held
 from kb.session import BuildSession
 from kb.site.preview import Snapshot
 
@@ -123,9 +123,12 @@ def build_site(
         raise ContentError(kb.errors, checked=kb.checked, warnings=len(kb.warnings))
     target.parent.mkdir(parents=True, exist_ok=True)
     sweep_leftovers(target)
-    staging = _temporary(target, _BUILDING)
+    staging: Path | None = None
     start = time.perf_counter()
     try:
+        # Held, so that a SIGTERM cannot land between making the folder and knowing it.
+        with signals_held():
+            staging = _temporary(target, _BUILDING)
         config = load_config(
             str(config_file),
             site_dir=str(staging),
@@ -142,17 +145,23 @@ def build_site(
         finally:
             config.plugins.on_shutdown()
     except MkDocsException as err:
-        shutil.rmtree(staging, ignore_errors=True)
+        _discard(staging)
         shown = settings.relative(target)
         raise SiteError(
             f"the site was not built ({err.format_message()}); {shown} is unchanged"
         ) from None
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        _discard(staging)
         raise
+    assert staging is not None
     seconds = time.perf_counter() - start
     _swap(staging, target)
     return dataclasses.replace(_measure(target, seconds, kb.checked, len(kb.warnings)), notes=notes)
+
+
+def _discard(staging: Path | None) -> None:
+    if staging is not None:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _temporary(target: Path, kind: str) -> Path:
@@ -162,7 +171,7 @@ def _temporary(target: Path, kind: str) -> Path:
     try:
         (folder / MARKER).write_text(f"{owner_tag()}\n", encoding="utf-8")
     except BaseException:
-        folder.rmdir()
+        shutil.rmtree(folder, ignore_errors=True)
         raise
     return folder
 
