@@ -12,9 +12,10 @@ import feedparser
 import pytest
 from docfactory import knowledge_base, postmortem, premortem, render
 
+from kb.loop.repeats import RecurringFailure
 from kb.site.context import SiteContext
 from kb.site.dashboards import trends_page
-from kb.site.listings import category_pages, premortem_pages, service_pages
+from kb.site.listings import category_pages, premortem_pages, recurring_section, service_pages
 from kb.site.loop import feed_files, week_page
 from kb.site.pages import document_parts
 
@@ -93,6 +94,15 @@ def test_recurring_failures_on_category_and_service_pages() -> None:
     )
     config = next(p for p in pages if p.src_uri == "categories/config/index.md")
     assert "None: no service had 3 or more incidents" in config.content
+    # A failure that keeps recurring names its newest incidents and counts the rest.
+    many = [
+        RecurringFailure(
+            "datastore", "checkout", tuple(d.meta for d in c.incidents[:1]) * 9, c.today, c.today
+        )
+    ]
+    named = recurring_section(c, many, "categories/datastore/index.md", "service")
+    assert named.count("](../../postmortems/") == 5 and "9 incidents since" in named
+    assert named.rstrip().endswith("and 4 more")
     services, _charts = service_pages(c)
     orders = next(p for p in services if p.src_uri == "services/orders/index.md")
     assert "**[Datastore](../../categories/datastore/index.md)**: 3 incidents" in orders.content

@@ -321,6 +321,9 @@ def _category(ctx: SiteContext, slug: str, chart: Chart | None) -> list[Generate
     return paginated(ctx, folder, cat.title, head, rows, intro=intro, outro=outro)
 
 
+RECURRING_NAMED = 5  # incidents a recurring failure names (newest first); it counts the rest
+
+
 def recurring_section(ctx: SiteContext, found: list[RecurringFailure], src: str, other: str) -> str:
     """'Recurring failures' on a category page (other='service') or a service page ('category')."""
     loop = ctx.kb.settings.loop
@@ -337,12 +340,14 @@ def recurring_section(ctx: SiteContext, found: list[RecurringFailure], src: str,
         else:
             title = ctx.kb.taxonomy.title("categories", r.category)
             name = link(esc(title), src, ctx.routes.category(r.category))
-        ids = ", ".join(
-            link(esc(pm.id), src, doc.src_uri)
-            for pm in r.incidents
-            if (doc := ctx.doc(pm.id)) is not None
+        shown = [d for pm in r.incidents if (d := ctx.doc(pm.id)) is not None][:RECURRING_NAMED]
+        ids = ", ".join(link(esc(d.id), src, d.src_uri) for d in shown)
+        rest = len(r.incidents) - len(shown)
+        newest = "the newest " if rest > 0 else ""
+        more = f" and {rest} more" if rest > 0 else ""
+        lines.append(
+            f"- **{name}**: {len(r.incidents)} incidents since {r.first_day}, {newest}{ids}{more}"
         )
-        lines.append(f"- **{name}**: {len(r.incidents)} incidents since {r.first_day}: {ids}")
     return (
         "## Recurring failures\n\n"
         f"A recurring failure is {window}: a lesson not yet learned.\n\n" + "\n".join(lines)
