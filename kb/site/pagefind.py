@@ -21,9 +21,9 @@ A build's index is made by `SearchIndexer` while mkdocs renders the templates
 incremental preview, which renders only some pages, has `Reindexer` index its
 whole folder after each build instead. Either way Pagefind reads only the pages'
 articles, in parts of at most `PART_BYTES` that it indexes one after another: it
-holds about thirty times the HTML it indexes in memory (2.9 GB for the articles of
-10,000 documents in one run, 0.7 GB for a quarter of them), and the parts' indexes,
-merged in the browser, answer a query as one. The search box
+holds about forty times the HTML it indexes in memory (2.9 GB for the 71 MB of
+articles of 10,000 documents in one run, 0.6 GB for a fifth of them), and the
+parts' indexes, merged in the browser, answer a query as one. The search box
 (kb/site/assets/search.js) loads Pagefind's UI only when it is first opened.
 """
 
@@ -41,11 +41,15 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kb.errors import SiteError
 from kb.loader import Document
 from kb.models import Postmortem
 from kb.taxonomy import Taxonomy
+
+if TYPE_CHECKING:
+    from pagefind.service import PagefindService
 
 log = logging.getLogger("mkdocs.plugins.kb")
 
@@ -54,7 +58,7 @@ ASSETS = Path(__file__).parent / "assets"
 SCRIPT, STYLE = "assets/kb/search.js", "assets/kb/search.css"  # where the site has them
 TYPE_NAMES = {"postmortem": "Postmortem", "premortem": "Pre-mortem"}
 PARTS = "kb-parts.json"  # in the index's folder: the parts the search box merges into it
-PART_BYTES = 24_000_000  # of article HTML per Pagefind run: about 0.7 GB of its memory
+PART_BYTES = 16_000_000  # of article HTML per Pagefind run: about 0.65 GB of its memory
 BODY = "<div data-pagefind-body>"
 END = "<!-- end of kb search -->"  # where a page's searchable article ends (not a slot)
 LANG = re.compile(r'<html[^>]*?\slang="([^"]*)"')
@@ -140,6 +144,30 @@ def _write(path: Path, article: str, language: str) -> None:
     )
 
 
+async def _service(env: dict[str, str]) -> PagefindService:
+    """Pagefind's service process, started with `env` added to its environment (not to
+    kb's: other threads may be reading that)."""
+    from pagefind.service import PagefindService
+
+    class Service(PagefindService):
+        async def launch(self) -> PagefindService:
+            # As PagefindService.launch, but with the environment given.
+            self._backend = await asyncio.create_subprocess_exec(
+                self._bin,
+                "--service",
+                cwd=os.getcwd(),
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                limit=2**21,  # as Pagefind's: a smaller buffer deadlocks on its replies
+                env={**os.environ, **env},
+            )
+            self._poll_task = self._loop.create_task(self._wait_for_responses())
+            return self
+
+    return await Service().launch()
+
+
 def split(sizes: dict[str, int], limit: int | None = None) -> list[list[str]]:
     """The pages (path -> bytes) in parts of about `limit` bytes (PART_BYTES) each.
 
@@ -156,7 +184,7 @@ def _index(pages: Path, site_dir: Path) -> Indexed:
     in parts indexed one after another (`split`); `pages` is emptied."""
     start = time.perf_counter()
     try:
-        from pagefind.index import IndexConfig, PagefindIndex
+        from pagefind.index import IndexConfig
     except ImportError:
         raise SiteError(
             "the site's search needs Pagefind: pip install 'pagefind[bin]' "
@@ -172,18 +200,24 @@ def _index(pages: Path, site_dir: Path) -> Indexed:
     # Part 1 is the index the search box opens, the others are merged into it.
     names = [""] + [f"part-{k}/" for k in range(2, len(parts) + 1)]
 
+    # keep_index_url: result links end in index.html, as every link kb writes does,
+    # so they work on any static server, not only one that maps folders to index.html.
+    # The headings' permalink signs (¶) are not words of the page.
+    config: IndexConfig = {"keep_index_url": True, "exclude_selectors": [".headerlink"]}
+    # Pagefind cuts its word index into files of about 20,000 word positions, one of
+    # which a query of one word fetches; a part holds 1/n of the positions, so its
+    # files are made 1/n as big: a query fetches about as much as from one index.
+    chunk = {"PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE": str(max(1000, 20_000 // len(parts)))}
+
     async def run(source: Path, bundle: Path) -> int:
-        # keep_index_url: result links end in index.html, as every link kb writes does,
-        # so they work on any static server, not only one that maps folders to index.html.
-        # The headings' permalink signs (¶) are not words of the page.
-        config: IndexConfig = {
-            "keep_index_url": True,
-            "output_path": str(bundle),
-            "exclude_selectors": [".headerlink"],
-        }
         # One Pagefind process per part: its memory is given back before the next.
-        async with PagefindIndex(config=config) as index:
+        service = await _service(chunk if len(parts) > 1 else {})
+        try:
+            index = await service.create_index(config)
             found = await index.add_directory(str(source))
+            await index.write_files(str(bundle))
+        finally:
+            await service.close()
         return int(found["page_count"])
 
     try:
