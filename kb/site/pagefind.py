@@ -113,12 +113,13 @@ def index_site(site_dir: Path) -> Indexed:
     """Index the built pages under `site_dir` into `site_dir/pagefind` (replacing it)."""
     if not site_dir.is_dir():  # nothing was built (only hooks were run)
         return Indexed(0, 0, 0.0)
-    # Their articles, as SearchIndexer writes them, into a scratch folder in the site.
-    scratch = Path(tempfile.mkdtemp(prefix=".kb-search-", dir=site_dir))
+    # Their articles, as SearchIndexer writes them, into a scratch folder in the site
+    # (named as the index's own work folders are).
+    scratch = Path(tempfile.mkdtemp(prefix=".pagefind-pages-", dir=site_dir))
     try:
         pages = scratch / "pages"
         pages.mkdir()
-        for path in site_dir.rglob("*.html"):
+        for path in list(site_dir.rglob("*.html")):  # listed before the scratch fills
             rel = path.relative_to(site_dir)
             if rel.parts[0] == BUNDLE or rel.parts[0].startswith("."):
                 continue  # the index itself, scratch folders
