@@ -21,8 +21,8 @@ A build's index is made by `SearchIndexer` while mkdocs renders the templates
 incremental preview, which renders only some pages, has `Reindexer` index its
 whole folder after each build instead. Either way Pagefind reads only the pages'
 articles, in parts of at most `PART_BYTES` that it indexes one after another: it
-holds about forty times the HTML it indexes in memory (2.9 GB for the 71 MB of
-articles of 10,000 documents in one run, 0.6 GB for a fifth of them), and the
+holds about forty times the HTML it indexes in memory (2.7 GiB for the 71 MB of
+articles of 10,000 documents in one run, 0.6 GiB for a fifth of them), and the
 parts' indexes, merged in the browser, answer a query as one. The search box
 (kb/site/assets/search.js) loads Pagefind's UI only when it is first opened.
 """
@@ -58,7 +58,7 @@ ASSETS = Path(__file__).parent / "assets"
 SCRIPT, STYLE = "assets/kb/search.js", "assets/kb/search.css"  # where the site has them
 TYPE_NAMES = {"postmortem": "Postmortem", "premortem": "Pre-mortem"}
 PARTS = "kb-parts.json"  # in the index's folder: the parts the search box merges into it
-PART_BYTES = 16_000_000  # of article HTML per Pagefind run: about 0.65 GB of its memory
+PART_BYTES = 16_000_000  # of article HTML per Pagefind run: about 0.6 GiB of its memory
 BODY = "<div data-pagefind-body>"
 END = "<!-- end of kb search -->"  # where a page's searchable article ends (not a slot)
 LANG = re.compile(r'<html[^>]*?\slang="([^"]*)"')
