@@ -138,7 +138,8 @@ def pagefind_records(site: Path) -> dict[str, dict[str, Any]]:
     import json
 
     out = {}
-    for path in (site / "pagefind" / "fragment").iterdir():
+    # The index's parts (kb-parts.json) each have their own fragments.
+    for path in sorted((site / "pagefind").glob("**/fragment/*")):
         data = gzip.decompress(path.read_bytes())
         assert data.startswith(b"pagefind_dcd"), path
         record = json.loads(data[len(b"pagefind_dcd") :])

@@ -9,6 +9,7 @@ configuration and on the README's minimal one) are kept in test-artifacts/.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 import shutil
@@ -210,6 +211,57 @@ def test_search_filters_by_category(
     for title in results.locator(".pagefind-ui__result-link").all_inner_texts():
         assert category in filters(by_title[title], kb.taxonomy)["category"]
     page.context.close()
+
+
+@pytest.fixture(scope="module")
+def parted_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The example site with its search index made in parts, as a big site's is."""
+    from kb.site import pagefind
+    from kb.site.build import build_site
+
+    site = tmp_path_factory.mktemp("parted") / "site"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pagefind, "PART_BYTES", 60_000)
+        build_site(load_settings(REPO), site)
+    parts = json.loads((site / "pagefind" / pagefind.PARTS).read_text())["merge"]
+    assert len(parts) >= 3, parts
+    handler = functools.partial(_Quiet, directory=str(site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+def filter_counts(page: Any) -> list[str]:
+    """The search box's filter values with their counts ("Datastore (4)")."""
+    labels = page.locator(".kb-search label").all_inner_texts()
+    return sorted(" ".join(t.split()) for t in labels if re.search(r"\(\d+\)", t))
+
+
+def test_search_in_parts_answers_as_one_index(
+    browser: Any, watch: Watch, base_url: str, parted_url: str, kb: KnowledgeBase
+) -> None:
+    word, title = unique_body_word(kb)
+    page = open_page(browser, watch, f"{parted_url}guide/writing-postmortems.html")
+    fetched: list[str] = []
+    page.on("response", lambda r: fetched.append(r.url))
+    results = search(page, word)
+    assert results.locator(".pagefind-ui__result-link").first.inner_text() == title
+    assert any("/pagefind/part-" in u for u in fetched)  # the other parts were searched
+    results.locator(".pagefind-ui__result-link").first.click()
+    page.wait_for_load_state("load")
+    assert page.locator("article h1").first.inner_text().strip().rstrip("¶").strip() == title
+    page.context.close()
+    # A common word: as many results, and the same filter counts, as from one index.
+    seen = []
+    for url in (base_url, parted_url):
+        page = open_page(browser, watch, f"{url}index.html")
+        search(page, "database")
+        page.wait_for_load_state("networkidle")
+        seen.append((result_count(page), filter_counts(page)))
+        page.context.close()
+    assert seen[0] == seen[1] and seen[0][0] > 1 and seen[0][1], seen
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

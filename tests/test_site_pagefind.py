@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -10,8 +11,9 @@ from docfactory import TAXONOMY, document, postmortem, premortem
 from sitecheck import pagefind_records, write_kb
 
 from kb.config import load_settings
+from kb.site import pagefind
 from kb.site.build import build_site
-from kb.site.pagefind import filters, searchable, unindexed
+from kb.site.pagefind import PARTS, filters, index_site, searchable, split, unindexed
 
 
 def test_filters_of_a_postmortem_and_a_premortem() -> None:
@@ -45,7 +47,7 @@ def test_marks_are_escaped_and_hold_no_text() -> None:
     out = searchable("<p>body</p>", {"service": ['a"b<c>'], "type": ["Postmortem"]})
     assert out.startswith("<div data-pagefind-body>")
     assert '<span data-pagefind-filter="service:a&quot;b&lt;c&gt;"></span>' in out
-    assert out.endswith("<p>body</p></div>")
+    assert out.endswith("<p>body</p></div><!-- end of kb search -->")
     assert unindexed("<ul></ul>") == "<div data-pagefind-ignore><ul></ul></div>"
     assert unindexed("") == ""
 
@@ -112,3 +114,42 @@ def test_material_search_instead_is_one_option(
     assert (site / "search" / "search_index.json").is_file()
     assert not (site / "pagefind").exists()
     assert "kb-search" not in (site / "index.html").read_text()
+
+
+def test_parts_interleave_and_stay_within_their_size() -> None:
+    sizes = {f"p/{n:02}.html": 10 for n in range(10)}
+    assert split(sizes, limit=1000) == [sorted(sizes)]
+    parts = split(sizes, limit=30)  # 100 bytes: 4 parts, each every fourth page
+    assert parts[0] == ["p/00.html", "p/04.html", "p/08.html"]
+    assert sorted(p for part in parts for p in part) == sorted(sizes)
+    assert [len(part) for part in parts] == [3, 3, 2, 2]
+    assert len(split(sizes, limit=1)) == 10  # never an empty part
+    assert split({}, limit=1) == [[]]
+
+
+@pytest.mark.slow
+def test_an_index_in_parts_holds_what_one_index_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fronts = [
+        postmortem(f"PM-2025-{n:03}", f"2025-03-{n:02}", services=[f"svc{n % 3}"])
+        for n in range(1, 8)
+    ]
+    root = write_kb(tmp_path / "kb", fronts, body="## Summary\n\nThe wombat cache overflowed.\n")
+    site = build_site(load_settings(root), root / "site").site_dir
+    whole = pagefind_records(site)
+    assert json.loads((site / "pagefind" / PARTS).read_text()) == {"merge": []}
+    monkeypatch.setattr(pagefind, "PART_BYTES", 1)  # one part per page
+    site = build_site(load_settings(root), root / "site").site_dir
+    merge = json.loads((site / "pagefind" / PARTS).read_text())["merge"]
+    assert merge == [f"part-{k}/" for k in range(2, 8)]
+    for part in merge:  # each a Pagefind index of its own, for the browser to merge
+        assert (site / "pagefind" / part / "pagefind-entry.json").is_file()
+    assert pagefind_records(site) == whole
+    assert [p.name for p in site.iterdir() if p.name.startswith((".pagefind", ".kb-search"))] == []
+    # The preview indexes the built folder's pages: the same records, in parts too.
+    done = index_site(site)
+    assert done.pages == 7
+    assert pagefind_records(site) == whole
+    assert len(json.loads((site / "pagefind" / PARTS).read_text())["merge"]) == 6
+    assert [p.name for p in site.iterdir() if p.name.startswith(".pagefind")] == []

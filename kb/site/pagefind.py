@@ -19,16 +19,22 @@ What is indexed is decided here, in the HTML kb writes:
 A build's index is made by `SearchIndexer` while mkdocs renders the templates
 (Pagefind's binary, driven through its Python API, works on the other core); the
 incremental preview, which renders only some pages, has `Reindexer` index its
-whole folder after each build instead. The search box (kb/site/assets/search.js)
-loads Pagefind's UI only when it is first opened.
+whole folder after each build instead. Either way Pagefind reads only the pages'
+articles, in parts of at most `PART_BYTES` that it indexes one after another: it
+holds about forty times the HTML it indexes in memory (2.7 GiB for the 71 MB of
+articles of 10,000 documents in one run, 0.6 GiB for a fifth of them), and the
+parts' indexes, merged in the browser, answer a query as one. The search box
+(kb/site/assets/search.js) loads Pagefind's UI only when it is first opened.
 """
 
 from __future__ import annotations
 
 import asyncio
 import html
+import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -47,6 +53,11 @@ BUNDLE = "pagefind"  # the index's folder inside the site
 ASSETS = Path(__file__).parent / "assets"
 SCRIPT, STYLE = "assets/kb/search.js", "assets/kb/search.css"  # where the site has them
 TYPE_NAMES = {"postmortem": "Postmortem", "premortem": "Pre-mortem"}
+PARTS = "kb-parts.json"  # in the index's folder: the parts the search box merges into it
+PART_BYTES = 16_000_000  # of article HTML per Pagefind run: about 0.6 GiB of its memory
+BODY = "<div data-pagefind-body>"
+END = "<!-- end of kb search -->"  # where a page's searchable article ends (not a slot)
+LANG = re.compile(r'<html[^>]*?\slang="([^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -86,7 +97,7 @@ def searchable(content: str, marks: dict[str, list[str]] | None = None) -> str:
         for value in dict.fromkeys(values)
     )
     # The filter marks hold no text: nothing shows, nothing extra is indexed.
-    return f"<div data-pagefind-body>{spans}{content}</div>"
+    return f"{BODY}{spans}{content}</div>{END}"
 
 
 def unindexed(fragment: str) -> str:
@@ -98,11 +109,52 @@ def index_site(site_dir: Path) -> Indexed:
     """Index the built pages under `site_dir` into `site_dir/pagefind` (replacing it)."""
     if not site_dir.is_dir():  # nothing was built (only hooks were run)
         return Indexed(0, 0, 0.0)
-    return _index(site_dir, site_dir)
+    # Their articles, as SearchIndexer writes them, into a scratch folder in the site
+    # (named as the index's own work folders are).
+    scratch = Path(tempfile.mkdtemp(prefix=".pagefind-pages-", dir=site_dir))
+    try:
+        pages = scratch / "pages"
+        pages.mkdir()
+        for path in list(site_dir.rglob("*.html")):  # listed before the scratch fills
+            rel = path.relative_to(site_dir)
+            if rel.parts[0] == BUNDLE or rel.parts[0].startswith("."):
+                continue  # the index itself, scratch folders
+            text = path.read_text(encoding="utf-8", errors="replace")
+            begin = text.find(BODY)
+            stop = text.find(END, begin)
+            if begin < 0 or stop < 0:
+                continue  # a page kept out of the search (a listing)
+            found = LANG.search(text)
+            _write(pages / rel, text[begin:stop], found.group(1) if found else "en")
+        return _index(pages, site_dir)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _index(source: Path, site_dir: Path) -> Indexed:
-    """Index the HTML files under `source` into `site_dir/pagefind` (replacing it)."""
+def _write(path: Path, article: str, language: str) -> None:
+    """Write an article as the page Pagefind reads."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        f'<!doctype html><html lang="{language}"><head><meta charset="utf-8">'
+        f"</head><body>{article}</body></html>",
+        encoding="utf-8",
+    )
+
+
+def split(sizes: dict[str, int], limit: int | None = None) -> list[list[str]]:
+    """The pages (path -> bytes) in parts of about `limit` bytes (PART_BYTES) each.
+
+    The parts interleave: part k has every n-th page in path order, so each is a
+    sample of the whole site and ranks its words as the others do (the browser
+    orders the merged results by their scores)."""
+    paths = sorted(sizes)
+    count = max(1, min(len(paths), -(-sum(sizes.values()) // (limit or PART_BYTES))))
+    return [paths[k::count] for k in range(count)]
+
+
+def _index(pages: Path, site_dir: Path) -> Indexed:
+    """Index the article files under `pages` into `site_dir/pagefind` (replacing it),
+    in parts indexed one after another (`split`); `pages` is emptied."""
     start = time.perf_counter()
     try:
         from pagefind.index import IndexConfig, PagefindIndex
@@ -116,14 +168,19 @@ def _index(source: Path, site_dir: Path) -> Indexed:
     # while it is rebuilt never sees half an index.
     new = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=site_dir))
     new.chmod(0o755)  # served to everyone, like the pages (mkdtemp makes it private)
+    sizes = {p.relative_to(pages).as_posix(): p.stat().st_size for p in pages.rglob("*.html")}
+    parts = split(sizes)
+    # Part 1 is the index the search box opens, the others are merged into it.
+    names = [""] + [f"part-{k}/" for k in range(2, len(parts) + 1)]
 
-    async def run() -> int:
+    async def run(source: Path, bundle: Path) -> int:
         # keep_index_url: result links end in index.html, as every link kb writes does,
         # so they work on any static server, not only one that maps folders to index.html.
-        # The headings' permalink signs (¶) are not words of the page.
+        # The headings' permalink signs (¶) are not words of the page. One Pagefind
+        # process per part: its memory is given back before the next.
         config: IndexConfig = {
             "keep_index_url": True,
-            "output_path": str(new),
+            "output_path": str(bundle),
             "exclude_selectors": [".headerlink"],
         }
         async with PagefindIndex(config=config) as index:
@@ -131,7 +188,18 @@ def _index(source: Path, site_dir: Path) -> Indexed:
         return int(found["page_count"])
 
     try:
-        pages = asyncio.run(run())
+        count = 0
+        for number, (part, name) in enumerate(zip(parts, names, strict=True)):
+            source = pages
+            if len(parts) > 1:  # the part's pages, moved to a folder of their own
+                source = pages.with_name(f"{pages.name}-{number + 1}")
+                for rel in part:
+                    (source / rel).parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(pages / rel, source / rel)
+            count += asyncio.run(run(source, new / name))
+            if source != pages:
+                shutil.rmtree(source, ignore_errors=True)
+        (new / PARTS).write_text(json.dumps({"merge": names[1:]}) + "\n", encoding="utf-8")
         size = sum(p.stat().st_size for p in new.rglob("*") if p.is_file())
         old = None
         if out.exists():
@@ -143,7 +211,7 @@ def _index(source: Path, site_dir: Path) -> Indexed:
         raise SiteError(f"indexing the site for search failed: {err}") from err
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-    return Indexed(pages, size, time.perf_counter() - start)
+    return Indexed(count, size, time.perf_counter() - start)
 
 
 class SearchIndexer:
@@ -169,13 +237,7 @@ class SearchIndexer:
 
     def add(self, dest_uri: str, article: str) -> None:
         """Have the page at `dest_uri` (in the site) indexed with this article HTML."""
-        path = self._scratch / "pages" / dest_uri
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
-            f'<!doctype html><html lang="{self._language}"><head><meta charset="utf-8">'
-            f"</head><body>{article}</body></html>",
-            encoding="utf-8",
-        )
+        _write(self._scratch / "pages" / dest_uri, article, self._language)
 
     def start(self) -> None:
         """Every page has been added: index them in a thread."""

@@ -82,20 +82,34 @@
     style.rel = "stylesheet";
     style.href = new URL("pagefind-ui.css", bundle).href;
     document.head.appendChild(style);
+    // A big site's index is made in parts (kb/site/pagefind.py): the first is the
+    // bundle, the others are merged into it and searched with it as one index.
+    var parts = fetch(new URL("kb-parts.json", bundle).href)
+      .then(function (response) {
+        return response.ok ? response.json() : {};
+      })
+      .catch(function () {
+        return {};
+      });
     var code = document.createElement("script");
     code.src = new URL("pagefind-ui.js", bundle).href;
     code.onload = function () {
-      new window.PagefindUI({
-        element: ui,
-        bundlePath: bundle.pathname,
-        baseUrl: root.pathname,
-        showImages: false,
-        showSubResults: false,
-        resetStyles: false,
-        autofocus: true,
-        showEmptyFilters: false,
-        openFilters: ["type", "category"],
-        debounceTimeoutMs: 100,
+      parts.then(function (found) {
+        new window.PagefindUI({
+          element: ui,
+          bundlePath: bundle.pathname,
+          baseUrl: root.pathname,
+          mergeIndex: (found.merge || []).map(function (part) {
+            return { bundlePath: new URL(part, bundle).pathname, baseUrl: root.pathname };
+          }),
+          showImages: false,
+          showSubResults: false,
+          resetStyles: false,
+          autofocus: true,
+          showEmptyFilters: false,
+          openFilters: ["type", "category"],
+          debounceTimeoutMs: 100,
+        });
       });
     };
     code.onerror = function () {
