@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 
 import pytest
@@ -153,3 +154,14 @@ def test_an_index_in_parts_holds_what_one_index_holds(
     assert pagefind_records(site) == whole
     assert len(json.loads((site / "pagefind" / PARTS).read_text())["merge"]) == 6
     assert [p.name for p in site.iterdir() if p.name.startswith(".pagefind")] == []
+
+
+def test_pagefind_processes_write_smaller_word_index_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb.site import pagefind
+
+    monkeypatch.delenv(pagefind.CHUNK_SETTING, raising=False)
+    pagefind.Reindexer()  # made on the main thread; indexing threads inherit the setting
+    assert os.environ[pagefind.CHUNK_SETTING] == pagefind.CHUNK
+    monkeypatch.setenv(pagefind.CHUNK_SETTING, "9000")  # a value of the user's own stays
+    pagefind.Reindexer()
+    assert os.environ[pagefind.CHUNK_SETTING] == "9000"

@@ -58,6 +58,12 @@ PART_BYTES = 16_000_000  # of article HTML per Pagefind run: about 0.6 GiB of it
 BODY = "<div data-pagefind-body>"
 END = "<!-- end of kb search -->"  # where a page's searchable article ends (not a slot)
 LANG = re.compile(r'<html[^>]*?\slang="([^"]*)"')
+# Word positions per file of Pagefind's word index (its default 20,000), one of which a
+# one-word query fetches from every part: a fifth, so that the five parts of 10,000
+# documents cost a query about what one index did (and a small site's query less).
+# Pagefind reads it from its environment; it calls the setting unstable, and without it
+# only the bytes per query grow.
+CHUNK_SETTING, CHUNK = "PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE", "4000"
 
 
 @dataclass(frozen=True)
@@ -129,6 +135,13 @@ def index_site(site_dir: Path) -> Indexed:
         return _index(pages, site_dir)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def chunked() -> None:
+    """Have the Pagefind processes kb starts write smaller word-index files (CHUNK),
+    unless the environment sets it already. Called on the main thread, before any
+    indexing thread starts (they inherit the environment)."""
+    os.environ.setdefault(CHUNK_SETTING, CHUNK)
 
 
 def _write(path: Path, article: str, language: str) -> None:
@@ -227,6 +240,7 @@ class SearchIndexer:
     """
 
     def __init__(self, site_dir: Path, language: str = "en") -> None:
+        chunked()
         self.site_dir = site_dir
         self._language = html.escape(language or "en")
         site_dir.mkdir(parents=True, exist_ok=True)
@@ -282,6 +296,7 @@ class Reindexer:
     """
 
     def __init__(self) -> None:
+        chunked()
         self._lock = threading.Lock()
         self._wanted: Path | None = None
         self._thread: threading.Thread | None = None
