@@ -11,8 +11,8 @@ only ever sees data:
 - **the cache folder** (`.kb/cache`, or none with `kb build --no-cache`):
   parsed front-matter (kb.parsecache), drawn charts and rankings (kb.site.cache).
 - **the parse strategy**: `load` parses front-matter through the cache when
-  there is one, read from disk by the first `load` and kept for the next (the
-  live preview keeps one session for all its rebuilds).
+  there is one, read from disk by the first `load` and, in a session made with
+  `reloads=True` (the live preview's, kept for all its rebuilds), kept for the next.
 - **the GC policy**: loading allocates millions of small acyclic objects, and
   every cyclic collection during the load rescans the documents already loaded
   (~40% of `kb validate` at 10,000 documents), so collections wait until it ends.
@@ -41,9 +41,12 @@ T = TypeVar("T")
 class BuildSession:
     """Owns the helper process, the cache folder and the parse and GC policies of a run."""
 
-    def __init__(self, cache_dir: Path | None = None, *, background: bool = True) -> None:
+    def __init__(
+        self, cache_dir: Path | None = None, *, background: bool = True, reloads: bool = False
+    ) -> None:
         self.cache_dir = cache_dir
         self._background = background
+        self._reloads = reloads  # loads again (the preview): keep the parse cache in memory
         self._worker: Worker | None = None
         self._parsed: ParsedCache | None = None
 
@@ -76,6 +79,8 @@ class BuildSession:
         if cache is not None:
             cache.save()
             cache.next_run()
+            if not self._reloads:
+                self._parsed = None  # its entries are not needed while the site is built
         return kb
 
     def submit(self, fn: Callable[..., T], *args: Any) -> Pending[T]:

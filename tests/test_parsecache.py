@@ -156,7 +156,7 @@ def test_a_session_that_loads_again_reads_the_cache_once_and_sees_every_edit(
     # The live preview loads the knowledge base again on every save, with one session.
     settings = write_example_kb(tmp_path)
     day = dt.date(2026, 11, 26)
-    session = BuildSession(tmp_path / ".kb" / "cache")
+    session = BuildSession(tmp_path / ".kb" / "cache", reloads=True)
     first = session.load(settings, today=day)
     edited = next(d for d in first.documents if d.type == "postmortem")
     text = edited.path.read_text(encoding="utf-8")
@@ -213,3 +213,12 @@ def test_a_kept_position_follows_the_front_matter_where_it_starts() -> None:
     assert KeyLocator(text, 7, known).has(("services", 1))
     assert not KeyLocator(text, 7, known).has(("services", 9))
     assert KeyLocator(text, 7, known).locate(("owner",)) == (6, 1)  # not there: the `---`
+
+
+def test_a_session_that_loads_once_lets_the_parsed_entries_go(tmp_path: Path) -> None:
+    # `kb build` loads once, then builds the site: the cache's entries would only take memory.
+    settings = write_example_kb(tmp_path)
+    session = BuildSession(tmp_path / ".kb" / "cache")
+    session.load(settings, today=dt.date(2026, 11, 26))
+    assert session._parsed is None
+    assert (tmp_path / ".kb" / "cache" / pc.FILE).is_file()  # written back all the same

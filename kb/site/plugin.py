@@ -99,7 +99,8 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
             # The preview keeps its session, helper process and parsed front-matter
             # included, from one rebuild to the next; a build has one of its own.
             if self._own is None or self._preview is None:
-                self._own = BuildSession(self.settings.cache_dir)
+                reloads = self._preview is not None
+                self._own = BuildSession(self.settings.cache_dir, reloads=reloads)
             session = self._own
         self.build = SiteBuild(
             self.settings,
