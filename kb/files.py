@@ -25,6 +25,14 @@ class NotRegularFile(OSError):
     """The path exists but is not a regular file, so kb will not read it."""
 
 
+Stat = tuple[int, int, int, int]  # (size, mtime_ns, ctime_ns, inode)
+
+
+def stat_of(st: os.stat_result) -> Stat:
+    """The part of a file's stat that says whether it changed."""
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
 def read_regular(path: Path) -> bytes:
     """The bytes of `path`, which must be a regular file (symbolic links are followed).
 

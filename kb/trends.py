@@ -365,10 +365,8 @@ def possible_links(pms: Sequence[Postmortem], pres: Sequence[Premortem]) -> Cand
                 for service in scope:
                     index[(slug, service)].append((pre.date, ref, pre, risk.id))
     # Each bucket in date order, so an incident reads only the risks held before it.
-    dates: dict[tuple[str, str | None], list[dt.date]] = {}
-    for key, bucket in index.items():
-        bucket.sort(key=lambda entry: entry[0])
-        dates[key] = [entry[0] for entry in bucket]
+    for bucket in index.values():
+        bucket.sort(key=_held_on)
     by_incident: dict[str, list[tuple[Premortem, str]]] = {}
     by_risk: dict[str, list[str]] = defaultdict(list)
     for pm in pms:
@@ -377,11 +375,10 @@ def possible_links(pms: Sequence[Postmortem], pres: Sequence[Premortem]) -> Cand
         services: list[str | None] = [*pm.services, None]
         for slug in dict.fromkeys(pm.categories):
             for service in services:
-                key = (slug, service)
-                held = index.get(key)
+                held = index.get((slug, service))
                 if not held:
                     continue
-                for _, ref, pre, risk_id in held[: bisect_right(dates[key], pm.date)]:
+                for _, ref, pre, risk_id in held[: bisect_right(held, pm.date, key=_held_on)]:
                     if ref not in found and ref not in named:
                         found[ref] = (pre, risk_id)
         if found:
@@ -389,6 +386,10 @@ def possible_links(pms: Sequence[Postmortem], pres: Sequence[Premortem]) -> Cand
             for ref in found:
                 by_risk[ref].append(pm.id)
     return Candidates(by_incident, dict(by_risk))
+
+
+def _held_on(entry: tuple[dt.date, str, Premortem, str]) -> dt.date:
+    return entry[0]
 
 
 def foresight(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from kb.files import stat_of
 from kb.search import manifest as mf
 
 
@@ -136,7 +137,7 @@ def test_scan_records_ctime_and_inode(tmp_path: Path) -> None:
     _write(tmp_path / "a.md", "one")
     st = (tmp_path / "a.md").stat()
     assert mf.scan(tmp_path)["a.md"] == (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-    assert mf.stat_of(st) == mf.scan(tmp_path)["a.md"]
+    assert stat_of(st) == mf.scan(tmp_path)["a.md"]
 
 
 def test_an_edit_that_puts_the_mtime_back_is_a_change(tmp_path: Path) -> None:

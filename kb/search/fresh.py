@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from kb.config import Settings
 from kb.errors import SearchError
-from kb.files import read_regular
+from kb.files import read_regular, stat_of
 from kb.search import manifest as mf
 from kb.search import store
 from kb.search.schema import SCHEMA_VERSION
@@ -135,7 +135,7 @@ def _record(settings: Settings) -> int:
         entry = manifest.entries[rel]
         if mf.digest(raw) != entry.sha:
             return 0  # the index is stale after all: an update, not this, must run
-        manifest.entries[rel] = replace(entry, stat=mf.stat_of(stat))
+        manifest.entries[rel] = replace(entry, stat=stat_of(stat))
     manifest.scanned_ns = scanned_ns
     mf.save(folder, manifest)
     return len(changes.modified)

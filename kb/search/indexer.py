@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from whoosh import index
 
 from kb.config import Settings
-from kb.files import read_regular
+from kb.files import Stat, read_regular, stat_of
 from kb.problems import Problem
 from kb.search import manifest as mf
 from kb.search import store, vocab
@@ -176,9 +176,9 @@ class _Work:
             return _Read(entry, None, [problem])
         sha = mf.digest(raw)
         if old is not None and old.sha == sha and not recheck:
-            return _Read(replace(old, stat=mf.stat_of(st)), None, [])
+            return _Read(replace(old, stat=stat_of(st)), None, [])
         fields, kind, doc_id, problems, doc = self._parse(path, rel, raw)
-        entry = mf.Entry(mf.stat_of(st), sha, kind, doc_id, _keep(problems))
+        entry = mf.Entry(stat_of(st), sha, kind, doc_id, _keep(problems))
         got = _Read(entry, fields, problems)
         if doc is not None:
             from kb.checks import labelled, model_text
@@ -243,7 +243,7 @@ class _Work:
         if self.progress is not None:
             self.progress(done, total)
 
-    def build(self, files: dict[str, mf.Stat], reason: str) -> IndexReport:
+    def build(self, files: dict[str, Stat], reason: str) -> IndexReport:
         """Write every document into a new generation and switch to it when complete."""
         report = self.report
         report.rebuilt = reason

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from kb.errors import SearchError
-from kb.files import markdown_entries, read_regular
+from kb.files import Stat, markdown_entries, read_regular, stat_of
 
 Kind = Literal["doc", "page", "error"]
 MANIFEST = "manifest.bin"
@@ -50,13 +50,6 @@ _MARSHAL_VERSION = 4
 # Changes this close to the scan may hide a second edit with the same stat
 # (coarse filesystem clocks); such entries are verified by hash.
 RACY_NS = 2_000_000_000
-
-Stat = tuple[int, int, int, int]  # (size, mtime_ns, ctime_ns, inode)
-
-
-def stat_of(st: os.stat_result) -> Stat:
-    """The part of a file's stat that says whether it changed."""
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 @dataclass(frozen=True, slots=True)

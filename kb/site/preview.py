@@ -41,6 +41,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from kb.files import Stat, stat_of
+
 # Markdown or HTML that mkdocs resolves against the site's files when it renders a page.
 LINKS = re.compile(r"\]\(|\]:|href=|src=", re.IGNORECASE)
 
@@ -120,25 +122,22 @@ def _prune(folder: Path, root: Path) -> None:
         folder = folder.parent
 
 
-Stamp = tuple[int, int, int, int]  # a file's modification and change times, size, inode
-
-
 @dataclass(frozen=True)
 class Snapshot:
     """What the files a preview reads looked like: a stamp per file, by absolute path."""
 
-    stamps: dict[str, Stamp]
+    stamps: dict[str, Stat]
 
     @classmethod
     def take(cls, folders: Iterable[Path], files: Iterable[Path] = ()) -> Snapshot:
         """Stamp every file under `folders` (hidden ones aside, as mkdocs leaves them
         out) and each of `files` that exists."""
-        stamps: dict[str, Stamp] = {}
+        stamps: dict[str, Stat] = {}
         for folder in folders:
             _stamp_tree(str(folder), stamps)
         for path in files:
             with contextlib.suppress(OSError):
-                stamps[str(path)] = _stamp(os.stat(path))
+                stamps[str(path)] = stat_of(os.stat(path))
         return cls(stamps)
 
     def changed(self, newer: Snapshot) -> tuple[set[str], set[str]]:
@@ -149,11 +148,7 @@ class Snapshot:
         return edited, set(old).symmetric_difference(new)
 
 
-def _stamp(stat: os.stat_result) -> Stamp:
-    return (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
-
-
-def _stamp_tree(folder: str, into: dict[str, Stamp]) -> None:
+def _stamp_tree(folder: str, into: dict[str, Stat]) -> None:
     try:
         entries = list(os.scandir(folder))
     except OSError:
@@ -165,6 +160,6 @@ def _stamp_tree(folder: str, into: dict[str, Stamp]) -> None:
             if entry.is_dir(follow_symlinks=False):
                 _stamp_tree(entry.path, into)
             elif entry.is_file():
-                into[entry.path] = _stamp(entry.stat())
+                into[entry.path] = stat_of(entry.stat())
         except OSError:
             continue
