@@ -8,6 +8,7 @@ configuration and on the README's minimal one) are kept in test-artifacts/.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -47,15 +48,23 @@ class _Quiet(SimpleHTTPRequestHandler):
         pass
 
 
+@contextlib.contextmanager
+def served(folder: Path) -> Iterator[str]:
+    """`folder` served on a free port of 127.0.0.1, as a static web server would; its URL."""
+    handler = functools.partial(_Quiet, directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture(scope="module")
 def base_url(example_site: Path) -> Iterator[str]:
-    handler = functools.partial(_Quiet, directory=str(example_site))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with served(example_site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -225,12 +234,8 @@ def parted_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         build_site(load_settings(REPO), site)
     parts = json.loads((site / "pagefind" / pagefind.PARTS).read_text())["merge"]
     assert len(parts) >= 3, parts
-    handler = functools.partial(_Quiet, directory=str(site))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with served(site) as url:
+        yield url
 
 
 def filter_counts(page: Any) -> list[str]:
@@ -424,13 +429,8 @@ def minimal_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     shutil.copy(REPO / "taxonomy.yml", root / "taxonomy.yml")
     (root / "mkdocs.yml").write_text(MINIMAL, encoding="utf-8")
     site = build_site(load_settings(root), root / "site").site_dir
-    handler = functools.partial(_Quiet, directory=str(site))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with served(site) as url:
+        yield url
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
