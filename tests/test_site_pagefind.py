@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -14,7 +15,7 @@ from sitecheck import pagefind_records, write_kb
 from kb.config import load_settings
 from kb.site import pagefind
 from kb.site.build import build_site
-from kb.site.pagefind import PARTS, filters, index_site, searchable, split, unindexed
+from kb.site.pagefind import PARTS, filters, index_site, searchable, split, spread, unindexed
 
 
 def test_filters_of_a_postmortem_and_a_premortem() -> None:
@@ -165,3 +166,68 @@ def test_pagefind_processes_write_smaller_word_index_files(monkeypatch: pytest.M
     monkeypatch.setenv(pagefind.CHUNK_SETTING, "9000")  # a value of the user's own stays
     pagefind.Reindexer()
     assert os.environ[pagefind.CHUNK_SETTING] == "9000"
+
+
+def test_spread_orders_every_run_across_the_whole_list() -> None:
+    assert spread(list(range(8))) == [0, 4, 2, 6, 1, 5, 3, 7]
+    assert spread([]) == [] and spread(["a"]) == ["a"]
+    for n in (2, 5, 100, 1000):
+        items = list(range(n))
+        order = spread(items)
+        assert sorted(order) == items  # each item once
+    # Any quarter of the order, taken in a row, covers the whole range evenly: no gap
+    # between neighbours wider than twice the quarter's spacing.
+    order = spread(list(range(1000)))
+    for start in (0, 250, 500, 750):
+        run = sorted(order[start : start + 250])
+        assert run[0] < 8 and run[-1] > 992
+        assert max(b - a for a, b in itertools.pairwise(run)) <= 8
+
+
+def test_parts_are_indexed_while_pages_are_still_added(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    indexed: list[tuple[int, list[str]]] = []
+    added = 0
+
+    def fake_part(source: Path, bundle: Path) -> int:
+        pages = sorted(p.relative_to(source).as_posix() for p in source.rglob("*.html"))
+        indexed.append((added, pages))
+        bundle.mkdir(parents=True, exist_ok=True)
+        (bundle / "pagefind-entry.json").write_text("{}")
+        return len(pages)
+
+    monkeypatch.setattr(pagefind, "_index_part", fake_part)
+    monkeypatch.setattr(pagefind, "PART_BYTES", 1000)
+    site = tmp_path / "site"
+    indexer = pagefind.SearchIndexer(site, "en", planned=40)
+    for n in range(40):
+        added += 1
+        indexer.add(f"p/{n:02}.html", "x" * 95)  # 40 pages of 95 bytes: 4 parts of 10
+        if n == 25:
+            assert indexer._thread is not None
+            indexer._thread.join(0.5)
+            assert len(indexed) >= 2  # the first parts are indexed as the pages come
+    indexer.start()
+    done = indexer.finish()
+    assert done.pages == 40
+    assert [len(pages) for _, pages in indexed] == [10, 10, 10, 10]
+    assert sorted(p for _, pages in indexed for p in pages) == [f"p/{n:02}.html" for n in range(40)]
+    merge = json.loads((site / "pagefind" / PARTS).read_text())["merge"]
+    assert merge == ["part-2/", "part-3/", "part-4/"]
+    assert (site / "pagefind" / "part-4" / "pagefind-entry.json").is_file()
+    assert [p.name for p in site.iterdir()] == ["pagefind"]  # no scratch left
+
+
+def test_an_empty_site_gets_an_empty_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[Path] = []
+
+    def fake_part(source: Path, bundle: Path) -> int:
+        calls.append(source)
+        bundle.mkdir(parents=True, exist_ok=True)
+        return 0
+
+    monkeypatch.setattr(pagefind, "_index_part", fake_part)
+    done = pagefind.SearchIndexer(tmp_path / "site", "en", planned=0).finish()
+    assert done.pages == 0 and len(calls) == 1
+    assert json.loads((tmp_path / "site" / "pagefind" / PARTS).read_text()) == {"merge": []}

@@ -9,18 +9,20 @@ fresh preview build of the same files by a plugin of its own.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from docfactory import postmortem, premortem
+from docfactory import document, postmortem, premortem
 from sitecheck import pagefind_records, write_kb
 
 from kb.config import load_settings
+from kb.site import sitebuild
 from kb.site.build import Preview
-from kb.site.preview import PreviewState
+from kb.site.preview import Inputs, PreviewState
 from kb.site.sitebuild import NAV
 
 pytestmark = pytest.mark.slow
@@ -256,3 +258,72 @@ def test_a_first_pass_that_fails_falls_back_to_the_rebuild(
     pages = session.rebuild_and_compare(tmp_path)
     assert session.shown is None  # no first pass: the rebuild did it all
     assert b"overflowed again" in pages["postmortems/2025/pm-2025-003.html"]
+
+
+def test_a_text_edit_makes_the_parts_of_only_the_pages_it_changes(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[str] = []
+    real = sitebuild.document_parts
+
+    def counted(doc: Any, ctx: Any) -> Any:
+        made.append(doc.id)
+        return real(doc, ctx)
+
+    monkeypatch.setattr(sitebuild, "document_parts", counted)
+    generated: list[int] = []
+    real_generate = sitebuild.generate
+
+    def generate(*args: Any, **kwargs: Any) -> Any:
+        generated.append(1)
+        return real_generate(*args, **kwargs)
+
+    monkeypatch.setattr(sitebuild, "generate", generate)
+    for doc_id, text in (
+        ("PM-2025-003", "The cache overflowed, twice."),
+        ("PM-2025-004", "The route table of the edge fleet was pushed with a typo."),
+    ):
+        before = session.state.inputs
+        assert before is not None
+        made.clear()
+        generated.clear()
+        session.edit(doc_id, "The cache overflowed.", text)
+        session.preview.build()
+        if session.preview.pending:
+            session.preview.build()
+        after = session.state.inputs
+        assert after is not None
+        # Its own page's parts, and those of pages whose similar incidents changed; no other.
+        moved = {d for d in after.similar if after.similar[d] != before.similar.get(d)}
+        assert set(made) == {doc_id} | moved
+        assert generated == []  # the listings, trends and feeds of the last build
+        # And every page is what a full build of the same files writes.
+        session.rebuild_and_compare(tmp_path)
+    # A front-matter edit generates every listing and makes every page's parts again.
+    made.clear()
+    generated.clear()
+    session.edit("PM-2025-003", "- capacity", "- network")
+    session.preview.build()
+    assert session.preview.pending  # the saved page first, then the rebuild
+    session.preview.build()
+    assert {"PM-2025-001", "PM-2025-002", "PRE-2025-001"} <= set(made)
+    assert generated == [1]
+    session.rebuild_and_compare(tmp_path)
+
+
+def test_inputs_tell_a_text_edit_from_one_that_others_see() -> None:
+    one = document(postmortem("PM-2025-001", "2025-03-01"))
+    two = document(postmortem("PM-2025-002", "2025-03-02", related=["PM-2025-001"]))
+    docs = {d.src_uri: d for d in (one, two)}
+    last = Inputs("files", "settings", docs, ([], []), {"PM-2025-001": ["PM-2025-002"]})
+    edited = dataclasses.replace(one, body=one.body + "More words.\n")
+    now = {one.src_uri: edited, two.src_uri: two}
+    assert last.unchanged_front("files", "settings", now)
+    assert not last.same_page(edited, ["PM-2025-002"])  # its own text changed
+    assert last.same_page(one, ["PM-2025-002"])
+    assert not last.same_page(one, [])  # its similar incidents changed
+    assert not last.unchanged_front("other files", "settings", now)
+    assert not last.unchanged_front("files", "another day", now)
+    retitled = document(postmortem("PM-2025-001", "2025-03-01", title="Another title"))
+    assert not last.unchanged_front("files", "settings", {**now, one.src_uri: retitled})
+    assert not last.unchanged_front("files", "settings", {one.src_uri: one})  # one is gone

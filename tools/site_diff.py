@@ -72,8 +72,10 @@ def main() -> int:
         try:
             sources = {"example": work / "example"}
             sources["example"].mkdir()
-            for name in ("content", "mkdocs.yml", "taxonomy.yml"):
+            for name in ("content", "mkdocs.yml", "taxonomy.yml", "overrides"):
                 source = REPO / name
+                if not source.exists():
+                    continue
                 copy = shutil.copytree if source.is_dir() else shutil.copy
                 copy(source, sources["example"] / name)
             if args.count:

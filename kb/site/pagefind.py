@@ -16,7 +16,7 @@ What is indexed is decided here, in the HTML kb writes:
 - a document carries its facets as `data-pagefind-filter` marks (type,
   category, service, severity), which the search box offers as filters.
 
-A build's index is made by `SearchIndexer` while mkdocs renders the templates
+A build's index is made by `SearchIndexer` while mkdocs renders the pages
 (Pagefind's binary, driven through its Python API, works on the other core); the
 incremental preview, which renders only some pages, has `Reindexer` index its
 whole folder after each build instead. Either way Pagefind reads only the pages'
@@ -34,6 +34,7 @@ import html
 import json
 import logging
 import os
+import queue
 import re
 import shutil
 import tempfile
@@ -41,11 +42,17 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from kb.errors import SiteError
 from kb.loader import Document
 from kb.models import Postmortem
 from kb.taxonomy import Taxonomy
+
+if TYPE_CHECKING:
+    from pagefind.index import IndexConfig, PagefindIndex
+
+T = TypeVar("T")
 
 log = logging.getLogger("mkdocs.plugins.kb")
 
@@ -165,122 +172,196 @@ def split(sizes: dict[str, int], limit: int | None = None) -> list[list[str]]:
     return [paths[k::count] for k in range(count)]
 
 
-def _index(pages: Path, site_dir: Path) -> Indexed:
-    """Index the article files under `pages` into `site_dir/pagefind` (replacing it),
-    in parts indexed one after another (`split`); `pages` is emptied."""
-    start = time.perf_counter()
+def spread(items: list[T]) -> list[T]:
+    """`items` in an order where every run of consecutive items is spread evenly over
+    the whole list (its positions bit-reversed: 0, n/2, n/4, 3n/4, ...).
+
+    mkdocs renders the pages in its file list's order; the build renders the
+    documents in this order, so that each part of the search index, made of the
+    pages rendered one after another, is a sample of the whole site."""
+    bits = max(1, (len(items) - 1).bit_length())
+    order = sorted(range(len(items)), key=lambda i: int(f"{i:0{bits}b}"[::-1], 2))
+    return [items[i] for i in order]
+
+
+def _pagefind() -> type[PagefindIndex]:
     try:
-        from pagefind.index import IndexConfig, PagefindIndex
+        from pagefind.index import PagefindIndex
     except ImportError:
         raise SiteError(
             "the site's search needs Pagefind: pip install 'pagefind[bin]' "
             "(or set `pagefind: false` under the kb plugin in mkdocs.yml)"
         ) from None
-    out = site_dir / BUNDLE
-    # Written beside the old index, which it replaces at once: a preview being searched
-    # while it is rebuilt never sees half an index.
-    new = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=site_dir))
-    new.chmod(0o755)  # served to everyone, like the pages (mkdtemp makes it private)
-    sizes = {p.relative_to(pages).as_posix(): p.stat().st_size for p in pages.rglob("*.html")}
-    parts = split(sizes)
-    # Part 1 is the index the search box opens, the others are merged into it.
-    names = [""] + [f"part-{k}/" for k in range(2, len(parts) + 1)]
+    return PagefindIndex
 
-    async def run(source: Path, bundle: Path) -> int:
-        # keep_index_url: result links end in index.html, as every link kb writes does,
-        # so they work on any static server, not only one that maps folders to index.html.
-        # The headings' permalink signs (¶) are not words of the page. One Pagefind
-        # process per part: its memory is given back before the next.
-        config: IndexConfig = {
-            "keep_index_url": True,
-            "output_path": str(bundle),
-            "exclude_selectors": [".headerlink"],
-        }
-        async with PagefindIndex(config=config) as index:
+
+def _index_part(source: Path, bundle: Path) -> int:
+    """Index the article files under `source` into the folder `bundle`; the page count.
+
+    One Pagefind process per part: its memory is given back before the next."""
+    pagefind_index = _pagefind()
+    # keep_index_url: result links end in index.html, as every link kb writes does, so
+    # they work on any static server, not only one that maps folders to index.html.
+    # The headings' permalink signs (¶) are not words of the page.
+    config: IndexConfig = {
+        "keep_index_url": True,
+        "output_path": str(bundle),
+        "exclude_selectors": [".headerlink"],
+    }
+
+    async def run() -> int:
+        async with pagefind_index(config=config) as index:
             found = await index.add_directory(str(source))
         return int(found["page_count"])
 
     try:
+        return asyncio.run(run())
+    except Exception as err:  # the service's errors are plain exceptions with its message
+        raise SiteError(f"indexing the site for search failed: {err}") from err
+
+
+def _part_name(number: int) -> str:
+    """Where part `number` (from 1) goes in the index's folder: the first is the index
+    the search box opens, the others are merged into it."""
+    return "" if number == 1 else f"part-{number}/"
+
+
+def _publish(new: Path, parts: int, out: Path) -> int:
+    """List the parts in the index made in `new` and put it at `out` (replacing any
+    index there at once: a preview being searched never sees half an index); its size."""
+    merge = [_part_name(k) for k in range(2, parts + 1)]
+    (new / PARTS).write_text(json.dumps({"merge": merge}) + "\n", encoding="utf-8")
+    size = sum(p.stat().st_size for p in new.rglob("*") if p.is_file())
+    old = None
+    if out.exists():
+        old = Path(tempfile.mkdtemp(prefix=".pagefind-old-", dir=out.parent))
+        os.replace(out, old / out.name)
+    os.replace(new, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return size
+
+
+def _index(pages: Path, site_dir: Path) -> Indexed:
+    """Index the article files under `pages` into `site_dir/pagefind` (replacing it),
+    in parts indexed one after another (`split`); `pages` is emptied."""
+    start = time.perf_counter()
+    _pagefind()
+    # Written beside the old index, which it replaces at once.
+    new = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=site_dir))
+    new.chmod(0o755)  # served to everyone, like the pages (mkdtemp makes it private)
+    sizes = {p.relative_to(pages).as_posix(): p.stat().st_size for p in pages.rglob("*.html")}
+    parts = split(sizes)
+    try:
         count = 0
-        for number, (part, name) in enumerate(zip(parts, names, strict=True)):
+        for number, part in enumerate(parts, start=1):
             source = pages
             if len(parts) > 1:  # the part's pages, moved to a folder of their own
-                source = pages.with_name(f"{pages.name}-{number + 1}")
+                source = pages.with_name(f"{pages.name}-{number}")
                 for rel in part:
                     (source / rel).parent.mkdir(parents=True, exist_ok=True)
                     os.replace(pages / rel, source / rel)
-            count += asyncio.run(run(source, new / name))
+            count += _index_part(source, new / _part_name(number))
             if source != pages:
                 shutil.rmtree(source, ignore_errors=True)
-        (new / PARTS).write_text(json.dumps({"merge": names[1:]}) + "\n", encoding="utf-8")
-        size = sum(p.stat().st_size for p in new.rglob("*") if p.is_file())
-        old = None
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=".pagefind-old-", dir=site_dir))
-            os.replace(out, old / BUNDLE)
-        os.replace(new, out)
-    except Exception as err:  # the service's errors are plain exceptions with its message
+        size = _publish(new, len(parts), site_dir / BUNDLE)
+    except (SiteError, OSError) as err:
         shutil.rmtree(new, ignore_errors=True)
+        if isinstance(err, SiteError):
+            raise
         raise SiteError(f"indexing the site for search failed: {err}") from err
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
     return Indexed(count, size, time.perf_counter() - start)
 
 
 class SearchIndexer:
-    """A build's search index, made while mkdocs renders the pages' templates.
+    """A build's search index, made while mkdocs renders the pages.
 
-    mkdocs renders every page's Markdown first, then every page's template. Each
-    searchable page's article (all Pagefind reads of it) is written to a scratch
-    folder inside the site as its Markdown is rendered (`add`); when that pass ends
-    (`start`), Pagefind indexes the scratch folder in a thread, its binary working on
-    the other core while mkdocs renders the templates; `finish` waits for it and puts
-    the index in the site. Pagefind also reads a tenth of the bytes this way (the
-    articles, not the whole pages with their navigation).
+    Each searchable page's article (all Pagefind reads of it) is written to a scratch
+    folder inside the site as its Markdown is rendered (`add`), into the part being
+    filled. A part is full when it holds its share of the articles expected (the
+    pages planned, at the average size so far, in parts of at most PART_BYTES); a
+    thread then has Pagefind index it, its binary working on the other core while
+    mkdocs renders the rest. The build renders the documents in `spread` order, so
+    every part is a sample of the whole site and ranks its words as the others do
+    (the browser orders the merged results by their scores). `start` closes the last
+    part when every page's Markdown is rendered; `finish` waits for the parts and puts
+    the index in the site. Pagefind reads a tenth of the bytes this way (the articles,
+    not the whole pages with their navigation).
     """
 
-    def __init__(self, site_dir: Path, language: str = "en") -> None:
+    def __init__(self, site_dir: Path, language: str = "en", planned: int = 0) -> None:
         chunked()
         self.site_dir = site_dir
         self._language = html.escape(language or "en")
+        self._planned = planned  # searchable pages expected
         site_dir.mkdir(parents=True, exist_ok=True)
         # Inside the site folder: a killed build's staging folder takes it along.
         self._scratch = Path(tempfile.mkdtemp(prefix=".kb-search-", dir=site_dir))
+        self._new = self._scratch / BUNDLE
+        self._pages = self._bytes = 0  # added so far
+        self._part, self._part_bytes = 1, 0  # the part being filled
+        self._queue: queue.SimpleQueue[int | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
-        self._outcome: Indexed | SiteError | None = None
+        self._indexed = 0
+        self._failed: SiteError | None = None
+        self._started = time.perf_counter()
+        self._closed = False
 
     def add(self, dest_uri: str, article: str) -> None:
         """Have the page at `dest_uri` (in the site) indexed with this article HTML."""
-        _write(self._scratch / "pages" / dest_uri, article, self._language)
+        _write(self._scratch / f"part-{self._part}" / dest_uri, article, self._language)
+        self._pages += 1
+        self._bytes += len(article)
+        self._part_bytes += len(article)
+        # The articles expected in all, at the average size so far, shared evenly by
+        # as few parts as PART_BYTES allows.
+        expected = max(self._bytes, self._bytes * self._planned // self._pages)
+        share = expected / -(-expected // PART_BYTES)
+        full = self._part_bytes >= share and self._pages < self._planned
+        if full or self._part_bytes >= PART_BYTES:
+            self._close_part()
 
-    def start(self) -> None:
-        """Every page has been added: index them in a thread."""
+    def _close_part(self) -> None:
+        """Have the part being filled indexed (an empty first part: an empty index)."""
+        (self._scratch / f"part-{self._part}").mkdir(exist_ok=True)
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="kb-pagefind", daemon=True)
             self._thread.start()
+        self._queue.put(self._part)
+        self._part, self._part_bytes = self._part + 1, 0
 
     def _run(self) -> None:
-        try:
-            (self._scratch / "pages").mkdir(exist_ok=True)
-            self._outcome = _index(self._scratch / "pages", self._scratch)
-        except SiteError as err:
-            self._outcome = err
+        while (number := self._queue.get()) is not None:
+            source = self._scratch / f"part-{number}"
+            if self._failed is None:
+                try:
+                    self._indexed += _index_part(source, self._new / _part_name(number))
+                except SiteError as err:
+                    self._failed = err
+            shutil.rmtree(source, ignore_errors=True)
+
+    def start(self) -> None:
+        """Every page's Markdown is rendered: have the last part indexed."""
+        if not self._closed:
+            self._closed = True
+            if self._part_bytes or self._part == 1:
+                self._close_part()
+            self._queue.put(None)
 
     def finish(self) -> Indexed:
         """Wait for the index and move it into the site (as `pagefind/`)."""
         self.start()
         assert self._thread is not None
         self._thread.join()
-        outcome = self._outcome
-        if isinstance(outcome, SiteError):
-            raise outcome
-        assert outcome is not None
-        out = self.site_dir / BUNDLE
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(self._scratch / BUNDLE, out)
+        if self._failed is not None:
+            raise self._failed
+        self._new.chmod(0o755)  # served to everyone, like the pages
+        try:
+            size = _publish(self._new, self._part - 1, self.site_dir / BUNDLE)
+        except OSError as err:
+            raise SiteError(f"putting the search index in the site failed: {err}") from err
         self.close()
-        return outcome
+        return Indexed(self._indexed, size, time.perf_counter() - self._started)
 
     def close(self) -> None:
         """Remove the scratch folder (a run still going is left to end on its own)."""

@@ -145,7 +145,7 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
         """Share the sidebar; wait for the charts, which mkdocs copies right after this."""
         if self.build is not None:
-            self.build.environment(env)
+            self.build.environment(env, files)
         return env
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:

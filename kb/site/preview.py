@@ -27,6 +27,15 @@ rebuild above, which brings every page, the saved ones included, to what a full
 build writes. `Snapshot` tells which files a save changed, so that the first pass
 runs only when every change is a document that was already in the site.
 
+Generating the listings and computing a document page's fingerprint (which means
+making its parts: card, action items, Related, similar incidents) is most of a
+rebuild at 10,000 documents. What they read of the documents is their front-matter,
+never their text. So when a save changed no document's front-matter (the common
+case: the text of one postmortem) and the site's files and settings are the same,
+the rebuild keeps the last build's generated pages, and a document page whose own
+file and similar incidents are unchanged keeps its fingerprint without making its
+parts (`Inputs`). Any other save generates and fingerprints everything again.
+
 This module only keeps and compares fingerprints and snapshots; kb.site.sitebuild
 computes the fingerprints.
 """
@@ -38,10 +47,13 @@ import hashlib
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.files import Stat, stat_of
+from kb.loader import Document
+from kb.site.charts import Chart
+from kb.site.context import Generated
 
 # Markdown or HTML that mkdocs resolves against the site's files when it renders a page.
 LINKS = re.compile(r"\]\(|\]:|href=|src=", re.IGNORECASE)
@@ -57,10 +69,40 @@ def fingerprint(*parts: object) -> str:
     return digest.hexdigest()
 
 
+@dataclass
+class Inputs:
+    """What the last build's pages were made from: the site's source files and
+    settings (fingerprints), the documents, each one's similar incidents (ids), and
+    the pages kb generated from them (listings, trends, feeds) with their charts."""
+
+    sources: str  # the site's own files (paths), before kb adds its pages
+    settings: str  # mkdocs.yml, the taxonomy, the plugin's options, the day
+    documents: dict[str, Document]
+    generated: tuple[list[Generated], list[Chart]]
+    similar: dict[str, list[str]] = field(default_factory=dict)
+
+    def unchanged_front(self, sources: str, settings: str, documents: dict[str, Document]) -> bool:
+        """The same files and settings, and no document's front-matter changed: every
+        page kb generates is what it was."""
+        old = self.documents
+        return (
+            sources == self.sources
+            and settings == self.settings
+            and old.keys() == documents.keys()
+            and all(old[src].meta == doc.meta for src, doc in documents.items())
+        )
+
+    def same_page(self, doc: Document, similar: list[str]) -> bool:
+        """Whether a document and its similar incidents are as the last build had them."""
+        old = self.documents.get(doc.src_uri)
+        return old is not None and old.body == doc.body and self.similar.get(doc.id) == similar
+
+
 class PreviewState:
     """Fingerprints of the pages the last preview build wrote, and its output files."""
 
     def __init__(self) -> None:
+        self.inputs: Inputs | None = None  # of the last build's document pages
         self.site_key: str | None = None
         self._pages: dict[str, str] = {}  # src_uri -> fingerprint of what was written
         self._outputs: set[str] = set()  # dest_uri of every file the last build wrote
@@ -90,13 +132,17 @@ class PreviewState:
             self._pages[src_uri] = page_key
         return True
 
+    def written(self, src_uri: str) -> str | None:
+        """The fingerprint of the page the last build wrote (None: render it)."""
+        return self._pages.get(src_uri)
+
     def drop(self, src_uri: str) -> None:
         """The page was written outside a build (the first pass): render it in the next."""
         self._pages.pop(src_uri, None)
 
     def forget(self) -> None:
         """A build failed half-way: what is on disk is unknown, so render everything next."""
-        self.site_key = None
+        self.site_key, self.inputs = None, None
         self._pages.clear()
 
     def finish(self, site_dir: Path, outputs: Iterable[str]) -> list[str]:

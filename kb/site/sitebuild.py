@@ -42,6 +42,7 @@ from kb.knowledge import KnowledgeBase
 from kb.loader import Document, display_path, load_file
 from kb.session import BuildSession
 from kb.site import routes
+from kb.site.charts import Chart
 from kb.site.config import KbConfig, internet_fetches
 from kb.site.context import Generated, SiteContext
 from kb.site.dashboards import home_sections, with_home_sections
@@ -57,10 +58,11 @@ from kb.site.pagefind import (
     SearchIndexer,
     filters,
     searchable,
+    spread,
     unindexed,
 )
 from kb.site.pages import Parts, document_parts, link_ids
-from kb.site.preview import LINKS, PreviewState, fingerprint
+from kb.site.preview import LINKS, Inputs, PreviewState, fingerprint
 from kb.site.problems import Shown, problem_page
 from kb.site.ranking import SimilarMap
 from kb.site.similar import similar_later
@@ -197,6 +199,12 @@ class SiteBuild:
         self._config: MkDocsConfig | None = None
         self._env: jinja2.Environment | None = None
         self._search: SearchIndexer | None = None  # the search index being made
+        self._file_order: dict[str, int] = {}  # src_uri -> place, while rendered in another
+        # The preview's: fingerprints of the site's files and settings, what kb generated,
+        # and whether no document's front-matter changed since the last build.
+        self._sources = self._settings_key = ""
+        self._generated: tuple[list[Generated], list[Chart]] = ([], [])
+        self._same_front = False
 
     # ------------------------------------------------------------ on_files
 
@@ -238,12 +246,7 @@ class SiteBuild:
         )
         for fetch in internet_fetches(config):  # a warning, except where it would fail a build
             log.log(logging.INFO if config.strict else logging.WARNING, "kb: %s", fetch)
-        pages, charts = generate(self.context, config.site_name, with_home=home is None)
-        if self.options.pagefind and self.preview is None:
-            # (The incremental preview renders only some pages: it indexes the whole
-            # folder after each build instead; reindex_later.)
-            language = config.theme.get("language") or "en"
-            self._search = SearchIndexer(Path(config.site_dir), str(language))
+        pages, charts = self._generate(files, config, with_home=home is None)
         self._chart_dir = Path(tempfile.mkdtemp(prefix="kb-charts-"))
         self._charts = ChartJob(charts, self._chart_dir, self.session)
         for page in pages:
@@ -263,7 +266,46 @@ class SiteBuild:
             config.nav = self._nav(files)
         if self.preview is not None:
             self._plan(files, config, pages)
+        elif self.options.pagefind:
+            # (The incremental preview renders only some pages: it indexes the whole
+            # folder after each build instead; reindex_later.)
+            files = self._index_as_rendered(files, config)
         return files
+
+    def _index_as_rendered(self, files: Files, config: MkDocsConfig) -> Files:
+        """Start the search index that Pagefind makes in parts while the pages render;
+        the files in the order that makes each part a sample of the site (`spread`),
+        until every page's Markdown is rendered (`environment` puts them back)."""
+        searched = [
+            f
+            for f in files.documentation_pages()
+            if f.generated_by is None and not (f.src_uri == routes.HOME and self._author_home)
+        ]
+        language = config.theme.get("language") or "en"
+        self._search = SearchIndexer(Path(config.site_dir), str(language), len(searched))
+        self._file_order = {f.src_uri: n for n, f in enumerate(files)}
+        order = iter(spread(searched))
+        chosen = {f.src_uri for f in searched}
+        return Files([next(order) if f.src_uri in chosen else f for f in files])
+
+    def _generate(
+        self, files: Files, config: MkDocsConfig, *, with_home: bool
+    ) -> tuple[list[Generated], list[Chart]]:
+        """The pages kb generates, and their charts; the preview keeps the last build's
+        when nothing they read changed (kb.site.preview, Inputs)."""
+        assert self.context is not None
+        if self.preview is not None:
+            self._sources = fingerprint(*sorted(f.src_uri for f in files))
+            self._settings_key = self._read_settings()
+            last = self.preview.inputs
+            self._same_front = last is not None and last.unchanged_front(
+                self._sources, self._settings_key, self._documents
+            )
+            if last is not None and self._same_front:
+                self._generated = last.generated
+                return self._generated
+        self._generated = generate(self.context, config.site_name, with_home=with_home)
+        return self._generated
 
     # ------------------------------------------------------------ the preview
 
@@ -278,37 +320,48 @@ class SiteBuild:
         if ctx is not None:
             self.preview.begin(self._site_key(config, listed, files))
         made = {page.src_uri: page for page in generated}
+        last = self.preview.inputs if self._same_front else None
+        similar: dict[str, list[str]] = {}
         for file in files.documentation_pages(inclusion=InclusionLevel.is_in_serve):
             src, key = file.src_uri, None
             doc = self._documents.get(src)
             if src in listed or ctx is None:
                 pass  # the navigation shows its title on every page: always rendered
             elif doc is not None:
-                parts = document_parts(doc, ctx)
-                # Similar incidents are needed now, to know whether the page changed.
-                parts = Parts(parts.before, parts.after, {**parts.fragments, **parts.unsearched()})
-                self._parts[src] = parts
-                summary = getattr(doc.meta, "summary", "")
-                marks = filters(doc, ctx.kb.taxonomy) if self.options.pagefind else {}
-                links = every if LINKS.search(doc.body) else ""
-                key = fingerprint(
-                    src, doc.meta.title, summary, parts.before, doc.body, parts.after,
-                    parts.fragments, marks, links,
-                )  # fmt: skip
+                similar[doc.id] = [other for other, _score in ctx.similar_to(doc.id)]
+                if last is not None and last.same_page(doc, similar[doc.id]):
+                    key = self.preview.written(src)  # nothing it reads changed (Inputs)
+                key = key or self._document_key(doc, ctx, every)
             elif src in made:
                 page = made[src]
                 links = every if LINKS.search(page.content) else ""
                 key = fingerprint(src, page.content, page.fragments, links)
             render = self.preview.needs(src, key)
             file.is_modified = _answer(render)  # type: ignore[method-assign]
+        if ctx is not None:
+            self.preview.inputs = Inputs(
+                self._sources, self._settings_key, dict(self._documents), self._generated, similar
+            )
+
+    def _document_key(self, doc: Document, ctx: SiteContext, every: str) -> str:
+        """The fingerprint of a document's page, from its parts (kept for its render)."""
+        parts = document_parts(doc, ctx)
+        # Similar incidents are needed now, to know whether the page changed.
+        parts = Parts(parts.before, parts.after, {**parts.fragments, **parts.unsearched()})
+        self._parts[doc.src_uri] = parts
+        summary = getattr(doc.meta, "summary", "")
+        marks = filters(doc, ctx.kb.taxonomy) if self.options.pagefind else {}
+        links = every if LINKS.search(doc.body) else ""
+        return fingerprint(
+            doc.src_uri, doc.meta.title, summary, parts.before, doc.body, parts.after,
+            parts.fragments, marks, links,
+        )  # fmt: skip
 
     def _site_key(self, config: MkDocsConfig, listed: set[str], files: Files) -> str:
         """What every page shows: the configuration and the theme's overrides, the
         navigation and the titles in it, the problems banner, the day."""
         assert self.context is not None
-        sources = []
-        for path in (self.settings.mkdocs_file, self.settings.taxonomy_path):
-            sources.append(path.read_text(encoding="utf-8") if path and path.is_file() else "")
+        sources = [self._settings_key]
         custom = config.theme.custom_dir  # the site's own template overrides
         for path in sorted(Path(custom).rglob("*")) if custom else []:
             if path.is_file():
@@ -318,15 +371,18 @@ class SiteBuild:
             file = files.get_file_from_path(src)
             if file is not None and file.generated_by is None and file.abs_src_path:
                 sources.append(Path(file.abs_src_path).read_text(encoding="utf-8"))
+        return fingerprint(*sources, repr(config.nav), self.shown.all, self._author_home)
+
+    def _read_settings(self) -> str:
+        """A fingerprint of what the whole site is made with: mkdocs.yml, the taxonomy,
+        the plugin's options and the day."""
+        assert self.context is not None
+        texts = [
+            path.read_text(encoding="utf-8") if path and path.is_file() else ""
+            for path in (self.settings.mkdocs_file, self.settings.taxonomy_path)
+        ]
         options = {k: repr(v) for k, v in self.options.items()}
-        return fingerprint(
-            *sources,
-            options,
-            repr(config.nav),
-            self.context.today,
-            self.shown.all,
-            self._author_home,
-        )
+        return fingerprint(*texts, options, self.context.today)
 
     def finish(self, config: MkDocsConfig) -> None:
         """The pages are written: put the search index in the site; in the preview,
@@ -497,13 +553,19 @@ class SiteBuild:
         """Keep the navigation: the sidebar of pages it does not list is shared."""
         self._navigation = nav
 
-    def environment(self, env: Any) -> None:
+    def environment(self, env: Any, files: Files) -> None:
         """Share the documents' sidebar per folder; wait for the charts, which mkdocs
         copies right after this. The preview compiles the theme's templates once:
         mkdocs loads a new configuration, and with it a new template environment, for
         every rebuild."""
         if self._search is not None:
             self._search.start()  # every page's Markdown is rendered; now the templates
+        if self._file_order:  # back in their own order, for the sitemap and other plugins
+            last = len(self._file_order)
+            for file in sorted(files, key=lambda f: self._file_order.get(f.src_uri, last)):
+                files.remove(file)
+                files.append(file)
+            self._file_order = {}
         self._env = env
         if self.preview is not None:
             env.bytecode_cache = _COMPILED
