@@ -20,7 +20,7 @@ from docfactory import document, postmortem, premortem
 from sitecheck import pagefind_records, write_kb
 
 from kb.config import load_settings
-from kb.site import sitebuild
+from kb.site import context, sitebuild
 from kb.site.build import Preview
 from kb.site.preview import Inputs, PreviewState
 from kb.site.sitebuild import NAV
@@ -279,6 +279,9 @@ def test_a_text_edit_makes_the_parts_of_only_the_pages_it_changes(
         return real_generate(*args, **kwargs)
 
     monkeypatch.setattr(sitebuild, "generate", generate)
+    overlaps: list[int] = []  # pre-mortem overlaps, computed from every document's front-matter
+    real_links = context.possible_links
+    monkeypatch.setattr(context, "possible_links", lambda *a: overlaps.append(1) or real_links(*a))
     for doc_id, text in (
         ("PM-2025-003", "The cache overflowed, twice."),
         ("PM-2025-004", "The route table of the edge fleet was pushed with a typo."),
@@ -287,6 +290,7 @@ def test_a_text_edit_makes_the_parts_of_only_the_pages_it_changes(
         assert before is not None
         made.clear()
         generated.clear()
+        overlaps.clear()
         session.edit(doc_id, "The cache overflowed.", text)
         session.preview.build()
         if session.preview.pending:
@@ -297,17 +301,19 @@ def test_a_text_edit_makes_the_parts_of_only_the_pages_it_changes(
         moved = {d for d in after.similar if after.similar[d] != before.similar.get(d)}
         assert set(made) == {doc_id} | moved
         assert generated == []  # the listings, trends and feeds of the last build
+        assert overlaps == []  # and the relations between documents it computed
         # And every page is what a full build of the same files writes.
         session.rebuild_and_compare(tmp_path)
     # A front-matter edit generates every listing and makes every page's parts again.
     made.clear()
     generated.clear()
+    overlaps.clear()
     session.edit("PM-2025-003", "- capacity", "- network")
     session.preview.build()
     assert session.preview.pending  # the saved page first, then the rebuild
     session.preview.build()
     assert {"PM-2025-001", "PM-2025-002", "PRE-2025-001"} <= set(made)
-    assert generated == [1]
+    assert generated == [1] and overlaps == [1]
     session.rebuild_and_compare(tmp_path)
 
 

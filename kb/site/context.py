@@ -49,6 +49,18 @@ def _grouped(
     return dict(out)
 
 
+# The costly relations between documents (repeats, recurring failures, pre-mortem links
+# and overlaps): made from the front-matter of every document, never their text.
+FROM_FRONT_MATTER = (
+    "_newest_repeats",
+    "repeats",
+    "repeats_more",
+    "recurring",
+    "risk_links",
+    "candidates",
+)
+
+
 @dataclass
 class SiteContext:
     """The loaded knowledge base plus the site's routing and precomputed relations."""
@@ -69,6 +81,18 @@ class SiteContext:
     def today(self) -> dt.date:
         """The day the site is built for (overdue items, this quarter)."""
         return self.kb.today
+
+    def front_matter_values(self) -> dict[str, object]:
+        """The relations computed so far that rest on the documents' front-matter, the
+        day and the settings alone (FROM_FRONT_MATTER)."""
+        return {name: self.__dict__[name] for name in FROM_FRONT_MATTER if name in self.__dict__}
+
+    def adopt(self, values: dict[str, object]) -> None:
+        """Take over `front_matter_values()` of a context whose documents had the same
+        front-matter, day and settings (the preview's next build: kb.site.preview)."""
+        for name, value in values.items():
+            if name in FROM_FRONT_MATTER:
+                self.__dict__.setdefault(name, value)  # where cached_property keeps it
 
     @cached_property
     def routes(self) -> Routes:

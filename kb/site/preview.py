@@ -80,6 +80,7 @@ class Inputs:
     documents: dict[str, Document]
     generated: tuple[list[Generated], list[Chart]]
     similar: dict[str, list[str]] = field(default_factory=dict)
+    related: dict[str, object] = field(default_factory=dict)  # SiteContext.adopt
 
     def unchanged_front(self, sources: str, settings: str, documents: dict[str, Document]) -> bool:
         """The same files and settings, and no document's front-matter changed: every

@@ -302,6 +302,7 @@ class SiteBuild:
                 self._sources, self._settings_key, self._documents
             )
             if last is not None and self._same_front:
+                self.context.adopt(last.related)
                 self._generated = last.generated
                 return self._generated
         self._generated = generate(self.context, config.site_name, with_home=with_home)
@@ -340,7 +341,12 @@ class SiteBuild:
             file.is_modified = _answer(render)  # type: ignore[method-assign]
         if ctx is not None:
             self.preview.inputs = Inputs(
-                self._sources, self._settings_key, dict(self._documents), self._generated, similar
+                self._sources,
+                self._settings_key,
+                dict(self._documents),
+                self._generated,
+                similar,
+                ctx.front_matter_values(),
             )
 
     def _document_key(self, doc: Document, ctx: SiteContext, every: str) -> str:
