@@ -2,13 +2,13 @@
 preview serves its page with the change, until the rebuild has ended (every page
 consistent), and until the search index has it.
 
-    python tools/preview_bench.py CORPUS [--saves 5]
+    python tools/preview_bench.py CORPUS [--saves 5] [--title]
 
 CORPUS is a knowledge base (tools/gen_corpus.py makes one). A real `kb serve` runs
 on a free port of 127.0.0.1; each save appends a new word to one document's body
-(a different document each time, restored at the end), then the script polls the
-page every 20 ms. The first build (every page rendered, as `mkdocs serve` does on
-every save) is reported too.
+(a different document each time, restored at the end), or to its title with --title,
+then the script polls the page every 20 ms. The first build (every page rendered,
+as `mkdocs serve` does on every save) is reported too.
 """
 
 from __future__ import annotations
@@ -87,6 +87,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", type=Path)
     parser.add_argument("--saves", type=int, default=5)
+    parser.add_argument(
+        "--title",
+        action="store_true",
+        help="add the word to the document's title (front-matter) instead of its text",
+    )
     args = parser.parse_args()
     root = args.corpus.resolve()
     docs = sorted((root / "content" / "postmortems").rglob("*.md"))
@@ -108,7 +113,16 @@ def main() -> int:
             originals.setdefault(doc, doc.read_text(encoding="utf-8"))
             time.sleep(1.5)  # the watcher's debounce, so each save is its own rebuild
             saved = time.perf_counter()
-            doc.write_text(originals[doc] + f"\n\nSaved word {word}.\n", encoding="utf-8")
+            if args.title:  # every page that lists the document follows
+                text = re.sub(
+                    r"(?m)^title: ([\"']?)(.*?)\1$",
+                    rf"title: \1\2 {word}\1",
+                    originals[doc],
+                    count=1,
+                )
+            else:
+                text = originals[doc] + f"\n\nSaved word {word}.\n"
+            doc.write_text(text, encoding="utf-8")
             while word not in _get(url):
                 assert time.perf_counter() - saved < WAIT, "the page never changed"
                 time.sleep(0.02)
