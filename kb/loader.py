@@ -155,10 +155,13 @@ def _message(err: Any, model: type[BaseModel]) -> str:
 
 
 def _relative(path: Path, base: Path) -> str:
-    try:
-        return path.relative_to(base).as_posix()
-    except ValueError:
-        return path.name
+    # `base` is resolved; `path` may lie under a symlink to it (a linked content folder).
+    for inner, outer in ((path, base), (path.resolve(), base)):
+        try:
+            return inner.relative_to(outer).as_posix()
+        except ValueError:
+            continue
+    return path.name
 
 
 @dataclass

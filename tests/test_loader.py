@@ -29,6 +29,18 @@ def test_valid_documents_load(write: Write) -> None:
     assert doc.body.strip().startswith("## Summary")
 
 
+def test_a_content_folder_that_is_a_symlink_keeps_the_documents_paths(
+    write: Write, kb_root: Path
+) -> None:
+    # A content folder kept elsewhere and linked in: documents are still named by their
+    # path inside it (the site's pages and mkdocs' files are matched by it).
+    write("postmortems/2025/a.md", postmortem())
+    (kb_root / "content").rename(kb_root / "elsewhere")
+    (kb_root / "content").symlink_to(kb_root / "elsewhere", target_is_directory=True)
+    kb = load_knowledge_base(load_settings())
+    assert [d.src_uri for d in kb.documents] == ["postmortems/2025/a.md"]
+
+
 def test_pages_without_type_are_left_alone(write: Write) -> None:
     write("index.md", "# Home\n\nWelcome.\n")
     write("guide/how.md", "---\ntitle: How we work\n---\n\nText.\n")
