@@ -6,6 +6,7 @@ import itertools
 import json
 import logging
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from docfactory import TAXONOMY, document, postmortem, premortem
 from sitecheck import pagefind_records, write_kb
 
 from kb.config import load_settings
+from kb.errors import KbError
 from kb.site import pagefind
 from kb.site.build import build_site
 from kb.site.pagefind import PARTS, filters, index_site, searchable, split, spread, unindexed
@@ -231,3 +233,18 @@ def test_an_empty_site_gets_an_empty_index(tmp_path: Path, monkeypatch: pytest.M
     done = pagefind.SearchIndexer(tmp_path / "site", "en", planned=0).finish()
     assert done.pages == 0 and len(calls) == 1
     assert json.loads((tmp_path / "site" / "pagefind" / PARTS).read_text()) == {"merge": []}
+
+
+@pytest.mark.slow
+def test_without_pagefind_the_build_says_how_to_get_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    root = write_kb(tmp_path / "kb", [postmortem("PM-2025-001", "2025-03-01")])
+    monkeypatch.setitem(sys.modules, "pagefind.index", None)  # as if it were not installed
+    with pytest.raises(KbError, match="not built"):
+        build_site(load_settings(root), root / "site")
+    # mkdocs prints the plugin's error: what to install, or how to do without.
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("pip install 'pagefind[bin]'" in m and "pagefind: false" in m for m in said)
+    assert not (root / "site").exists()  # nothing half-built left in its place
+    assert [p.name for p in root.iterdir() if p.name.startswith(".")] in ([], [".kb"])
