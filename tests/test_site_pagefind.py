@@ -17,7 +17,7 @@ from kb.config import load_settings
 from kb.errors import KbError
 from kb.site import pagefind
 from kb.site.build import build_site
-from kb.site.pagefind import PARTS, filters, index_site, searchable, split, spread, unindexed
+from kb.site.pagefind import PARTS, filters, index_site, searchable, spread, unindexed
 
 
 def test_filters_of_a_postmortem_and_a_premortem() -> None:
@@ -118,17 +118,6 @@ def test_material_search_instead_is_one_option(
     assert (site / "search" / "search_index.json").is_file()
     assert not (site / "pagefind").exists()
     assert "kb-search" not in (site / "index.html").read_text()
-
-
-def test_parts_interleave_and_stay_within_their_size() -> None:
-    sizes = {f"p/{n:02}.html": 10 for n in range(10)}
-    assert split(sizes, limit=1000) == [sorted(sizes)]
-    parts = split(sizes, limit=30)  # 100 bytes: 4 parts, each every fourth page
-    assert parts[0] == ["p/00.html", "p/04.html", "p/08.html"]
-    assert sorted(p for part in parts for p in part) == sorted(sizes)
-    assert [len(part) for part in parts] == [3, 3, 2, 2]
-    assert len(split(sizes, limit=1)) == 10  # never an empty part
-    assert split({}, limit=1) == [[]]
 
 
 @pytest.mark.slow

@@ -119,29 +119,35 @@ def unindexed(fragment: str) -> str:
 
 
 def index_site(site_dir: Path) -> Indexed:
-    """Index the built pages under `site_dir` into `site_dir/pagefind` (replacing it)."""
+    """Index the built pages under `site_dir` into `site_dir/pagefind` (replacing it):
+    their articles, read back from the pages, go through a `SearchIndexer` as a build's
+    do, in `spread` order."""
     if not site_dir.is_dir():  # nothing was built (only hooks were run)
         return Indexed(0, 0, 0.0)
-    # Their articles, as SearchIndexer writes them, into a scratch folder in the site
-    # (named as the index's own work folders are).
-    scratch = Path(tempfile.mkdtemp(prefix=".pagefind-pages-", dir=site_dir))
+    paths = []
+    for path in sorted(site_dir.rglob("*.html")):
+        top = path.relative_to(site_dir).parts[0]
+        if top != BUNDLE and not top.startswith("."):  # not the index, nor work folders
+            paths.append((path.relative_to(site_dir).as_posix(), path))
+    indexer: SearchIndexer | None = None
     try:
-        pages = scratch / "pages"
-        pages.mkdir()
-        for path in list(site_dir.rglob("*.html")):  # listed before the scratch fills
-            rel = path.relative_to(site_dir)
-            if rel.parts[0] == BUNDLE or rel.parts[0].startswith("."):
-                continue  # the index itself, scratch folders
+        for rel, path in spread(paths):
             text = path.read_text(encoding="utf-8", errors="replace")
             begin = text.find(BODY)
             stop = text.find(END, begin)
             if begin < 0 or stop < 0:
                 continue  # a page kept out of the search (a listing)
-            found = LANG.search(text)
-            _write(pages / rel, text[begin:stop], found.group(1) if found else "en")
-        return _index(pages, site_dir)
+            if indexer is None:  # in the site's language, as its first searched page says
+                found = LANG.search(text)
+                language = found.group(1) if found else "en"
+                indexer = SearchIndexer(site_dir, language, planned=len(paths))
+            indexer.add(rel, text[begin:stop])
+        if indexer is None:
+            indexer = SearchIndexer(site_dir)
+        return indexer.finish()
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        if indexer is not None:
+            indexer.close()
 
 
 def chunked() -> None:
@@ -159,17 +165,6 @@ def _write(path: Path, article: str, language: str) -> None:
         f"</head><body>{article}</body></html>",
         encoding="utf-8",
     )
-
-
-def split(sizes: dict[str, int], limit: int | None = None) -> list[list[str]]:
-    """The pages (path -> bytes) in parts of about `limit` bytes (PART_BYTES) each.
-
-    The parts interleave: part k has every n-th page in path order, so each is a
-    sample of the whole site and ranks its words as the others do (the browser
-    orders the merged results by their scores)."""
-    paths = sorted(sizes)
-    count = max(1, min(len(paths), -(-sum(sizes.values()) // (limit or PART_BYTES))))
-    return [paths[k::count] for k in range(count)]
 
 
 def spread(items: list[T]) -> list[T]:
@@ -242,37 +237,6 @@ def _publish(new: Path, parts: int, out: Path) -> int:
     return size
 
 
-def _index(pages: Path, site_dir: Path) -> Indexed:
-    """Index the article files under `pages` into `site_dir/pagefind` (replacing it),
-    in parts indexed one after another (`split`); `pages` is emptied."""
-    start = time.perf_counter()
-    _pagefind()
-    # Written beside the old index, which it replaces at once.
-    new = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=site_dir))
-    new.chmod(0o755)  # served to everyone, like the pages (mkdtemp makes it private)
-    sizes = {p.relative_to(pages).as_posix(): p.stat().st_size for p in pages.rglob("*.html")}
-    parts = split(sizes)
-    try:
-        count = 0
-        for number, part in enumerate(parts, start=1):
-            source = pages
-            if len(parts) > 1:  # the part's pages, moved to a folder of their own
-                source = pages.with_name(f"{pages.name}-{number}")
-                for rel in part:
-                    (source / rel).parent.mkdir(parents=True, exist_ok=True)
-                    os.replace(pages / rel, source / rel)
-            count += _index_part(source, new / _part_name(number))
-            if source != pages:
-                shutil.rmtree(source, ignore_errors=True)
-        size = _publish(new, len(parts), site_dir / BUNDLE)
-    except (SiteError, OSError) as err:
-        shutil.rmtree(new, ignore_errors=True)
-        if isinstance(err, SiteError):
-            raise
-        raise SiteError(f"indexing the site for search failed: {err}") from err
-    return Indexed(count, size, time.perf_counter() - start)
-
-
 class SearchIndexer:
     """A build's search index, made while mkdocs renders the pages.
 
@@ -295,8 +259,9 @@ class SearchIndexer:
         self._language = html.escape(language or "en")
         self._planned = planned  # searchable pages expected
         site_dir.mkdir(parents=True, exist_ok=True)
-        # Inside the site folder: a killed build's staging folder takes it along.
-        self._scratch = Path(tempfile.mkdtemp(prefix=".kb-search-", dir=site_dir))
+        # Inside the site folder: a killed build's staging folder takes it along. Hidden,
+        # and named as the index's other work folders are (the preview serves the site).
+        self._scratch = Path(tempfile.mkdtemp(prefix=".pagefind-work-", dir=site_dir))
         self._new = self._scratch / BUNDLE
         self._pages = self._bytes = 0  # added so far
         self._part, self._part_bytes = 1, 0  # the part being filled
