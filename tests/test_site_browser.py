@@ -169,14 +169,19 @@ def search(page: Any, query: str) -> Any:
     return results
 
 
+def search_fetching(page: Any, query: str) -> tuple[Any, list[str]]:
+    """`search`, and the URLs the page fetched meanwhile."""
+    fetched: list[str] = []
+    page.on("response", lambda r: fetched.append(r.url))
+    return search(page, query), fetched
+
+
 def test_search_box_finds_a_document_by_a_word_in_its_body(
     browser: Any, watch: Watch, base_url: str, kb: KnowledgeBase
 ) -> None:
     word, title = unique_body_word(kb)
     page = open_page(browser, watch, f"{base_url}index.html")
-    fetched: list[str] = []
-    page.on("response", lambda r: fetched.append(r.url))
-    results = search(page, word)
+    results, fetched = search_fetching(page, word)
     found = results.locator(".pagefind-ui__result-link").all_inner_texts()
     assert found[0] == title, (word, found)
     results.locator(".pagefind-ui__result-link").first.click()
@@ -249,9 +254,7 @@ def test_search_in_parts_answers_as_one_index(
 ) -> None:
     word, title = unique_body_word(kb)
     page = open_page(browser, watch, f"{parted_url}guide/writing-postmortems.html")
-    fetched: list[str] = []
-    page.on("response", lambda r: fetched.append(r.url))
-    results = search(page, word)
+    results, fetched = search_fetching(page, word)
     assert results.locator(".pagefind-ui__result-link").first.inner_text() == title
     assert any("/pagefind/part-" in u for u in fetched)  # the other parts were searched
     results.locator(".pagefind-ui__result-link").first.click()
