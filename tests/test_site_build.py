@@ -413,3 +413,44 @@ def test_ids_in_the_authors_prose_link_to_their_pages(example_site: Path) -> Non
             assert re.search(rf'<a href="[^"]*{re.escape(target)}">{ref}</a>', html), (doc.id, ref)
             linked += 1
     assert linked >= 5  # the example's prose does name other documents
+
+
+HOOKS = """\
+from mkdocs.plugins import event_priority
+
+seen = {"posted": [], "held": None}
+
+
+@event_priority(-50)
+def on_post_page(output, page, config):
+    seen["posted"].append((page.file.src_uri, page.content is not None))
+    return output
+
+
+def on_env(env, config, files):
+    seen["files"] = files
+
+
+def on_post_build(config):
+    seen["held"] = [f.src_uri for f in seen["files"].documentation_pages() if f.page.content]
+"""
+
+
+def test_pages_let_go_of_their_html_once_written_and_not_before(tmp_path: Path) -> None:
+    """mkdocs keeps every page's Markdown and HTML to the end of a build (over 200 MB
+    at 10,000 documents); kb drops each once the page is written, after every other
+    plugin has seen it."""
+    import sys
+
+    fronts = [postmortem(f"PM-2025-00{n}", f"2025-03-0{n}", services=["edge"]) for n in (1, 2)]
+    root = write_kb(tmp_path / "kb", fronts)
+    (root / "hooks.py").write_text(HOOKS)
+    with (root / "mkdocs.yml").open("a") as config:
+        config.write("hooks:\n  - hooks.py\n")
+    build_site(load_settings(root), root / "site")
+    path = str(root / "hooks.py")
+    hooks = next(m for m in list(sys.modules.values()) if getattr(m, "__file__", "") == path)
+    posted = dict(hooks.seen["posted"])
+    assert "postmortems/2025/pm-2025-001.md" in posted and "index.md" in posted
+    assert all(posted.values()), posted  # another plugin's on_post_page still has the HTML
+    assert hooks.seen["held"] == []  # and no page holds it once the build is done

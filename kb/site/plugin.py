@@ -137,6 +137,13 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
             self.build.unsearched(page)
         return context
 
+    @event_priority(-100)  # after every other plugin has seen the page
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
+        """Let go of the page's Markdown and HTML: only `output` is written."""
+        if self.build is not None:
+            self.build.written(page)
+        return output
+
     def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> None:
         """Keep the navigation for the shared sidebar."""
         if self.build is not None:
