@@ -149,6 +149,11 @@ def per_quarter_by_category(pms: Iterable[Postmortem], quarters: list[str]) -> C
     return _count(((quarter_of(pm.date), pm.categories) for pm in pms), quarters, ())
 
 
+def per_quarter(pms: Iterable[Postmortem], quarters: list[str]) -> list[int]:
+    """Incidents per quarter, each counted once."""
+    return _count(((quarter_of(pm.date), ("all",)) for pm in pms), quarters, ("all",)).series["all"]
+
+
 # ---------------------------------------------------------------- durations
 
 

@@ -112,6 +112,9 @@ def test_per_quarter_by_detection_and_category() -> None:
     assert detection.series["customer-report"] == [1, 1]
     categories = trends.per_quarter_by_category(pms, q)
     assert categories.series == {"config": [2, 0], "network": [1, 1]}
+    # An incident in two categories is one incident (a service page's chart).
+    assert trends.per_quarter(pms, q) == [2, 1]
+    assert trends.per_quarter([], q) == [0, 0]
 
 
 def test_duration_stats_median_and_p90_per_quarter() -> None:

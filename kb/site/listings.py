@@ -425,9 +425,7 @@ def service_pages(ctx: SiteContext) -> tuple[list[Generated], list[Chart]]:
     charts: dict[str, Chart | None] = {}
     for name, docs in ctx.by_service.items():
         metas = [d.meta for d in counted_of(ctx, docs) if isinstance(d.meta, Postmortem)]
-        values = trends.per_quarter_by_category([_as_one(pm) for pm in metas], quarters).series.get(
-            "_", [0] * len(quarters)
-        )
+        values = trends.per_quarter(metas, quarters)
         charts[name] = (
             Chart(
                 f"{routes.service_folder(name)}/per-quarter.svg",
@@ -450,11 +448,6 @@ def service_pages(ctx: SiteContext) -> tuple[list[Generated], list[Chart]]:
         extra=lambda name, src: _service_sections(ctx, name, src, charts[name], quarters),
     )
     return pages, [c for c in charts.values() if c is not None]
-
-
-def _as_one(pm: Postmortem) -> Postmortem:
-    # per_quarter_by_category counts by category; one pseudo-category counts every incident.
-    return pm.model_copy(update={"categories": ["_"]})
 
 
 ITEMS_SHOWN = 10  # open action items named on a service page
