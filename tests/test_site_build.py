@@ -432,14 +432,16 @@ def on_env(env, config, files):
 
 
 def on_post_build(config):
-    seen["held"] = [f.src_uri for f in seen["files"].documentation_pages() if f.page.content]
+    pages = [f.page for f in seen["files"].documentation_pages()]
+    seen["held"] = [page.file.src_uri for page in pages if page.content]
+    seen["titles"] = {page.file.src_uri: page.title for page in pages}
 """
 
 
 def test_pages_let_go_of_their_html_once_written_and_not_before(tmp_path: Path) -> None:
-    """mkdocs keeps every page's Markdown and HTML to the end of a build (over 200 MB
-    at 10,000 documents); kb drops each once the page is written, after every other
-    plugin has seen it."""
+    """mkdocs keeps every page's HTML to the end of a build (over 200 MB at 10,000
+    documents); kb drops each once the page is written, after every other plugin has
+    seen it, and the page keeps its title."""
     import sys
 
     fronts = [postmortem(f"PM-2025-00{n}", f"2025-03-0{n}", services=["edge"]) for n in (1, 2)]
@@ -454,3 +456,7 @@ def test_pages_let_go_of_their_html_once_written_and_not_before(tmp_path: Path) 
     assert "postmortems/2025/pm-2025-001.md" in posted and "index.md" in posted
     assert all(posted.values()), posted  # another plugin's on_post_page still has the HTML
     assert hooks.seen["held"] == []  # and no page holds it once the build is done
+    # The pages written keep their titles (the navigation of every later page shows them).
+    titles = hooks.seen["titles"]
+    assert titles["postmortems/2025/pm-2025-001.md"] == "Incident PM-2025-001", titles
+    assert None not in titles.values(), titles

@@ -101,6 +101,7 @@ def _measure(browser: Any, url: str, query: str, kind: str) -> tuple[int, float,
     first, loaded = page.evaluate(
         "[window.__kbBench.first, performance.getEntriesByType('navigation')[0].loadEventEnd]"
     )
+    assert first is not None, "the result was shown before the page was watched"
     page.wait_for_load_state("networkidle")
     count = page.locator(RESULT[kind]).count()
     context.close()
@@ -116,7 +117,7 @@ def _spread(seconds: list[float]) -> str:
 
 
 def main() -> int:
-    """Build both sites (unless --no-build), measure one query on each, print a table."""
+    """Build both sites (unless --no-build), time each query on each, print a table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", type=Path)
     parser.add_argument(

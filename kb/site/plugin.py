@@ -139,7 +139,7 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
 
     @event_priority(-100)  # after every other plugin has seen the page
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
-        """Let go of the page's Markdown and HTML: only `output` is written."""
+        """Let go of the page's HTML: only `output` is written."""
         if self.build is not None:
             self.build.written(page)
         return output

@@ -554,10 +554,11 @@ class SiteBuild:
             page.content = fill(page.content, later)
 
     def written(self, page: Page) -> None:
-        """Drop a rendered page's Markdown and HTML, which mkdocs keeps to the end of the
-        build and nothing reads once the page is written (at 10,000 documents, over
-        200 MB held to the last page). A page rendered again reads its source anew."""
-        page.markdown = None
+        """Drop a rendered page's HTML, which mkdocs keeps to the end of the build and
+        nothing reads once the page is written (at 10,000 documents, over 200 MB held to
+        the last page). A page rendered again renders it anew. Its Markdown stays: the
+        navigation of the pages after it asks for its title, which mkdocs gives only
+        while the page has its Markdown."""
         page.content = None
 
     # ------------------------------------------------------------ the end
