@@ -276,17 +276,19 @@ class SiteBuild:
         """Start the search index that Pagefind makes in parts while the pages render;
         the files in the order that makes each part a sample of the site (`spread`),
         until every page's Markdown is rendered (`environment` puts them back)."""
-        searched = [
-            f
-            for f in files.documentation_pages()
-            if f.generated_by is None and not (f.src_uri == routes.HOME and self._author_home)
-        ]
+        searched = [f for f in files.documentation_pages() if self._searched(f)]
         language = config.theme.get("language") or "en"
         self._search = SearchIndexer(Path(config.site_dir), str(language), len(searched))
         self._file_order = {f.src_uri: n for n, f in enumerate(files)}
         order = iter(spread(searched))
         chosen = {f.src_uri for f in searched}
         return Files([next(order) if f.src_uri in chosen else f for f in files])
+
+    def _searched(self, file: File) -> bool:
+        """Whether the search indexes this page: the authors' own pages, not the ones kb
+        generates (they would match every word of the documents they list), nor a home
+        page with kb's sections."""
+        return file.generated_by is None and not (file.src_uri == routes.HOME and self._author_home)
 
     def _generate(
         self, files: Files, config: MkDocsConfig, *, with_home: bool
@@ -536,8 +538,7 @@ class SiteBuild:
         if self.options.pagefind and self.context is not None:
             # Documents and the authors' own pages are searched, the generated ones not.
             doc = self._documents.get(src)
-            own = page.file.generated_by is None and not (src == routes.HOME and self._author_home)
-            if doc is not None or own:
+            if doc is not None or self._searched(page.file):
                 html = searchable(html, filters(doc, self.context.kb.taxonomy) if doc else None)
                 if self._search is not None:
                     self._search.add(page.file.dest_uri, html)
