@@ -79,9 +79,18 @@ class Watch:
         self.errors: list[str] = []
         self.foreign: list[str] = []
         self.failed: list[str] = []
+        self.notes: list[str] = []  # warnings and index responses, shown when a test fails
 
     def attach(self, page: Any) -> Any:
         page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        page.on("console", lambda m: m.type == "warning" and self.notes.append(m.text))
+        page.on(
+            "response",
+            lambda r: (
+                "pagefind-entry" in r.url
+                and self.notes.append(f"{r.status} {r.url} {r.headers.get('content-length')}")
+            ),
+        )
         page.on("pageerror", lambda e: self.errors.append(str(e)))
         page.on("requestfailed", lambda r: self.failed.append(r.url))
         page.on(
@@ -94,8 +103,11 @@ class Watch:
 
 
 @pytest.fixture(scope="module")
-def watch() -> Watch:
-    return Watch()
+def watch() -> Iterator[Watch]:
+    seen = Watch()
+    yield seen
+    # Shown with a failing test's output: what the browser said meanwhile.
+    print("browser errors:", seen.errors, "failed requests:", seen.failed, "notes:", seen.notes)
 
 
 @pytest.fixture(scope="module")
@@ -158,12 +170,18 @@ def search(page: Any, query: str) -> Any:
     box.type(query, delay=20)
     # The box searches 100 ms after a keystroke: wait for the results of the whole query,
     # not those of a prefix typed while the machine was slow.
-    page.wait_for_function(
-        "q => { const m = document.querySelector('.kb-search .pagefind-ui__message');"
-        " return m !== null && /results? for/.test(m.textContent) && m.textContent.includes(q); }",
-        arg=query,
-        timeout=15_000,
-    )
+    try:
+        page.wait_for_function(
+            "q => { const m = document.querySelector('.kb-search .pagefind-ui__message');"
+            " return m !== null && /results? for/.test(m.textContent) && m.textContent.includes(q); }",
+            arg=query,
+            timeout=15_000,
+        )
+    except Exception as err:
+        message = page.locator(".kb-search .pagefind-ui__message")
+        shown = message.inner_text() if message.count() else None
+        said = f"typed {query!r}; the box holds {box.input_value()!r}, says {shown!r}"
+        raise AssertionError(said) from err
     results = page.locator(".kb-search .pagefind-ui__result")
     results.first.wait_for(timeout=15_000)
     return results
@@ -239,6 +257,10 @@ def parted_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         build_site(load_settings(REPO), site)
     parts = json.loads((site / "pagefind" / pagefind.PARTS).read_text())["merge"]
     assert len(parts) >= 3, parts
+    # Every part whole: a part Pagefind left a file of empty, kb indexed again.
+    assert [pagefind.incomplete(site / "pagefind" / part) for part in ["", *parts]] == [
+        [] for _ in range(len(parts) + 1)
+    ]
     with served(site) as url:
         yield url
 

@@ -237,3 +237,60 @@ def test_without_pagefind_the_build_says_how_to_get_it(
     assert any("pip install 'pagefind[bin]'" in m and "pagefind: false" in m for m in said)
     assert not (root / "site").exists()  # nothing half-built left in its place
     assert [p.name for p in root.iterdir() if p.name.startswith(".")] in ([], [".kb"])
+
+
+def _articles(folder: Path, count: int) -> Path:
+    for n in range(count):
+        body = f"<h1>Outage {n}</h1><p>The cache tier {n} ran out of memory.</p>"
+        pagefind._write(folder / f"p/{n:02}.html", pagefind.searchable(body), "en")
+    return folder
+
+
+def test_a_part_that_pagefind_left_unwritten_is_indexed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Pagefind's service can answer before its last writes land, and its Python API then
+    # ends the process: a file of the index stays empty (seen on a busy machine, 1 run in
+    # 15). The first run here loses its entry file, as those runs did.
+    source = _articles(tmp_path / "articles", 3)
+    real = pagefind._run_pagefind
+    runs: list[Path] = []
+
+    def losing_first(src: Path, bundle: Path) -> int:
+        pages = real(src, bundle)
+        runs.append(bundle)
+        if len(runs) == 1:
+            (bundle / "pagefind-entry.json").write_bytes(b"")
+        return pages
+
+    monkeypatch.setattr(pagefind, "_run_pagefind", losing_first)
+    bundle = tmp_path / "bundle"
+    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.kb"):
+        assert pagefind._index_part(source, bundle) == 3
+    assert len(runs) == 2
+    assert "left pagefind-entry.json empty" in caplog.text
+    assert pagefind.incomplete(bundle) == []
+    entry = json.loads((bundle / "pagefind-entry.json").read_text())
+    assert entry["languages"]["en"]["page_count"] == 3
+
+
+def test_an_index_pagefind_never_finishes_fails_the_build_clearly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def always_losing(src: Path, bundle: Path) -> int:
+        bundle.mkdir(parents=True)
+        (bundle / "pagefind-entry.json").write_text("{}")
+        (bundle / "wasm.unknown.pagefind").write_bytes(b"")
+        return 1
+
+    monkeypatch.setattr(pagefind, "_run_pagefind", always_losing)
+    with pytest.raises(KbError, match=r"left wasm\.unknown\.pagefind empty in 3 runs"):
+        pagefind._index_part(tmp_path / "articles", tmp_path / "bundle")
+
+
+def test_a_missing_entry_file_counts_as_unwritten(tmp_path: Path) -> None:
+    (tmp_path / "index").mkdir()
+    (tmp_path / "index" / "en_1.pf_index").write_bytes(b"\x1f\x8b")
+    assert pagefind.incomplete(tmp_path) == ["pagefind-entry.json"]
+    (tmp_path / "pagefind-entry.json").write_text('{"languages": {}}')
+    assert pagefind.incomplete(tmp_path) == []

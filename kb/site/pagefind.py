@@ -190,10 +190,44 @@ def _pagefind() -> type[PagefindIndex]:
     return PagefindIndex
 
 
+# Runs of Pagefind over one part before kb gives up on an index Pagefind left incomplete.
+ATTEMPTS = 3
+
+
 def _index_part(source: Path, bundle: Path) -> int:
     """Index the article files under `source` into the folder `bundle`; the page count.
 
-    One Pagefind process per part: its memory is given back before the next."""
+    One Pagefind process per part: its memory is given back before the next. Pagefind's
+    service answers that the index is written while the last of its writes may still be
+    queued, and its Python API ends the process on that answer: on a busy machine one
+    run in fifteen left a file empty (the entry file, the WebAssembly, a style sheet),
+    and the browser's search then waited forever for that part. Pagefind writes no file
+    empty, so kb looks for one and indexes the part again."""
+    for _attempt in range(ATTEMPTS):
+        shutil.rmtree(bundle, ignore_errors=True)
+        pages = _run_pagefind(source, bundle)
+        lost = incomplete(bundle)
+        if not lost:
+            return pages
+        log.info("kb: Pagefind left %s empty; indexing the part again", ", ".join(lost))
+    raise SiteError(
+        f"indexing the site for search failed: Pagefind left {', '.join(lost)} empty "
+        f"in {ATTEMPTS} runs"
+    )
+
+
+def incomplete(bundle: Path) -> list[str]:
+    """The files of an index that Pagefind left unwritten: empty ones, or its entry file
+    when missing (relative paths; none when the index is whole)."""
+    lost = [] if (bundle / "pagefind-entry.json").is_file() else ["pagefind-entry.json"]
+    for path in sorted(bundle.rglob("*")):
+        if path.is_file() and path.stat().st_size == 0:
+            lost.append(path.relative_to(bundle).as_posix())
+    return lost
+
+
+def _run_pagefind(source: Path, bundle: Path) -> int:
+    """One run of Pagefind's service over `source`, its index written to `bundle`."""
     pagefind_index = _pagefind()
     # keep_index_url: result links end in index.html, as every link kb writes does, so
     # they work on any static server, not only one that maps folders to index.html.
