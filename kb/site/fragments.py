@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import posixpath
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from urllib.parse import quote
 
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"'`\\]+$")
@@ -134,7 +134,7 @@ def slot(name: str) -> str:
     return f"\n\n<!--kb:{name}-->\n\n"
 
 
-def fill(rendered: str, fragments: dict[str, str], *, keep_unknown: bool = False) -> str:
+def fill(rendered: str, fragments: Mapping[str, str], *, keep_unknown: bool = False) -> str:
     """Rendered HTML with every slot replaced by its fragment (unknown slots vanish or stay)."""
     if "<!--kb:" not in rendered:
         return rendered

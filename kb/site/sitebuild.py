@@ -20,6 +20,7 @@ import dataclasses
 import logging
 import shutil
 import tempfile
+from collections import ChainMap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -192,6 +193,7 @@ class SiteBuild:
         self._fragments: dict[str, dict[str, str]] = {}  # src_uri -> slot -> HTML
         self._unsearched: dict[str, Parts] = {}  # documents' other slots, filled after search
         self._charts: ChartJob | None = None
+        self._later_charts: tuple[ChartJob, dict[str, str]] | None = None  # for `unsearched`
         self._chart_dir: Path | None = None
         self._navigation: Navigation | None = None
         self._parts: dict[str, Parts] = {}  # documents' parts, made early by the preview
@@ -548,11 +550,22 @@ class SiteBuild:
         """Fill the slots kept out of the search index; drop any slot left over."""
         parts = self._unsearched.pop(page.file.src_uri, None)
         if page.content is not None:
-            charts = self._charts.inline() if self._charts is not None else {}
-            later = {**charts, **(parts.unsearched() if parts else {})}
+            own = parts.unsearched() if parts else {}
             if self.options.pagefind:
-                later = {name: unindexed(fragment) for name, fragment in later.items()}
-            page.content = fill(page.content, later)
+                own = {name: unindexed(fragment) for name, fragment in own.items()}
+            page.content = fill(page.content, ChainMap(own, self._inline_charts()))
+
+    def _inline_charts(self) -> dict[str, str]:
+        """Every chart's markup by slot, as pages show it: made once per build, not per
+        page (the same few hundred charts for each of thousands of pages)."""
+        if self._charts is None:
+            return {}
+        if self._later_charts is None or self._later_charts[0] is not self._charts:
+            charts = self._charts.inline()
+            if self.options.pagefind:
+                charts = {name: unindexed(fragment) for name, fragment in charts.items()}
+            self._later_charts = (self._charts, charts)
+        return self._later_charts[1]
 
     def written(self, page: Page) -> None:
         """Drop a rendered page's HTML, which mkdocs keeps to the end of the build and
@@ -659,7 +672,7 @@ class SiteBuild:
         if self._search is not None:
             self._search.close()
             self._search = None
-        self._charts = None
+        self._charts = self._later_charts = None
         if self._chart_dir is not None:
             shutil.rmtree(self._chart_dir, ignore_errors=True)
             self._chart_dir = None
