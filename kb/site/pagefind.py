@@ -60,6 +60,7 @@ BUNDLE = "pagefind"  # the index's folder inside the site
 ASSETS = Path(__file__).parent / "assets"
 SCRIPT, STYLE = "assets/kb/search.js", "assets/kb/search.css"  # where the site has them
 TYPE_NAMES = {"postmortem": "Postmortem", "premortem": "Pre-mortem"}
+ENTRY = "pagefind-entry.json"  # in an index's folder: what the browser loads first
 PARTS = "kb-parts.json"  # in the index's folder: the parts the search box merges into it
 PART_BYTES = 16_000_000  # of article HTML per Pagefind run: about 0.6 GiB of its memory
 BODY = "<div data-pagefind-body>"
@@ -219,7 +220,7 @@ def _index_part(source: Path, bundle: Path) -> int:
 def incomplete(bundle: Path) -> list[str]:
     """The files of an index that Pagefind left unwritten: empty ones, or its entry file
     when missing (relative paths; none when the index is whole)."""
-    lost = [] if (bundle / "pagefind-entry.json").is_file() else ["pagefind-entry.json"]
+    lost = [] if (bundle / ENTRY).is_file() else [ENTRY]
     for path in sorted(bundle.rglob("*")):
         if path.is_file() and path.stat().st_size == 0:
             lost.append(path.relative_to(bundle).as_posix())

@@ -193,7 +193,7 @@ class SiteBuild:
         self._fragments: dict[str, dict[str, str]] = {}  # src_uri -> slot -> HTML
         self._unsearched: dict[str, Parts] = {}  # documents' other slots, filled after search
         self._charts: ChartJob | None = None
-        self._later_charts: tuple[ChartJob, dict[str, str]] | None = None  # for `unsearched`
+        self._shown_charts: dict[str, str] | None = None  # the charts as pages show them
         self._chart_dir: Path | None = None
         self._navigation: Navigation | None = None
         self._parts: dict[str, Parts] = {}  # documents' parts, made early by the preview
@@ -251,6 +251,7 @@ class SiteBuild:
         pages, charts = self._generate(files, config, with_home=home is None)
         self._chart_dir = Path(tempfile.mkdtemp(prefix="kb-charts-"))
         self._charts = ChartJob(charts, self._chart_dir, self.session)
+        self._shown_charts = None
         for page in pages:
             self._add(files, config, page.src_uri, content=page.content)
             if page.fragments:
@@ -560,12 +561,12 @@ class SiteBuild:
         page (the same few hundred charts for each of thousands of pages)."""
         if self._charts is None:
             return {}
-        if self._later_charts is None or self._later_charts[0] is not self._charts:
+        if self._shown_charts is None:
             charts = self._charts.inline()
             if self.options.pagefind:
                 charts = {name: unindexed(fragment) for name, fragment in charts.items()}
-            self._later_charts = (self._charts, charts)
-        return self._later_charts[1]
+            self._shown_charts = charts
+        return self._shown_charts
 
     def written(self, page: Page) -> None:
         """Drop a rendered page's HTML, which mkdocs keeps to the end of the build and
@@ -672,7 +673,7 @@ class SiteBuild:
         if self._search is not None:
             self._search.close()
             self._search = None
-        self._charts = self._later_charts = None
+        self._charts = self._shown_charts = None
         if self._chart_dir is not None:
             shutil.rmtree(self._chart_dir, ignore_errors=True)
             self._chart_dir = None
