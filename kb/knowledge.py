@@ -16,7 +16,7 @@ from kb.files import iter_markdown
 from kb.loader import Document, Positions, display_path, load_documents
 from kb.models import Postmortem, Premortem
 from kb.problems import Problem
-from kb.source import parse_yaml
+from kb.source import KeyLocator, parse_yaml
 from kb.taxonomy import Taxonomy, load_taxonomy
 
 
@@ -135,11 +135,8 @@ def load_knowledge_base(
         partial=result.partial,
         reported=result.problems,
     )
-    # Problems carry their lines now. The node trees composed to find those lines
-    # were ~80% of the objects left alive at 10,000 documents, and every later
-    # cyclic collection rescanned them; let them go.
-    for doc in (*result.documents, *result.partial):
-        doc.locator.release()
+    # Problems carry their lines now: the last node tree composed to find them can go.
+    KeyLocator.release()
     if selected:
         keep = {display_path(f, cwd) for f in files if _under(f.resolve(), selected)}
         keep |= {display_path(f, cwd) for f, _ in refused if _under(f.absolute(), selected)}
