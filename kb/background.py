@@ -12,10 +12,16 @@ Not concurrent.futures' process pool: its worker exits through a full
 interpreter shutdown (a fifth of a second with matplotlib and numpy loaded) that
 the build would wait for. This helper leaves with `os._exit` once told to stop,
 having nothing left to flush: results travel over a pipe, and the files it
-writes are closed before their result is sent. Tasks go out through a queue
-(its feeder thread sends them, so `submit` never blocks) and a reader thread
-takes every result off the pipe as soon as it is sent, so the helper never
+writes are closed before their result is sent. `submit` pickles the task at
+once, so one that cannot travel fails there and then; a feeder thread sends it
+down a pipe, so `submit` never blocks on a busy helper, and a reader thread
+takes every result off the other pipe as soon as it is sent, so the helper never
 waits for the build to ask for a big result before starting its next task.
+
+Pipes and not multiprocessing's Queue: a Queue reports a task that does not
+pickle from its own thread, and the build then waits forever for its result;
+and its named semaphores, registered with multiprocessing's resource tracker,
+made a build killed at the wrong moment end with warnings about leaked ones.
 
 The helper dies with the process that started it (kb.lifeline), so a killed
 build never leaves it waiting for work. Ctrl+C reaches the whole process group:
@@ -26,6 +32,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
+import queue
 import signal
 import threading
 from collections import deque
@@ -68,18 +76,15 @@ class Pending(Generic[T]):
         return self._value  # type: ignore[no-any-return]
 
 
-def _serve(tasks: Any, conn: Connection, parent: int, by_signal: bool) -> None:
+def _serve(tasks: Connection, conn: Connection, parent: int, by_signal: bool) -> None:
     """The helper process: run what arrives, send back (ok, result), until told to stop."""
     die_with_parent(parent, by_signal=by_signal)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:
         try:
-            task = tasks.get()
+            task = pickle.loads(tasks.recv_bytes())
         except (EOFError, OSError):
-            os._exit(0)  # the build went away
-        if task is None:
-            conn.close()
-            os._exit(0)
+            os._exit(0)  # the build went away, or closed the pipe: no more work
         fn, args = task
         try:
             reply: tuple[bool, Any] = (True, fn(*args))
@@ -98,9 +103,10 @@ class Worker:
 
     def __init__(self, *, in_process: bool = False) -> None:
         self.in_process = in_process
-        self._tasks: Any = None  # multiprocessing queue of (fn, args), then None
+        self._outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()  # to the feeder
         self._process: Any = None
         self._reader: threading.Thread | None = None
+        self._feeder: threading.Thread | None = None
         self._waiting: deque[Pending[Any]] = deque()  # submitted, result not yet read
 
     @property
@@ -114,8 +120,12 @@ class Worker:
             self._start()
         pending: Pending[T] = Pending()
         if self._process is not None:
+            try:
+                task = pickle.dumps((fn, args), pickle.HIGHEST_PROTOCOL)
+            except Exception as err:  # said where it was asked for, not lost in a thread
+                raise WorkerError(f"{fn.__name__} cannot run in the helper process: {err}") from err
             self._waiting.append(pending)  # before the task leaves: its result may be quick
-            self._tasks.put((fn, args))
+            self._outbox.put(task)
             return pending
         try:
             pending._set(True, fn(*args))
@@ -128,21 +138,36 @@ class Worker:
             # spawn, not fork: mkdocs serve runs threads, and a forked child could
             # inherit a lock some other thread holds.
             context = multiprocessing.get_context("spawn")
-            tasks = context.Queue()
+            their_tasks, our_tasks = context.Pipe(duplex=False)
             ours, theirs = context.Pipe(duplex=False)
             # The kernel's death signal follows the thread that started the child; a
             # thread other than the main one may end before the helper does.
             main = threading.current_thread() is threading.main_thread()
-            args = (tasks, theirs, os.getpid(), main)
+            args = (their_tasks, theirs, os.getpid(), main)
             process = context.Process(target=_serve, args=args, daemon=True)
             process.start()
+            their_tasks.close()
             theirs.close()
         except (OSError, NotImplementedError):
             self.in_process = True
             return
-        self._tasks, self._process = tasks, process
+        self._process, self._outbox = process, queue.SimpleQueue()
+        feed = (self._outbox, our_tasks)
+        self._feeder = threading.Thread(target=self._feed, args=feed, daemon=True)
+        self._feeder.start()
         self._reader = threading.Thread(target=self._read, args=(ours,), daemon=True)
         self._reader.start()
+
+    @staticmethod
+    def _feed(outbox: queue.SimpleQueue[bytes | None], conn: Connection) -> None:
+        # Tasks leave in submission order; None (from close) closes the pipe, which the
+        # helper takes as the end of its work.
+        while (task := outbox.get()) is not None:
+            try:
+                conn.send_bytes(task)
+            except OSError:  # the helper is gone; the reader fails what was waiting
+                break
+        conn.close()
 
     def _read(self, conn: Connection) -> None:
         # Results come back in submission order.
@@ -166,18 +191,16 @@ class Worker:
         """Stop the helper process; results not in by now are dropped."""
         if self._process is None:
             return
-        tasks, process, reader = self._tasks, self._process, self._reader
-        self._tasks = self._process = self._reader = None
+        process, reader, feeder = self._process, self._reader, self._feeder
+        self._process = self._reader = self._feeder = None
         if self._waiting:
             self._fail_waiting("the helper process was stopped")
             process.terminate()  # still busy with work nobody will collect
-        elif process.is_alive():
-            tasks.put(None)
+        self._outbox.put(None)  # the feeder closes the tasks' pipe: the helper ends
         process.join(5)
         if process.is_alive():
             process.kill()
             process.join()
-        tasks.close()
-        tasks.cancel_join_thread()  # nothing left worth sending to a stopped process
-        if reader is not None:
-            reader.join(5)
+        for thread in (feeder, reader):
+            if thread is not None:
+                thread.join(5)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -41,6 +42,17 @@ def die() -> None:
     os._exit(3)
 
 
+def wait_for(path: str) -> bool:
+    deadline = time.monotonic() + 30
+    while not os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return os.path.exists(path)
+
+
+def size(data: bytes) -> int:
+    return len(data)
+
+
 def test_runs_in_another_process_in_order() -> None:
     worker = Worker()
     try:
@@ -67,6 +79,33 @@ def test_errors_come_back_as_the_functions_raised_them() -> None:
         with pytest.raises(WorkerError, match="unpicklable"):
             odd.result()
         assert good.result() > 0  # the helper survived both
+    finally:
+        worker.close()
+
+
+def test_a_task_that_cannot_travel_fails_where_it_is_submitted() -> None:
+    # Before, the queue's own thread printed the pickling error and the build waited
+    # forever for the result.
+    worker = Worker()
+    try:
+        assert worker.submit(square, 2).result() == 4
+        with pytest.raises(WorkerError, match="square cannot run in the helper process"):
+            worker.submit(square, threading.Lock())
+        assert worker.submit(square, 3).result() == 9  # the helper goes on
+    finally:
+        worker.close()
+
+
+def test_submitting_a_big_task_does_not_wait_for_a_busy_helper(tmp_path: Path) -> None:
+    worker = Worker()
+    flag = tmp_path / "go"
+    try:
+        busy = worker.submit(wait_for, str(flag))
+        # 8 MB of arguments: far more than a pipe holds while the helper is busy.
+        sized = worker.submit(size, b"x" * 8_000_000)
+        assert not busy.done()  # submit came back while the helper still waited
+        flag.touch()
+        assert busy.result() is True and sized.result() == 8_000_000
     finally:
         worker.close()
 
