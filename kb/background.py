@@ -108,6 +108,10 @@ class Worker:
         self._reader: threading.Thread | None = None
         self._feeder: threading.Thread | None = None
         self._waiting: deque[Pending[Any]] = deque()  # submitted, result not yet read
+        # Why the helper is gone (None while it runs): what a task submitted after its
+        # death fails with at once, instead of waiting for a result nobody will send.
+        self._gone: str | None = None
+        self._lock = threading.Lock()  # between `submit` and the reader's last word
 
     @property
     def started(self) -> bool:
@@ -124,7 +128,11 @@ class Worker:
                 task = pickle.dumps((fn, args), pickle.HIGHEST_PROTOCOL)
             except Exception as err:  # said where it was asked for, not lost in a thread
                 raise WorkerError(f"{fn.__name__} cannot run in the helper process: {err}") from err
-            self._waiting.append(pending)  # before the task leaves: its result may be quick
+            with self._lock:
+                if self._gone is not None:
+                    pending._set(False, WorkerError(self._gone))
+                    return pending
+                self._waiting.append(pending)  # before the task leaves: its result may be quick
             self._outbox.put(task)
             return pending
         try:
@@ -151,11 +159,11 @@ class Worker:
         except (OSError, NotImplementedError):
             self.in_process = True
             return
-        self._process, self._outbox = process, queue.SimpleQueue()
+        self._process, self._outbox, self._gone = process, queue.SimpleQueue(), None
         feed = (self._outbox, our_tasks)
         self._feeder = threading.Thread(target=self._feed, args=feed, daemon=True)
         self._feeder.start()
-        self._reader = threading.Thread(target=self._read, args=(ours,), daemon=True)
+        self._reader = threading.Thread(target=self._read, args=(ours, process), daemon=True)
         self._reader.start()
 
     @staticmethod
@@ -169,7 +177,7 @@ class Worker:
                 break
         conn.close()
 
-    def _read(self, conn: Connection) -> None:
+    def _read(self, conn: Connection, process: Any) -> None:
         # Results come back in submission order.
         while True:
             try:
@@ -181,11 +189,15 @@ class Worker:
             if self._waiting:
                 self._waiting.popleft()._set(ok, value)
         conn.close()
-        self._fail_waiting("the helper process died")
+        if process is self._process:  # not a helper already stopped and replaced
+            self._fail_waiting("the helper process died", gone=True)
 
-    def _fail_waiting(self, why: str) -> None:
-        while self._waiting:
-            self._waiting.popleft()._set(False, WorkerError(why))
+    def _fail_waiting(self, why: str, *, gone: bool = False) -> None:
+        with self._lock:
+            if gone:
+                self._gone = why
+            while self._waiting:
+                self._waiting.popleft()._set(False, WorkerError(why))
 
     def close(self) -> None:
         """Stop the helper process; results not in by now are dropped."""

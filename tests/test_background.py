@@ -118,6 +118,14 @@ def test_a_dead_helper_fails_what_was_waiting_for_it() -> None:
             gone.result()
         with pytest.raises(WorkerError):
             after.result()
+        # A task submitted once the helper is known dead fails too: before, its result
+        # was waited for forever (an OOM-killed helper hung the build).
+        later = worker.submit(square, 3)
+        deadline = time.monotonic() + 30
+        while not later.done() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        with pytest.raises(WorkerError, match="died"):
+            later.result()
     finally:
         worker.close()
 
