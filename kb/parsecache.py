@@ -90,6 +90,8 @@ class ParsedCache:
         self._places_old: dict[str, dict[str, list[int]]] = {}
         self._places_new: dict[str, dict[str, list[int]]] = {}
         self._changed = False
+        self._pending = False  # an earlier run's changes, not written yet (next_run)
+        self._saved_now = False  # save() ran in this run
         self._last: tuple[str | None, str] = (None, "")  # (text, key) of the latest lookup
         self.hits = 0
         try:
@@ -143,19 +145,34 @@ class ParsedCache:
         return found
 
     def next_run(self) -> None:
-        """Start another run (a session that loads again) from the entries this one used."""
+        """Start another run (a session that loads again) from the entries the last one
+        used; what the last one changed is written by a later `save` unless it was saved."""
+        if not self._saved_now:
+            self._pending = self._pending or self._differs()
+        self._saved_now = False
         self._old, self._new, self._changed = self._new, {}, False
         self._places_old, self._places_new = self._places_new, {}
 
-    def save(self) -> None:
-        """Write back the entries this run used, unless they are exactly those read."""
-        places = {k: v for k, v in self._places_new.items() if v and k in self._new}
-        found_more = any(len(v) > len(self._places_old.get(k, ())) for k, v in places.items())
-        if not self._changed and not found_more and self._new.keys() == self._old.keys():
-            return
-        # dumps, not dump: json.dump writes through a Python-level generator, 3x slower.
-        text = json.dumps(
-            {"version": VERSION, "entries": self._new, "positions": places}, separators=(",", ":")
+    def _places(self) -> dict[str, dict[str, list[int]]]:
+        return {k: v for k, v in self._places_new.items() if v and k in self._new}
+
+    def _differs(self) -> bool:
+        """Whether this run's entries or positions differ from those it started from."""
+        found_more = any(
+            len(v) > len(self._places_old.get(k, ())) for k, v in self._places().items()
         )
-        with contextlib.suppress(OSError):  # a read-only checkout: no cache, same results
-            write_atomically(self.path, text)
+        return self._changed or found_more or self._new.keys() != self._old.keys()
+
+    def save(self) -> None:
+        """Write back the entries this run used, unless they are what the file holds."""
+        if self._saved_now:
+            return
+        if self._pending or self._differs():
+            # dumps, not dump: json.dump writes through a Python-level generator, 3x slower.
+            text = json.dumps(
+                {"version": VERSION, "entries": self._new, "positions": self._places()},
+                separators=(",", ":"),
+            )
+            with contextlib.suppress(OSError):  # a read-only checkout: no cache, same results
+                write_atomically(self.path, text)
+        self._pending, self._saved_now = False, True
