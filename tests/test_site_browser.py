@@ -498,6 +498,32 @@ def test_minimal_configuration_service_and_premortem_pages(
     page.context.close()
 
 
+def test_a_site_with_nothing_to_search_says_so(
+    browser: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # Pagefind makes no index of no pages: the box must not claim the index is missing.
+    from kb.site.build import build_site
+
+    root = tmp_path_factory.mktemp("empty")
+    (root / "content").mkdir()
+    shutil.copy(REPO / "taxonomy.yml", root / "taxonomy.yml")
+    (root / "mkdocs.yml").write_text(
+        "site_name: Empty KB\ndocs_dir: content\ntheme:\n  name: material\n  font: false\n"
+        "plugins:\n  - kb\n",
+        encoding="utf-8",
+    )
+    site = build_site(load_settings(root), root / "site").site_dir
+    seen = Watch()  # its own: the box's script is not there to load, which the browser logs
+    with served(site) as url:
+        page = open_page(browser, seen, url)
+        page.locator(".md-header .kb-search__button").click()
+        note = page.locator(".kb-search .kb-search__note")
+        note.wait_for(timeout=15_000)
+        assert "Nothing to search yet" in note.inner_text()
+        page.context.close()
+    assert [e for e in seen.errors if "404" not in e] == [] and seen.foreign == []
+
+
 def test_console_clean_and_nothing_loaded_from_elsewhere(
     browser: Any, watch: Watch, base_url: str, kb: KnowledgeBase
 ) -> None:

@@ -131,7 +131,8 @@ def test_an_index_in_parts_holds_what_one_index_holds(
     root = write_kb(tmp_path / "kb", fronts, body="## Summary\n\nThe wombat cache overflowed.\n")
     site = build_site(load_settings(root), root / "site").site_dir
     whole = pagefind_records(site)
-    assert json.loads((site / "pagefind" / PARTS).read_text()) == {"merge": []}
+    listed = json.loads((site / "pagefind" / PARTS).read_text())
+    assert listed == {"merge": [], "pages": len(whole)}
     monkeypatch.setattr(pagefind, "PART_BYTES", 1)  # one part per page
     site = build_site(load_settings(root), root / "site").site_dir
     merge = json.loads((site / "pagefind" / PARTS).read_text())["merge"]
@@ -221,7 +222,21 @@ def test_an_empty_site_gets_an_empty_index(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setattr(pagefind, "_index_part", fake_part)
     done = pagefind.SearchIndexer(tmp_path / "site", "en", planned=0).finish()
     assert done.pages == 0 and len(calls) == 1
-    assert json.loads((tmp_path / "site" / "pagefind" / PARTS).read_text()) == {"merge": []}
+    assert json.loads((tmp_path / "site" / "pagefind" / PARTS).read_text()) == {
+        "merge": [],
+        "pages": 0,
+    }
+
+
+def test_nothing_to_index_makes_no_pagefind_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pagefind's command line refuses to index no pages; the search box reads the count.
+    _pretend_pagefind(monkeypatch, "import sys; sys.exit(1)")
+    done = pagefind.SearchIndexer(tmp_path / "site", "en", planned=0).finish()
+    assert done.pages == 0
+    listed = json.loads((tmp_path / "site" / "pagefind" / PARTS).read_text())
+    assert listed == {"merge": [], "pages": 0}
 
 
 @pytest.mark.slow
@@ -229,7 +244,7 @@ def test_without_pagefind_the_build_says_how_to_get_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     root = write_kb(tmp_path / "kb", [postmortem("PM-2025-001", "2025-03-01")])
-    monkeypatch.setitem(sys.modules, "pagefind.index", None)  # as if it were not installed
+    monkeypatch.setitem(sys.modules, "pagefind", None)  # as if it were not installed
     with pytest.raises(KbError, match="not built"):
         build_site(load_settings(root), root / "site")
     # mkdocs prints the plugin's error: what to install, or how to do without.
@@ -249,9 +264,9 @@ def _articles(folder: Path, count: int) -> Path:
 def test_a_part_that_pagefind_left_unwritten_is_indexed_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # Pagefind's service can answer before its last writes land, and its Python API then
-    # ends the process: a file of the index stays empty (seen on a busy machine, 1 run in
-    # 15). The first run here loses its entry file, as those runs did.
+    # Pagefind's Python API, which kb used before, could end the process before its last
+    # writes landed: a file of the index stayed empty (on a busy machine, 1 run in 15).
+    # The first run here loses its entry file, as those runs did.
     source = _articles(tmp_path / "articles", 3)
     real = pagefind._run_pagefind
     runs: list[Path] = []
@@ -285,7 +300,40 @@ def test_an_index_pagefind_never_finishes_fails_the_build_clearly(
 
     monkeypatch.setattr(pagefind, "_run_pagefind", always_losing)
     with pytest.raises(KbError, match=r"left wasm\.unknown\.pagefind empty in 3 runs"):
-        pagefind._index_part(tmp_path / "articles", tmp_path / "bundle")
+        pagefind._index_part(_articles(tmp_path / "articles", 1), tmp_path / "bundle")
+
+
+def _pretend_pagefind(monkeypatch: pytest.MonkeyPatch, code: str) -> None:
+    """Have kb run this Python code where it runs Pagefind (its arguments follow)."""
+    monkeypatch.setattr(pagefind, "_pagefind", lambda: [sys.executable, "-c", code])
+
+
+def test_a_pagefind_that_never_ends_is_stopped_with_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pagefind's Python API waited forever for a service that stopped answering; the
+    # preview's search index was then never made, and nothing said why.
+    marker = tmp_path / "pid"
+    _pretend_pagefind(
+        monkeypatch,
+        f"import os, time; open({str(marker)!r}, 'w').write(str(os.getpid())); time.sleep(120)",
+    )
+    monkeypatch.setattr(pagefind, "RUN_SECONDS", 2)
+    with pytest.raises(KbError, match="still running after 2 s and was stopped"):
+        pagefind._index_part(_articles(tmp_path / "articles", 1), tmp_path / "bundle")
+    pid = int(marker.read_text())
+    with pytest.raises(ProcessLookupError):  # stopped, and not left running
+        os.kill(pid, 0)
+
+
+def test_pagefind_failing_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _pretend_pagefind(
+        monkeypatch,
+        "import sys; print('Running Pagefind'); "
+        "sys.stderr.write('Error: the site folder holds no HTML\\n'); sys.exit(1)",
+    )
+    with pytest.raises(KbError, match=r"search failed: Error: the site folder holds no HTML$"):
+        pagefind._index_part(_articles(tmp_path / "articles", 1), tmp_path / "bundle")
 
 
 def test_a_missing_entry_file_counts_as_unwritten(tmp_path: Path) -> None:

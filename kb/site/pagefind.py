@@ -17,7 +17,7 @@ What is indexed is decided here, in the HTML kb writes:
   category, service, severity), which the search box offers as filters.
 
 A build's index is made by `SearchIndexer` while mkdocs renders the pages
-(Pagefind's binary, driven through its Python API, works on the other core); the
+(Pagefind's binary, run as a child process, works on the other core); the
 incremental preview, which renders only some pages, has `Reindexer` index its
 whole folder after each build instead. Either way Pagefind reads only the pages'
 articles, in parts of at most `PART_BYTES` that it indexes one after another: it
@@ -29,28 +29,27 @@ parts' indexes, merged in the browser, answer a query as one. The search box
 
 from __future__ import annotations
 
-import asyncio
 import html
+import importlib.util
 import json
 import logging
 import os
 import queue
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from kb.errors import SiteError
 from kb.loader import Document
 from kb.models import Postmortem
 from kb.taxonomy import Taxonomy
-
-if TYPE_CHECKING:
-    from pagefind.index import IndexConfig, PagefindIndex
 
 T = TypeVar("T")
 
@@ -180,15 +179,21 @@ def spread(items: list[T]) -> list[T]:
     return [items[i] for i in order]
 
 
-def _pagefind() -> type[PagefindIndex]:
-    try:
-        from pagefind.index import PagefindIndex
-    except ImportError:
-        raise SiteError(
-            "the site's search needs Pagefind: pip install 'pagefind[bin]' "
-            "(or set `pagefind: false` under the kb plugin in mkdocs.yml)"
-        ) from None
-    return PagefindIndex
+_INSTALL = (
+    "the site's search needs Pagefind: pip install 'pagefind[bin]' "
+    "(or set `pagefind: false` under the kb plugin in mkdocs.yml)"
+)
+# How long one run of Pagefind over a part may take before kb stops it: a full part takes
+# about 6 s on an idle 2-core machine and under 30 s on a loaded one.
+RUN_SECONDS = 600
+
+
+def _pagefind() -> list[str]:
+    """The command that runs Pagefind's binary (`python -m pagefind`, as its package
+    documents); SiteError saying what to install when the package is missing."""
+    if importlib.util.find_spec("pagefind") is None:
+        raise SiteError(_INSTALL)
+    return [sys.executable, "-m", "pagefind"]
 
 
 # Runs of Pagefind over one part before kb gives up on an index Pagefind left incomplete.
@@ -198,12 +203,15 @@ ATTEMPTS = 3
 def _index_part(source: Path, bundle: Path) -> int:
     """Index the article files under `source` into the folder `bundle`; the page count.
 
-    One Pagefind process per part: its memory is given back before the next. Pagefind's
-    service answers that the index is written while the last of its writes may still be
-    queued, and its Python API ends the process on that answer: on a busy machine one
-    run in fifteen left a file empty (the entry file, the WebAssembly, a style sheet),
-    and the browser's search then waited forever for that part. Pagefind writes no file
-    empty, so kb looks for one and indexes the part again."""
+    One Pagefind process per part: its memory is given back before the next. Pagefind
+    writes no file empty, and the browser's search waits forever for a part with one, so
+    kb checks and indexes the part again: its Python API, which kb used before, ended
+    the process before its last writes landed in one run of fifteen on a busy machine."""
+    if not any(source.rglob("*.html")):
+        # A site with nothing to search (Pagefind makes no index of no pages): the parts'
+        # list says so, and the search box says there is nothing to search yet.
+        bundle.mkdir(parents=True, exist_ok=True)
+        return 0
     for _attempt in range(ATTEMPTS):
         shutil.rmtree(bundle, ignore_errors=True)
         pages = _run_pagefind(source, bundle)
@@ -228,26 +236,51 @@ def incomplete(bundle: Path) -> list[str]:
 
 
 def _run_pagefind(source: Path, bundle: Path) -> int:
-    """One run of Pagefind's service over `source`, its index written to `bundle`."""
-    pagefind_index = _pagefind()
-    # keep_index_url: result links end in index.html, as every link kb writes does, so
+    """One run of Pagefind over `source`, its index written to `bundle`; its page count.
+
+    Pagefind's command line, in a child process kb waits for with a time limit. Not its
+    Python API: that one answers before the index's last writes land, and its calls
+    wait forever for a service that stopped answering (a preview's search index was
+    never made)."""
+    # --keep-index-url: result links end in index.html, as every link kb writes does, so
     # they work on any static server, not only one that maps folders to index.html.
     # The headings' permalink signs (¶) are not words of the page.
-    config: IndexConfig = {
-        "keep_index_url": True,
-        "output_path": str(bundle),
-        "exclude_selectors": [".headerlink"],
-    }
-
-    async def run() -> int:
-        async with pagefind_index(config=config) as index:
-            found = await index.add_directory(str(source))
-        return int(found["page_count"])
-
+    command = [
+        *_pagefind(),
+        "--site", str(source),
+        "--output-path", str(bundle),
+        "--keep-index-url",
+        "--exclude-selectors", ".headerlink",
+        "--silent",
+    ]  # fmt: skip
     try:
-        return asyncio.run(run())
-    except Exception as err:  # the service's errors are plain exceptions with its message
+        done = subprocess.run(
+            command, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+            errors="replace", timeout=RUN_SECONDS, check=False,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        raise SiteError(
+            f"indexing the site for search failed: Pagefind was still running after "
+            f"{RUN_SECONDS} s and was stopped"
+        ) from None
+    except OSError as err:
         raise SiteError(f"indexing the site for search failed: {err}") from err
+    said = (done.stderr.strip() or done.stdout.strip()).splitlines()
+    if done.returncode != 0:
+        if any("Could not find pagefind binary" in line for line in said):
+            raise SiteError(_INSTALL)
+        why = said[-1] if said else f"Pagefind exited with code {done.returncode}"
+        raise SiteError(f"indexing the site for search failed: {why}")
+    return _page_count(bundle)
+
+
+def _page_count(bundle: Path) -> int:
+    """The pages an index holds, as its entry file says (0 when it is unreadable)."""
+    try:
+        entry = json.loads((bundle / ENTRY).read_text(encoding="utf-8"))
+        return sum(int(language["page_count"]) for language in entry["languages"].values())
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return 0
 
 
 def _part_name(number: int) -> str:
@@ -256,11 +289,13 @@ def _part_name(number: int) -> str:
     return "" if number == 1 else f"part-{number}/"
 
 
-def _publish(new: Path, parts: int, out: Path) -> int:
-    """List the parts in the index made in `new` and put it at `out` (replacing any
-    index there at once: a preview being searched never sees half an index); its size."""
+def _publish(new: Path, parts: int, pages: int, out: Path) -> int:
+    """List the parts (and count the pages) of the index made in `new` and put it at
+    `out` (replacing any index there at once: a preview being searched never sees half
+    an index); its size."""
     merge = [_part_name(k) for k in range(2, parts + 1)]
-    (new / PARTS).write_text(json.dumps({"merge": merge}) + "\n", encoding="utf-8")
+    listed = json.dumps({"merge": merge, "pages": pages})
+    (new / PARTS).write_text(listed + "\n", encoding="utf-8")
     size = sum(p.stat().st_size for p in new.rglob("*") if p.is_file())
     old = None
     if out.exists():
@@ -357,7 +392,7 @@ class SearchIndexer:
             raise self._failed
         self._new.chmod(0o755)  # served to everyone, like the pages
         try:
-            size = _publish(self._new, self._part - 1, self.site_dir / BUNDLE)
+            size = _publish(self._new, self._part - 1, self._indexed, self.site_dir / BUNDLE)
         except OSError as err:
             raise SiteError(f"putting the search index in the site failed: {err}") from err
         self.close()

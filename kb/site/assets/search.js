@@ -113,9 +113,14 @@
       });
     };
     code.onerror = function () {
-      panel.innerHTML =
-        '<p class="kb-search__note">The search index is missing: build the site with ' +
-        "<code>kb build</code> (or <code>mkdocs build</code>) to make it.</p>";
+      parts.then(function (found) {
+        panel.innerHTML =
+          found.pages === 0
+            ? '<p class="kb-search__note">Nothing to search yet: the site has no ' +
+              "documents or pages of its own.</p>"
+            : '<p class="kb-search__note">The search index is missing: build the site ' +
+              "with <code>kb build</code> (or <code>mkdocs build</code>) to make it.</p>";
+      });
     };
     document.head.appendChild(code);
   }
