@@ -9,6 +9,7 @@ table of contents.
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -379,9 +380,9 @@ def _possible_risks(doc: Document, ctx: SiteContext) -> str:
     if not found:
         return ""
     items = []
-    for pre, risk_id in sorted(found, key=lambda pr: (pr[0].date, pr[0].id, pr[1]), reverse=True)[
-        :CANDIDATES_SHOWN
-    ]:
+    for pre, risk_id in heapq.nlargest(
+        CANDIDATES_SHOWN, found, key=lambda pr: (pr[0].date, pr[0].id, pr[1])
+    ):
         pre_doc, risk = ctx.doc(pre.id), pre.risk(risk_id)
         if pre_doc is None or risk is None:
             continue
@@ -410,10 +411,9 @@ def _possible_incidents(doc: Document, ctx: SiteContext) -> str:
         docs = [d for i in ids if (d := ctx.doc(i)) is not None]
         if not docs:
             continue
-        docs = newest(docs)
         shown = ", ".join(
             ctx.urls.a(h(d.meta.title), doc.src_uri, d.src_uri) + f" ({h(d.id)})" + status_badge(d)
-            for d in docs[:CANDIDATES_SHOWN]
+            for d in newest(docs, CANDIDATES_SHOWN)
         )
         more = f" and {len(docs) - CANDIDATES_SHOWN} more" if len(docs) > CANDIDATES_SHOWN else ""
         where = f'<a href="#{risk_anchor(risk.id)}">{h(risk.id)}</a>'
@@ -428,9 +428,10 @@ def _possible_incidents(doc: Document, ctx: SiteContext) -> str:
     )
 
 
-def newest(docs: list[Document]) -> list[Document]:
-    """Documents newest first (id breaks ties)."""
-    return sorted(docs, key=lambda d: (d.meta.date, d.id), reverse=True)
+def newest(docs: list[Document], count: int) -> list[Document]:
+    """The `count` newest documents, newest first (id breaks ties): a pre-mortem's risk
+    can overlap hundreds of incidents, of which a few are shown."""
+    return heapq.nlargest(count, docs, key=lambda d: (d.meta.date, d.id))
 
 
 def _heat(score: int) -> str:
