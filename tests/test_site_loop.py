@@ -103,9 +103,45 @@ def test_recurring_failures_on_category_and_service_pages() -> None:
     named = recurring_section(c, many, "categories/datastore/index.md", "service")
     assert named.count("](../../postmortems/") == 5 and "9 incidents since" in named
     assert named.rstrip().endswith("and 4 more")
+    # A category with many recurring services lists the ten with the most incidents and
+    # counts the others: each is on its service's page. The page stays bounded.
+    wide = SiteContext(
+        knowledge_base(
+            [
+                postmortem(f"PM-2025-{n:03}", "2025-03-01", services=[f"svc{n:02}"])
+                for n in range(13)
+            ]
+        )
+    )
+    everywhere = [
+        RecurringFailure(
+            "datastore", f"svc{n:02}", (wide.incidents[0].meta,) * (20 - n), c.today, c.today
+        )
+        for n in range(13)
+    ]
+    listed = recurring_section(wide, everywhere, "categories/datastore/index.md", "service")
+    assert listed.count("\n- **") == 10 and "svc09" in listed and "svc10" not in listed
+    assert listed.rstrip().endswith(
+        "and 3 more services, each with its recurring failures on its page"
+    )
     services, _charts = service_pages(c)
     orders = next(p for p in services if p.src_uri == "services/orders/index.md")
     assert "**[Datastore](../../categories/datastore/index.md)**: 3 incidents" in orders.content
+
+
+def test_a_category_page_lists_its_newest_risks_and_counts_the_rest() -> None:
+    # 100 risks were 36 KB of a category's page at 10,000 documents.
+    risk = {"scenario": "The cache filled", "likelihood": 2, "impact": 2, "categories": ["config"]}
+    fronts = [
+        premortem(f"PRE-2025-{n:03}", f"2025-02-{n % 28 + 1:02}", risks=[{"id": "R1", **risk}])
+        for n in range(1, 46)
+    ]
+    pages, _ = category_pages(SiteContext(knowledge_base(fronts)))
+    config = next(p for p in pages if p.src_uri == "categories/config/index.md")
+    shown = "".join(config.fragments.values())
+    assert shown.count("The cache filled") == 40
+    assert "… and 5 older risks" in shown
+    assert "45 pre-mortem risks named it" in config.content
 
 
 def test_a_draft_does_not_make_a_recurring_failure() -> None:
