@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -324,6 +325,39 @@ def test_a_pagefind_that_never_ends_is_stopped_with_a_clear_error(
     pid = int(marker.read_text())
     with pytest.raises(ProcessLookupError):  # stopped, and not left running
         os.kill(pid, 0)
+
+
+def test_closing_the_indexer_stops_a_pagefind_run_still_going(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A build stopped while Pagefind indexes a part: Pagefind must not go on and write
+    # its index into the folder kb is removing.
+    marker = tmp_path / "pid"
+    _pretend_pagefind(
+        monkeypatch,
+        f"import os, time; open({str(marker)!r}, 'w').write(str(os.getpid())); time.sleep(120)",
+    )
+    indexer = pagefind.SearchIndexer(tmp_path / "site", "en", planned=1)
+    indexer.add("p/one.html", pagefind.searchable("<p>One page.</p>"))
+    indexer.start()
+    deadline = time.monotonic() + 30
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pid = int(marker.read_text())
+    indexer.close()
+    deadline = time.monotonic() + 10
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid)
+    assert list((tmp_path / "site").iterdir()) == []  # no scratch folder left
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def test_pagefind_failing_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -29,6 +29,7 @@ parts' indexes, merged in the browser, answer a query as one. The search box
 
 from __future__ import annotations
 
+import contextlib
 import html
 import importlib.util
 import json
@@ -254,24 +255,52 @@ def _run_pagefind(source: Path, bundle: Path) -> int:
         "--silent",
     ]  # fmt: skip
     try:
-        done = subprocess.run(
-            command, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-            errors="replace", timeout=RUN_SECONDS, check=False,
+        process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, errors="replace",
         )  # fmt: skip
+    except OSError as err:
+        raise SiteError(f"indexing the site for search failed: {err}") from err
+    with _RUNNING_LOCK:
+        _RUNNING.add(process)
+    try:
+        out, complaints = process.communicate(timeout=RUN_SECONDS)
     except subprocess.TimeoutExpired:
         raise SiteError(
             f"indexing the site for search failed: Pagefind was still running after "
             f"{RUN_SECONDS} s and was stopped"
         ) from None
-    except OSError as err:
-        raise SiteError(f"indexing the site for search failed: {err}") from err
-    said = (done.stderr.strip() or done.stdout.strip()).splitlines()
-    if done.returncode != 0:
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+        with _RUNNING_LOCK:
+            _RUNNING.discard(process)
+    said = (complaints.strip() or out.strip()).splitlines()
+    if process.returncode != 0:
         if any("Could not find pagefind binary" in line for line in said):
             raise SiteError(_INSTALL)
-        why = said[-1] if said else f"Pagefind exited with code {done.returncode}"
+        if process.returncode < 0:  # stop_pagefind, or a signal from elsewhere
+            said = [f"Pagefind was stopped (signal {-process.returncode})"]
+        why = said[-1] if said else f"Pagefind exited with code {process.returncode}"
         raise SiteError(f"indexing the site for search failed: {why}")
     return _page_count(bundle)
+
+
+# The Pagefind processes running now (in any thread), for `stop_pagefind`.
+_RUNNING: set[subprocess.Popen[str]] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def stop_pagefind() -> None:
+    """Stop every Pagefind run still going: the build or preview that wanted it is ending
+    (stopped, or failed), and a run left alone would write its index after kb has
+    removed the folder it was writing to."""
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    for process in running:
+        with contextlib.suppress(OSError):
+            process.kill()
 
 
 def _page_count(bundle: Path) -> int:
@@ -399,7 +428,8 @@ class SearchIndexer:
         return Indexed(self._indexed, size, time.perf_counter() - self._started)
 
     def close(self) -> None:
-        """Remove the scratch folder (a run still going is left to end on its own)."""
+        """Stop a Pagefind run still going and remove the scratch folder."""
+        stop_pagefind()
         shutil.rmtree(self._scratch, ignore_errors=True)
 
 

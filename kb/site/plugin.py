@@ -38,7 +38,7 @@ from kb.knowledge import KnowledgeBase
 from kb.session import BuildSession
 from kb.site.config import KbConfig
 from kb.site.markup import SafeMarkup
-from kb.site.pagefind import Reindexer
+from kb.site.pagefind import Reindexer, stop_pagefind
 from kb.site.preview import PreviewState
 from kb.site.sitebuild import (
     SiteBuild,
@@ -173,6 +173,8 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
         """Leave nothing behind."""
         self._end()
         self._close_session()
+        if self._reindexer is not None:
+            stop_pagefind()  # the preview's search index, being made again
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
