@@ -309,16 +309,21 @@ def _pretend_pagefind(monkeypatch: pytest.MonkeyPatch, code: str) -> None:
     monkeypatch.setattr(pagefind, "_pagefind", lambda: [sys.executable, "-c", code])
 
 
+def _pretend_pagefind_hangs(monkeypatch: pytest.MonkeyPatch, marker: Path) -> Path:
+    """Have kb's Pagefind runs write their pid to `marker`, then never end."""
+    _pretend_pagefind(
+        monkeypatch,
+        f"import os, time; open({str(marker)!r}, 'w').write(str(os.getpid())); time.sleep(120)",
+    )
+    return marker
+
+
 def test_a_pagefind_that_never_ends_is_stopped_with_a_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Pagefind's Python API waited forever for a service that stopped answering; the
     # preview's search index was then never made, and nothing said why.
-    marker = tmp_path / "pid"
-    _pretend_pagefind(
-        monkeypatch,
-        f"import os, time; open({str(marker)!r}, 'w').write(str(os.getpid())); time.sleep(120)",
-    )
+    marker = _pretend_pagefind_hangs(monkeypatch, tmp_path / "pid")
     monkeypatch.setattr(pagefind, "RUN_SECONDS", 2)
     with pytest.raises(KbError, match="still running after 2 s and was stopped"):
         pagefind._index_part(_articles(tmp_path / "articles", 1), tmp_path / "bundle")
@@ -332,11 +337,7 @@ def test_closing_the_indexer_stops_a_pagefind_run_still_going(
 ) -> None:
     # A build stopped while Pagefind indexes a part: Pagefind must not go on and write
     # its index into the folder kb is removing.
-    marker = tmp_path / "pid"
-    _pretend_pagefind(
-        monkeypatch,
-        f"import os, time; open({str(marker)!r}, 'w').write(str(os.getpid())); time.sleep(120)",
-    )
+    marker = _pretend_pagefind_hangs(monkeypatch, tmp_path / "pid")
     indexer = pagefind.SearchIndexer(tmp_path / "site", "en", planned=1)
     indexer.add("p/one.html", pagefind.searchable("<p>One page.</p>"))
     indexer.start()
