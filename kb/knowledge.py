@@ -13,7 +13,7 @@ from typing import Any
 from kb.checks import check_corpus
 from kb.config import Settings
 from kb.files import iter_markdown
-from kb.loader import Document, Positions, display_path, load_documents
+from kb.loader import Document, Positions, Reloads, display_path, load_documents
 from kb.models import Postmortem, Premortem
 from kb.problems import Problem
 from kb.source import KeyLocator, parse_yaml
@@ -96,13 +96,15 @@ def load_knowledge_base(
     today: date | None = None,
     parse: Callable[[str, int], Any] | None = None,
     positions: Positions | None = None,
+    reloads: Reloads | None = None,
 ) -> KnowledgeBase:
     """Load and check every document; `only` limits which files' problems are reported.
 
     References are always resolved against the whole knowledge base, so checking
     one file still knows every id. `parse` reads a front-matter's YAML (default:
     kb.source.parse_yaml; kb.session passes a cached one that gives the same values) and
-    `positions` keeps the positions of keys that problems point at (the same cache's).
+    `positions` keeps the positions of keys that problems point at (the same cache's);
+    `reloads` takes the documents of unchanged files from the last load (kb.loader).
     """
     settings.require_content()
     taxonomy = load_taxonomy(settings.taxonomy_path)
@@ -124,6 +126,7 @@ def load_knowledge_base(
         content_dir=settings.content_dir,
         parse=parse or parse_yaml,
         positions=positions,
+        reloads=reloads,
     )
     cwd = Path.cwd().resolve()
     problems = [Problem(display_path(path, cwd), 1, 1, "", reason) for path, reason in refused]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from kb.errors import YamlError
-from kb.files import read_regular
+from kb.files import Stat, read_regular, stat_of
 from kb.models import (
     DOC_ID,
     MODELS,
@@ -421,6 +422,50 @@ def display_path(path: Path, cwd: Path) -> str:
         return str(path)
 
 
+class Reloads:
+    """The documents a session's last load made, by path, with each file's stat stamp
+    when it was read: the next load takes a document again while its file is unchanged,
+    instead of reading, parsing and validating it (kb serve loads after every save,
+    and a save changes one file of thousands).
+
+    Only files that loaded are kept; the others are read again. `kept` is called with
+    the front-matter text of each document taken again (kb.parsecache counts it used).
+    """
+
+    def __init__(self, kept: Callable[[str], None] | None = None) -> None:
+        self._last: dict[str, tuple[Stat, Loaded]] = {}
+        self._loaded: dict[str, tuple[Stat, Loaded]] = {}
+        self._made_with: object = None
+        self._kept = kept
+        self.taken = 0  # documents the latest load took again
+
+    def start(self, made_with: object) -> None:
+        """Begin a load; documents made with other settings are not taken again."""
+        self._last = self._loaded if made_with == self._made_with else {}
+        self._loaded, self._made_with, self.taken = {}, made_with, 0
+
+    def find(self, path: Path) -> tuple[Stat | None, Loaded | None]:
+        """The file's stamp now, and what the last load made of it if it is unchanged.
+        Stamped before it is read: a write during the read shows in the next load."""
+        try:
+            stamp = stat_of(os.stat(path))
+        except OSError:
+            return None, None
+        before = self._last.get(str(path))
+        if before is None or before[0] != stamp:
+            return stamp, None
+        loaded = before[1]
+        self.taken += 1
+        if self._kept is not None and loaded.document is not None:
+            self._kept(loaded.document.locator.text)
+        return stamp, loaded
+
+    def remember(self, path: Path, stamp: Stat | None, loaded: Loaded) -> None:
+        """Keep what this load made of a file, for the next."""
+        if stamp is not None and loaded.document is not None:
+            self._loaded[str(path)] = (stamp, loaded)
+
+
 def load_documents(
     paths: Iterable[Path],
     *,
@@ -428,21 +473,29 @@ def load_documents(
     content_dir: Path,
     parse: Callable[[str, int], Any] = parse_yaml,
     positions: Positions | None = None,
+    reloads: Reloads | None = None,
 ) -> LoadResult:
-    """Load every file in `paths`; collect documents and all problems."""
+    """Load every file in `paths`; collect documents and all problems. With `reloads`,
+    a file unchanged since the last load with the same settings is not read again."""
     result = LoadResult()
     cwd = Path.cwd().resolve()
     content_dir = content_dir.resolve()
+    if reloads is not None:
+        reloads.start((taxonomy, content_dir, cwd))
     for path in paths:
         path = path if path.is_absolute() else (cwd / path)
-        loaded = load_file(
-            path,
-            taxonomy=taxonomy,
-            content_dir=content_dir,
-            shown=display_path(path, cwd),
-            parse=parse,
-            positions=positions,
-        )
+        stamp, loaded = reloads.find(path) if reloads is not None else (None, None)
+        if loaded is None:
+            loaded = load_file(
+                path,
+                taxonomy=taxonomy,
+                content_dir=content_dir,
+                shown=display_path(path, cwd),
+                parse=parse,
+                positions=positions,
+            )
+        if reloads is not None:
+            reloads.remember(path, stamp, loaded)
         result.problems.extend(loaded.problems)
         if loaded.document is not None:
             result.documents.append(loaded.document)

@@ -132,6 +132,17 @@ class ParsedCache:
             pass
         return value
 
+    def keep(self, text: str) -> None:
+        """Count this front-matter's entry and positions as used by this run: its
+        document was taken over from the last run without parsing (kb.loader.Reloads)."""
+        key = self._key(text)
+        kept = self._old.get(key)
+        if kept is not None:
+            self._new[key] = kept
+        places = self._places_old.get(key)
+        if places is not None:  # the very dict the document's locator adds to
+            self._places_new[key] = places
+
     def __len__(self) -> int:
         """How many entries the cache held when it was read."""
         return len(self._old)

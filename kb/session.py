@@ -33,6 +33,7 @@ from typing import Any, TypeVar
 from kb.background import Pending, Worker
 from kb.config import Settings
 from kb.knowledge import KnowledgeBase, load_knowledge_base
+from kb.loader import Reloads
 from kb.parsecache import ParsedCache
 
 T = TypeVar("T")
@@ -49,6 +50,7 @@ class BuildSession:
         self._reloads = reloads  # loads again (the preview): keep the parse cache in memory
         self._worker: Worker | None = None
         self._parsed: ParsedCache | None = None
+        self._kept: Reloads | None = None  # the last load's documents (reloads only)
 
     def __enter__(self) -> BuildSession:
         return self
@@ -71,6 +73,8 @@ class BuildSession:
         elif self._parsed is not None:
             self._parsed.next_run()
         cache = self._parsed
+        if self._reloads and self._kept is None:
+            self._kept = Reloads(kept=None if cache is None else cache.keep)
         with _collections_wait():
             kb = load_knowledge_base(
                 settings,
@@ -78,6 +82,7 @@ class BuildSession:
                 today=today,
                 parse=None if cache is None else cache.parse,
                 positions=None if cache is None else cache.positions,
+                reloads=self._kept,
             )
         if cache is not None and first:
             cache.save()

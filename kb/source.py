@@ -430,6 +430,11 @@ class KeyLocator:
         KeyLocator._holder = (self, root)
         return root
 
+    @property
+    def text(self) -> str:
+        """The front-matter text it locates keys in."""
+        return self._text
+
     @staticmethod
     def release() -> None:
         """Forget the composed tree kept; the next lookup composes its text again."""

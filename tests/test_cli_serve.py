@@ -52,9 +52,9 @@ def _until(check: Callable[[], bool], what: str) -> None:
         time.sleep(0.2)
 
 
-def _serve(root: Path, port: int) -> subprocess.Popen[str]:
+def _serve(root: Path, port: int, *more: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "kb", "serve", "-a", f"127.0.0.1:{port}"],
+        [sys.executable, "-m", "kb", "serve", "-a", f"127.0.0.1:{port}", *more],
         cwd=root,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -133,7 +133,11 @@ def test_a_taxonomy_that_does_not_load_is_shown_too(
     assert process.poll() is None
 
 
-def test_a_saved_page_is_shown_first_and_the_rest_of_the_site_follows(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["events", "--poll"])
+def test_a_saved_page_is_shown_first_and_the_rest_of_the_site_follows(
+    tmp_path: Path, how: str
+) -> None:
+    # kb finds saves by file events; `--poll` lists the content folder as mkdocs does.
     root = write_kb(
         tmp_path / "kb",
         [
@@ -144,7 +148,7 @@ def test_a_saved_page_is_shown_first_and_the_rest_of_the_site_follows(tmp_path: 
     shutil.copy(REPO / "taxonomy.yml", root / "taxonomy.yml")
     port = _free_port()
     base = f"http://127.0.0.1:{port}/"
-    process = _serve(root, port)
+    process = _serve(root, port, *([how] if how == "--poll" else []))
     try:
         _until(lambda: _up(base) or process.poll() is not None, "the preview answers")
         saved = root / "content/postmortems/2025/pm-2025-001.md"
@@ -163,3 +167,6 @@ def test_a_saved_page_is_shown_first_and_the_rest_of_the_site_follows(tmp_path: 
         out, _ = process.communicate(timeout=WAIT)
     assert "kb: 1 saved page(s) shown; the rest of the site follows" in out
     assert "Traceback" not in out
+    # What mkdocs' server lists itself: the content folder only when it polls it.
+    watched = next(line for line in out.splitlines() if "Watching paths for changes" in line)
+    assert ("content" in watched) == (how == "--poll")

@@ -39,6 +39,7 @@ ONLY_IN = {
     "mkdocs": "site",
     "material": "site",
     "matplotlib": "site",
+    "watchdog": "site",
     "click": "cli",
 }
 # Inside kb/site, the modules that talk to mkdocs; the page functions never do.

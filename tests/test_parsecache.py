@@ -172,13 +172,18 @@ def test_a_session_that_loads_again_reads_the_cache_once_and_sees_every_edit(
     monkeypatch.setattr(Path, "read_text", counted)
     again = session.load(settings, today=day)
     assert reads == []  # the entries of the first load were kept in memory
-    assert session._parsed is not None and session._parsed.hits == len(first.documents) - 1
+    # The unchanged files are not even read again: their documents are the first load's.
+    assert session._kept is not None and session._kept.taken == len(first.documents) - 1
     assert next(d for d in again.documents if d.path == edited.path).meta.title.startswith(
         "Kestrel"
     )
-    assert [d.meta for d in again.documents if d.path != edited.path] == [
-        d.meta for d in first.documents if d.path != edited.path
-    ]
+    unchanged = [d for d in again.documents if d.path != edited.path]
+    assert unchanged == [d for d in first.documents if d.path != edited.path]
+    assert [d.meta for d in unchanged] == [d.meta for d in first.documents if d.path != edited.path]
+    # When the session ends, the cache still holds every document, taken again or not.
+    monkeypatch.undo()
+    session.close()
+    assert len(pc.ParsedCache(tmp_path / ".kb" / "cache")) == len(first.documents)
 
 
 def test_the_positions_problems_point_at_are_kept_and_found_again(

@@ -304,16 +304,29 @@ def test_a_text_edit_makes_the_parts_of_only_the_pages_it_changes(
         assert overlaps == []  # and the relations between documents it computed
         # And every page is what a full build of the same files writes.
         session.rebuild_and_compare(tmp_path)
-    # A front-matter edit generates every listing and makes every page's parts again.
+    # A new title: every listing is generated and the relations computed again, but only
+    # the pages that show the document make their parts again (its own, and those that
+    # name it among their similar incidents).
     made.clear()
     generated.clear()
     overlaps.clear()
-    session.edit("PM-2025-003", "- capacity", "- network")
+    session.edit("PM-2025-004", "title: Incident PM-2025-004", "title: Route table typo")
     session.preview.build()
     assert session.preview.pending  # the saved page first, then the rebuild
     session.preview.build()
-    assert {"PM-2025-001", "PM-2025-002", "PRE-2025-001"} <= set(made)
+    after = session.state.inputs
+    assert after is not None
+    showing = {d for d, ids in after.similar.items() if "PM-2025-004" in ids}
+    assert set(made) == {"PM-2025-004"} | showing
+    assert len(made) < 5
     assert generated == [1] and overlaps == [1]
+    session.rebuild_and_compare(tmp_path)
+    # Another category changes what the pre-mortem's risk may have foreseen.
+    made.clear()
+    session.edit("PM-2025-003", "- capacity", "- network")
+    session.preview.build()
+    session.preview.build()
+    assert {"PM-2025-003", "PRE-2025-001"} <= set(made)
     session.rebuild_and_compare(tmp_path)
 
 
@@ -333,3 +346,19 @@ def test_inputs_tell_a_text_edit_from_one_that_others_see() -> None:
     retitled = document(postmortem("PM-2025-001", "2025-03-01", title="Another title"))
     assert not last.unchanged_front("files", "settings", {**now, one.src_uri: retitled})
     assert not last.unchanged_front("files", "settings", {one.src_uri: one})  # one is gone
+
+
+def test_a_page_naming_a_document_links_it_once_it_exists(session: Session, tmp_path: Path) -> None:
+    # Ids in the prose are linked to their documents' pages (kb.site.pages.link_ids): a
+    # page that names an id in plain words changes when that document comes, moves or goes.
+    session.edit("PM-2025-003", "The cache overflowed.", "The cache overflowed, as in PM-2025-009.")
+    pages = session.rebuild_and_compare(tmp_path)
+    assert b"pm-2025-009.html" not in pages["postmortems/2025/pm-2025-003.html"]
+    new = session.path("PM-2025-009")
+    shutil.copy(session.path("PM-2025-004"), new)
+    session.edit("PM-2025-009", "id: PM-2025-004", "id: PM-2025-009")
+    pages = session.rebuild_and_compare(tmp_path)
+    assert b"pm-2025-009.html" in pages["postmortems/2025/pm-2025-003.html"]
+    new.rename(new.with_name("route-typo.md"))
+    pages = session.rebuild_and_compare(tmp_path)
+    assert b"route-typo.html" in pages["postmortems/2025/pm-2025-003.html"]

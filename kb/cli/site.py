@@ -117,8 +117,15 @@ def build(ctx: Context, site_dir: Path | None, no_cache: bool) -> int:
     help="Address to serve the preview on.",
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the preview in a browser.")
+@click.option(
+    "--poll",
+    is_flag=True,
+    help="Find saves by listing the content folder twice a second, as mkdocs does, instead "
+    "of by file events (for folders whose events do not arrive: Docker on a Mac, network "
+    "mounts).",
+)
 @pass_ctx
-def serve(ctx: Context, dev_addr: str, open_browser: bool) -> int:
+def serve(ctx: Context, dev_addr: str, open_browser: bool, poll: bool) -> int:
     """Serve a live preview of the site that rebuilds whenever a document changes.
 
     Nothing is written to the site folder. Stop it with Ctrl+C.
@@ -126,5 +133,5 @@ def serve(ctx: Context, dev_addr: str, open_browser: bool) -> int:
     from kb.site.build import serve_site
 
     with mkdocs_logs(logging.INFO):
-        serve_site(ctx.settings, dev_addr, open_browser=open_browser)
+        serve_site(ctx.settings, dev_addr, open_browser=open_browser, poll=poll)
     return EXIT_OK

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from kb.knowledge import KnowledgeBase
 from kb.loader import Document
-from kb.loop.repeats import RecurringFailure, Repeat, RepeatsOf, newest_repeats, recurring_failures
+from kb.loop.repeats import (
+    RecurringFailure,
+    Repeat,
+    RepeatsOf,
+    newest_repeats,
+    recurring_failures,
+    started_on,
+)
 from kb.loop.tripwires import links_by_risk
 from kb.models import Postmortem, Premortem, RiskLink
 from kb.site.fragments import Urls
@@ -76,6 +84,8 @@ class SiteContext:
     # The one counting rule: statistics count published postmortems, and in-review ones
     # too when the kb plugin's `count_in_review` option is on. Drafts never count.
     count_in_review: bool = False
+    # The ids `doc` is asked for while `reading` records them (None: not recording).
+    _read: set[str] | None = field(default=None, init=False, repr=False)
 
     @property
     def today(self) -> dt.date:
@@ -97,9 +107,15 @@ class SiteContext:
     @cached_property
     def routes(self) -> Routes:
         """Page locations of this knowledge base."""
-        services = {s for d in self.kb.documents for s in d.meta.services}
-        tags = {t for d in self.kb.documents for t in d.meta.tags}
+        services, tags = self._facet_values
         return Routes(services, tags, home=self.home)
+
+    @cached_property
+    def _facet_values(self) -> tuple[frozenset[str], frozenset[str]]:
+        # Every service and tag named: where each one's pages are depends on all of them.
+        services = frozenset(s for d in self.kb.documents for s in d.meta.services)
+        tags = frozenset(t for d in self.kb.documents for t in d.meta.tags)
+        return services, tags
 
     @cached_property
     def incidents(self) -> list[Document]:
@@ -251,7 +267,56 @@ class SiteContext:
 
     def doc(self, doc_id: str) -> Document | None:
         """The document with this id, if any."""
+        if self._read is not None:
+            self._read.add(doc_id)
         return self.kb.by_id.get(doc_id)
+
+    @contextmanager
+    def reading(self) -> Iterator[set[str]]:
+        """The ids of the documents looked up with `doc` inside the block: what a page
+        made there shows of other documents (the preview compares them between builds)."""
+        outer, self._read = self._read, set()
+        read = self._read
+        try:
+            yield read
+        finally:
+            self._read = outer if outer is None else outer | read
+
+    def relations_of(self, doc: Document) -> tuple[tuple[object, ...], frozenset[str]]:
+        """What the relations between documents say of one document's page, and the ids
+        of the documents they name: its repeats, backlinks, possible links and, for a
+        pre-mortem, its risks' links. A page made from the same document, the same
+        relations and unchanged named documents is the same page (kb.site.preview)."""
+        own = doc.id
+        if isinstance(doc.meta, Premortem):
+            refs = [f"{own}#{r.id}" for r in doc.meta.risks]
+        else:
+            refs = list(doc.meta.premortem_risks)
+        repeats = tuple(
+            (r.earlier.id, r.later.id, started_on(r.later), r.reasons, r.items)
+            for r in self.repeats.get(own, [])
+        )
+        linked = tuple(d.id for d in self.kb.linked_from.get(own, []))
+        possible = tuple((pre.id, risk) for pre, risk in self.candidates.by_incident.get(own, []))
+        risks = tuple(
+            (
+                ref,
+                tuple(self.candidates.by_risk.get(ref, [])),
+                tuple((pm.id, link) for pm, link in self.risk_links.get(ref, [])),
+                tuple(d.id for d in self.kb.realised_by.get(ref, [])),
+            )
+            for ref in refs
+        )
+        value = (repeats, self.repeats_more.get(own, 0), linked, possible, risks)
+        ids = {i for r in repeats for i in r[:2]} | set(linked) | {p for p, _ in possible}
+        for _ref, by_risk, links, realised in risks:
+            ids.update(by_risk, (i for i, _ in links), realised)
+        return value, frozenset(ids)
+
+    def shared_by_pages(self) -> tuple[object, ...]:
+        """What every document's page may show beyond its own relations: whether there are
+        incidents to compare with, and the services and tags that place facet pages."""
+        return (len(self.incidents) > 1, self.ranks_similar, self._facet_values)
 
     @cached_property
     def facets(self) -> dict[tuple[str, str], tuple[str, str]]:

@@ -34,7 +34,16 @@ never their text. So when a save changed no document's front-matter (the common
 case: the text of one postmortem) and the site's files and settings are the same,
 the rebuild keeps the last build's generated pages, and a document page whose own
 file and similar incidents are unchanged keeps its fingerprint without making its
-parts (`Inputs`). Any other save generates and fingerprints everything again.
+parts (`Inputs`).
+
+A save that changes front-matter (a title, a category) with the same files and
+settings generates the listings and computes the relations between documents again,
+but a document's page is made again only when it could have changed: its own
+document, its similar incidents or what the relations say of it changed
+(SiteContext.relations_of), or one of the documents it showed did (the ids it looked
+up with SiteContext.doc while its parts and its linked text were made, kept per page
+in `Inputs.reads`). New, renamed or deleted files, other settings, or another set of
+services or tags make every page's parts again.
 
 This module only keeps and compares fingerprints and snapshots; kb.site.sitebuild
 computes the fingerprints.
@@ -81,22 +90,54 @@ class Inputs:
     generated: tuple[list[Generated], list[Chart]]
     similar: dict[str, list[str]] = field(default_factory=dict)
     related: dict[str, object] = field(default_factory=dict)  # SiteContext.adopt
+    # Per document page (src_uri): the ids of the other documents it shows, and what the
+    # relations between documents said of it (SiteContext.relations_of); and what all
+    # document pages share (SiteContext.shared_by_pages).
+    reads: dict[str, frozenset[str]] = field(default_factory=dict)
+    relations: dict[str, object] = field(default_factory=dict)
+    shared: object = None
+
+    def changed_ids(self, documents: dict[str, Document]) -> set[str]:
+        """Ids of the documents whose front-matter changed, came or went since."""
+        old = self.documents
+        out = {doc.id for src, doc in old.items() if src not in documents}
+        for src, doc in documents.items():
+            before = old.get(src)
+            if before is None or before.meta != doc.meta:
+                out.add(doc.id)
+                if before is not None:
+                    out.add(before.id)
+        return out
 
     def unchanged_front(self, sources: str, settings: str, documents: dict[str, Document]) -> bool:
         """The same files and settings, and no document's front-matter changed: every
         page kb generates is what it was."""
-        old = self.documents
-        return (
-            sources == self.sources
-            and settings == self.settings
-            and old.keys() == documents.keys()
-            and all(old[src].meta == doc.meta for src, doc in documents.items())
-        )
+        return self.same_files(sources, settings) and not self.changed_ids(documents)
+
+    def same_files(self, sources: str, settings: str) -> bool:
+        """The same files and settings (the documents' contents may differ)."""
+        return sources == self.sources and settings == self.settings
 
     def same_page(self, doc: Document, similar: list[str]) -> bool:
         """Whether a document and its similar incidents are as the last build had them."""
         old = self.documents.get(doc.src_uri)
         return old is not None and old.body == doc.body and self.similar.get(doc.id) == similar
+
+    def unaffected(
+        self, doc: Document, similar: list[str], relations: object, changed: set[str]
+    ) -> bool:
+        """Whether a document's page is as the last build made it although some
+        documents' front-matter changed (`changed`, their ids): its own document, similar
+        incidents and relations are the same, and none of the documents it shows changed."""
+        src = doc.src_uri
+        reads = self.reads.get(src)
+        return (
+            reads is not None
+            and doc.id not in changed
+            and reads.isdisjoint(changed)
+            and self.relations.get(src) == relations
+            and self.same_page(doc, similar)
+        )
 
 
 class PreviewState:

@@ -17,6 +17,7 @@ the first of the two passes kb.site.preview describes).
 from __future__ import annotations
 
 import dataclasses
+import gc
 import logging
 import shutil
 import tempfile
@@ -207,6 +208,11 @@ class SiteBuild:
         self._sources = self._settings_key = ""
         self._generated: tuple[list[Generated], list[Chart]] = ([], [])
         self._same_front = False
+        self._changed: set[str] | None = None  # ids, when the files and settings are the same
+        # Per document page (src_uri), for the preview's next build: the documents it shows
+        # and what the relations said of it (Inputs.reads and Inputs.relations).
+        self._reads: dict[str, frozenset[str]] = {}
+        self._relations: dict[str, object] = {}
 
     # ------------------------------------------------------------ on_files
 
@@ -215,6 +221,15 @@ class SiteBuild:
     ) -> Files:
         """Load and validate the documents (unless `kb` is given), then add every
         generated page and chart, and set the bounded navigation."""
+        if self.preview is not None:
+            # What the preview makes from here to the navigation (the knowledge base, the
+            # generated pages, mkdocs' page objects) lives to the next save: collecting
+            # while it is made walks it again and again. `navigation` resumes collecting,
+            # and kb.site.build.Preview settles the heap once the build ends.
+            gc.disable()
+        return self._add_files(files, config, kb)
+
+    def _add_files(self, files: Files, config: MkDocsConfig, kb: KnowledgeBase | None) -> Files:
         self._files, self._config = files, config
         kb = self._checked(kb)
         advice = setup_advice(
@@ -303,9 +318,9 @@ class SiteBuild:
             self._sources = fingerprint(*sorted(f.src_uri for f in files))
             self._settings_key = self._read_settings()
             last = self.preview.inputs
-            self._same_front = last is not None and last.unchanged_front(
-                self._sources, self._settings_key, self._documents
-            )
+            if last is not None and last.same_files(self._sources, self._settings_key):
+                self._changed = last.changed_ids(self._documents)
+            self._same_front = self._changed is not None and not self._changed
             if last is not None and self._same_front:
                 self.context.adopt(last.related)
                 self._generated = last.generated
@@ -326,17 +341,21 @@ class SiteBuild:
         if ctx is not None:
             self.preview.begin(self._site_key(config, listed, files))
         made = {page.src_uri: page for page in generated}
-        last = self.preview.inputs if self._same_front else None
         similar: dict[str, list[str]] = {}
+        if ctx is not None:
+            for each in self._documents.values():
+                similar[each.id] = [other for other, _score in ctx.similar_to(each.id)]
+        last, shared = self.preview.inputs, ctx.shared_by_pages() if ctx is not None else None
+        if last is not None and (self._changed is None or last.shared != shared):
+            last = None  # other files, settings or facets: every page is made again
         for file in files.documentation_pages(inclusion=InclusionLevel.is_in_serve):
             src, key = file.src_uri, None
             doc = self._documents.get(src)
             if src in listed or ctx is None:
                 pass  # the navigation shows its title on every page: always rendered
             elif doc is not None:
-                similar[doc.id] = [other for other, _score in ctx.similar_to(doc.id)]
-                if last is not None and last.same_page(doc, similar[doc.id]):
-                    key = self.preview.written(src)  # nothing it reads changed (Inputs)
+                if last is not None:
+                    key = self._kept_key(doc, ctx, last, similar[doc.id])
                 key = key or self._document_key(doc, ctx, every)
             elif src in made:
                 page = made[src]
@@ -352,19 +371,47 @@ class SiteBuild:
                 self._generated,
                 similar,
                 ctx.front_matter_values(),
+                self._reads,
+                self._relations,
+                shared,
             )
 
+    def _kept_key(
+        self, doc: Document, ctx: SiteContext, last: Inputs, similar: list[str]
+    ) -> str | None:
+        """The fingerprint of the page the last build wrote for this document, when nothing
+        it is made from changed since (kb.site.preview, Inputs); None: make it again."""
+        src = doc.src_uri
+        if self._same_front:  # no front-matter changed: the same relations, as adopted
+            relations = last.relations.get(src)
+            unchanged = last.same_page(doc, similar)
+        else:
+            relations, _named = ctx.relations_of(doc)
+            assert self._changed is not None
+            unchanged = last.unaffected(doc, similar, relations, self._changed)
+        reads = last.reads.get(src)
+        if not unchanged or reads is None:
+            return None
+        self._reads[src], self._relations[src] = reads, relations
+        return self.preview.written(src) if self.preview is not None else None
+
     def _document_key(self, doc: Document, ctx: SiteContext, every: str) -> str:
-        """The fingerprint of a document's page, from its parts (kept for its render)."""
-        parts = document_parts(doc, ctx)
-        # Similar incidents are needed now, to know whether the page changed.
-        parts = Parts(parts.before, parts.after, {**parts.fragments, **parts.unsearched()})
+        """The fingerprint of a document's page, from its parts (kept for its render),
+        and, for the preview's next build, what it shows of other documents."""
+        with ctx.reading() as read:
+            parts = document_parts(doc, ctx)
+            # Similar incidents are needed now, to know whether the page changed.
+            parts = Parts(parts.before, parts.after, {**parts.fragments, **parts.unsearched()})
+            # The ids in its text, linked to their documents' pages as it renders.
+            body = link_ids(doc.body, doc, ctx)
+        relations, named = ctx.relations_of(doc)
         self._parts[doc.src_uri] = parts
+        self._reads[doc.src_uri], self._relations[doc.src_uri] = frozenset(read | named), relations
         summary = getattr(doc.meta, "summary", "")
         marks = filters(doc, ctx.kb.taxonomy) if self.options.pagefind else {}
         links = every if LINKS.search(doc.body) else ""
         return fingerprint(
-            doc.src_uri, doc.meta.title, summary, parts.before, doc.body, parts.after,
+            doc.src_uri, doc.meta.title, summary, parts.before, body, parts.after,
             parts.fragments, marks, links,
         )  # fmt: skip
 
@@ -581,6 +628,8 @@ class SiteBuild:
     def navigation(self, nav: Navigation) -> None:
         """Keep the navigation: the sidebar of pages it does not list is shared."""
         self._navigation = nav
+        if self.preview is not None:
+            gc.enable()  # paused in add_files
 
     def environment(self, env: Any, files: Files) -> None:
         """Share the documents' sidebar per folder; wait for the charts, which mkdocs
