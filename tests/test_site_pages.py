@@ -275,3 +275,46 @@ def test_ids_in_prose_are_linked_but_not_in_code_or_links() -> None:
     assert "`PM-2025-001`" in out and "[see PM-2025-001](https://x.example/PM-2025-001)" in out
     assert "PM-2099-001 is unknown and PM-2025-003 is this page" in out
     assert "```\nPM-2025-002\n```" in out
+
+
+def test_a_page_records_the_documents_it_shows_and_its_relations() -> None:
+    # What the preview compares between builds to tell whether a page changed
+    # (kb.site.preview.Inputs.unaffected).
+    ctx = site()
+    main = ctx.doc("PM-2025-002")
+    assert main is not None
+    with ctx.reading() as read:
+        page(ctx, "PM-2025-002")
+    # Related (named here, and the later incident that links here), similar incidents,
+    # and the pre-mortem whose risk it realised.
+    assert {"PM-2025-001", "PM-2025-003", "PRE-2025-001"} <= read
+    relations, named = ctx.relations_of(main)
+    assert "PM-2025-003" in named  # the backlink, shown without a lookup by id
+    pre = ctx.doc("PRE-2025-001")
+    assert pre is not None
+    # The pre-mortem's risk links: the incident that realised R1 is named.
+    assert "PM-2025-002" in ctx.relations_of(pre)[1]
+    # A page's relations change when another document's links to it do.
+    earlier = ctx.doc("PM-2025-001")
+    assert earlier is not None
+    before, _ = ctx.relations_of(earlier)
+    relinked = site(today="2025-06-30")
+    later = relinked.doc("PM-2025-003")
+    assert later is not None
+    relinked.kb.linked_from["PM-2025-001"] = [later]  # PM-2025-003 links it too
+    again = relinked.doc("PM-2025-001")
+    assert again is not None and relinked.relations_of(again)[0] != before
+    assert relations == ctx.relations_of(main)[0]  # the same inputs, the same relations
+
+
+def test_reading_blocks_nest() -> None:
+    ctx = site()
+    with ctx.reading() as outer:
+        ctx.doc("PM-2025-001")
+        with ctx.reading() as inner:
+            ctx.doc("PM-2025-003")
+        ctx.doc("PRE-2025-001")
+    assert inner == {"PM-2025-003"}
+    assert outer == {"PM-2025-001", "PM-2025-003", "PRE-2025-001"}
+    ctx.doc("PM-2025-002")  # outside any block: recorded nowhere
+    assert "PM-2025-002" not in outer

@@ -275,12 +275,14 @@ class SiteContext:
     def reading(self) -> Iterator[set[str]]:
         """The ids of the documents looked up with `doc` inside the block: what a page
         made there shows of other documents (the preview compares them between builds)."""
-        outer, self._read = self._read, set()
-        read = self._read
+        outer, read = self._read, set[str]()
+        self._read = read
         try:
             yield read
         finally:
-            self._read = outer if outer is None else outer | read
+            if outer is not None:  # an enclosing block reads what this one read
+                outer |= read
+            self._read = outer
 
     def relations_of(self, doc: Document) -> tuple[tuple[object, ...], frozenset[str]]:
         """What the relations between documents say of one document's page, and the ids
