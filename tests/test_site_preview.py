@@ -211,6 +211,26 @@ def test_every_pass_equals_a_full_build(session: Session, tmp_path: Path) -> Non
     assert b"pm-2025-003.html" in pages["categories/network/index.html"]
     assert b"pm-2025-003.html" not in pages["categories/capacity/index.html"]
 
+    # A new link: the page it points at lists the document that links to it, though it
+    # showed nothing of that document before.
+    session.edit("PM-2025-005", "id: PM-2025-005\n", "id: PM-2025-005\nrelated: [PM-2025-001]\n")
+    pages = session.rebuild_and_compare(tmp_path)
+    assert b"(links here)" in pages["postmortems/2025/edge-config.html"]
+
+    # The pre-mortem's title and a risk's words: the incidents that may have realised the
+    # risk show both (their possible links).
+    session.edit("PRE-2025-001", "The pool runs dry.", "The pool runs dry at peak.")
+    pages = session.rebuild_and_compare(tmp_path)
+    assert b"The pool runs dry at peak." in pages["postmortems/2025/pm-2025-002.html"]
+    # An action item closed: the incident's card counts one open item fewer.
+    session.edit(
+        "PM-2025-002",
+        "- title: Alert on pool use\n",
+        "- title: Alert on pool use\n  status: done\n  closed: 2025-03-20\n",
+    )
+    pages = session.rebuild_and_compare(tmp_path)
+    assert b"0 open of 1" in pages["postmortems/2025/pm-2025-002.html"]
+
     # A save that breaks a document: the problems on every page; then fixed.
     session.edit("PM-2025-002", "severity: SEV2", "severity: SEV9")
     pages = session.rebuild_and_compare(tmp_path)
