@@ -10,6 +10,7 @@ fresh preview build of the same files by a plugin of its own.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -382,3 +383,24 @@ def test_a_page_naming_a_document_links_it_once_it_exists(session: Session, tmp_
     new.rename(new.with_name("route-typo.md"))
     pages = session.rebuild_and_compare(tmp_path)
     assert b"route-typo.html" in pages["postmortems/2025/pm-2025-003.html"]
+
+
+def test_a_failed_rebuild_leaves_the_collector_on(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The preview pauses the cyclic collector while kb loads and plans a rebuild; a build
+    # that fails on the way must not leave it paused for the rest of the process.
+    assert gc.isenabled()
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a listing failed")
+
+    monkeypatch.setattr(sitebuild, "generate", broken)
+    session.edit("PM-2025-003", "- capacity", "- network")  # front-matter: generated again
+    with pytest.raises(Exception, match="a listing failed"):
+        session.preview.build()
+        session.preview.build()  # after the first pass, if the save allowed one
+    assert gc.isenabled()
+    monkeypatch.undo()
+    session.rebuild_and_compare(session.root.parent)  # and the next build is whole again
+    assert gc.isenabled()

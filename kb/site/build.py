@@ -268,7 +268,6 @@ def _settle_heap() -> None:
     Runs once the pages are written, so the wait falls between saves. What the next
     build drops of it is freed then (`unfreeze` puts it back in the collector's reach).
     """
-    gc.enable()  # paused while a build makes what it keeps (kb.site.sitebuild), if it failed
     gc.unfreeze()
     gc.collect()
     gc.freeze()

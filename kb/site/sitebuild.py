@@ -213,6 +213,7 @@ class SiteBuild:
         # and what the relations said of it (Inputs.reads and Inputs.relations).
         self._reads: dict[str, frozenset[str]] = {}
         self._relations: dict[str, object] = {}
+        self._paused = False  # the cyclic collector, by add_files (the preview)
 
     # ------------------------------------------------------------ on_files
 
@@ -221,12 +222,14 @@ class SiteBuild:
     ) -> Files:
         """Load and validate the documents (unless `kb` is given), then add every
         generated page and chart, and set the bounded navigation."""
-        if self.preview is not None:
+        if self.preview is not None and gc.isenabled():
             # What the preview makes from here to the navigation (the knowledge base, the
             # generated pages, mkdocs' page objects) lives to the next save: collecting
-            # while it is made walks it again and again. `navigation` resumes collecting,
-            # and kb.site.build.Preview settles the heap once the build ends.
+            # while it is made walks it again and again. `navigation` (or `close`, should
+            # the build fail first) resumes collecting, and kb.site.build.Preview settles
+            # the heap once the build ends.
             gc.disable()
+            self._paused = True
         return self._add_files(files, config, kb)
 
     def _add_files(self, files: Files, config: MkDocsConfig, kb: KnowledgeBase | None) -> Files:
@@ -628,8 +631,12 @@ class SiteBuild:
     def navigation(self, nav: Navigation) -> None:
         """Keep the navigation: the sidebar of pages it does not list is shared."""
         self._navigation = nav
-        if self.preview is not None:
-            gc.enable()  # paused in add_files
+        self._resume_collecting()
+
+    def _resume_collecting(self) -> None:
+        if self._paused:  # by add_files
+            gc.enable()
+            self._paused = False
 
     def environment(self, env: Any, files: Files) -> None:
         """Share the documents' sidebar per folder; wait for the charts, which mkdocs
@@ -719,6 +726,7 @@ class SiteBuild:
 
     def close(self) -> None:
         """Remove the charts' and the search index's temporary folders."""
+        self._resume_collecting()
         if self._search is not None:
             self._search.close()
             self._search = None
