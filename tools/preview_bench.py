@@ -1,6 +1,7 @@
 """Save-to-page latency of `kb serve`: the time from saving one document until the
 preview serves its page with the change, until the rebuild has ended (every page
-consistent), and until the search index has it.
+consistent), until the server tells the browser to reload after it, and until the search
+index has it.
 
     python tools/preview_bench.py CORPUS [--saves 5] [--title]
 
@@ -42,6 +43,31 @@ def _get(url: str) -> str:
             return str(response.read().decode("utf-8"))
     except (urllib.error.URLError, OSError):
         return ""
+
+
+_EPOCH = re.compile(r"livereload\((\d+), \d+\)")
+
+
+def _reloaded(base: str, page: str) -> float | None:
+    """When the server tells a browser showing `page` to reload: mkdocs' live-reload
+    script asks /livereload/EPOCH/ID, which answers once a newer build is visible (after
+    the whole rebuild, kb's work after the pages are written included). None: the page
+    came from the newest build already."""
+    found = _EPOCH.search(page)
+    if found is None:
+        return None
+    epoch = int(found[1])
+    deadline = time.perf_counter() + WAIT
+    while time.perf_counter() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}livereload/{epoch}/1", timeout=90) as response:
+                newer = int(response.read())
+        except (urllib.error.URLError, OSError, ValueError):
+            time.sleep(0.05)
+            continue
+        if newer > epoch:
+            return time.perf_counter()
+    return None
 
 
 class Served:
@@ -99,7 +125,7 @@ def main() -> int:
     start = time.perf_counter()
     served = Served(root)
     originals: dict[Path, str] = {}
-    page_s, built_s, search_s, rendered = [], [], [], []
+    page_s, built_s, reload_s, search_s, rendered = [], [], [], [], []
     try:
         at, line = served.until_line(r"Documentation built in", start)
         first = float(re.findall(r"built in ([\d.]+)", line)[0])
@@ -123,10 +149,13 @@ def main() -> int:
             else:
                 text = originals[doc] + f"\n\nSaved word {word}.\n"
             doc.write_text(text, encoding="utf-8")
-            while word not in _get(url):
+            while word not in (page := _get(url)):
                 assert time.perf_counter() - saved < WAIT, "the page never changed"
                 time.sleep(0.02)
             page_s.append(time.perf_counter() - saved)
+            reloaded = _reloaded(served.base, page)  # the first pass's page, then the rebuild
+            if reloaded is not None:
+                reload_s.append(reloaded - saved)
             # In the order the preview logs them: the plugin's count, then mkdocs' end.
             at, line = served.until_line(r"kb: \d+ page\(s\) rendered", saved)
             rendered.append(line.split("kb: ", 1)[1])
@@ -147,8 +176,12 @@ def main() -> int:
     for name, values in (
         ("save -> edited page served", page_s),
         ("save -> rebuild ended (every page consistent)", built_s),
+        ("save -> browser told to reload after the rebuild", reload_s),
         ("save -> search index has it", search_s),
     ):
+        if not values:
+            print(f"| {name} | - |")
+            continue
         print(f"| {name} | {statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f}) |")
     print(f"\nLast rebuild: {rendered[-1]}")
     return 0
