@@ -50,7 +50,7 @@ class BuildSession:
         self._reloads = reloads  # loads again (the preview): keep the parse cache in memory
         self._worker: Worker | None = None
         self._parsed: ParsedCache | None = None
-        self._kept: Reloads | None = None  # the last load's documents (reloads only)
+        self._last_load: Reloads | None = None  # the last load's documents (reloads only)
 
     def __enter__(self) -> BuildSession:
         return self
@@ -73,8 +73,8 @@ class BuildSession:
         elif self._parsed is not None:
             self._parsed.next_run()
         cache = self._parsed
-        if self._reloads and self._kept is None:
-            self._kept = Reloads(kept=None if cache is None else cache.keep)
+        if self._reloads and self._last_load is None:
+            self._last_load = Reloads(kept=None if cache is None else cache.keep)
         with _collections_wait():
             kb = load_knowledge_base(
                 settings,
@@ -82,7 +82,7 @@ class BuildSession:
                 today=today,
                 parse=None if cache is None else cache.parse,
                 positions=None if cache is None else cache.positions,
-                reloads=self._kept,
+                reloads=self._last_load,
             )
         if cache is not None and first:
             cache.save()

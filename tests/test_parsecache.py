@@ -173,7 +173,7 @@ def test_a_session_that_loads_again_reads_the_cache_once_and_sees_every_edit(
     again = session.load(settings, today=day)
     assert reads == []  # the entries of the first load were kept in memory
     # The unchanged files are not even read again: their documents are the first load's.
-    assert session._kept is not None and session._kept.taken == len(first.documents) - 1
+    assert session._last_load is not None and session._last_load.taken == len(first.documents) - 1
     assert next(d for d in again.documents if d.path == edited.path).meta.title.startswith(
         "Kestrel"
     )
