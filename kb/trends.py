@@ -344,7 +344,10 @@ def linked_risks(pm: Postmortem, pres: Iterable[Premortem]) -> list[tuple[Premor
 # inverse, 'PRE-...#R2' -> incident ids
 @dataclass(frozen=True)
 class Candidates:
-    """Possible links between incidents and earlier pre-mortem risks, both ways."""
+    """Possible links between incidents and earlier pre-mortem risks, both ways.
+
+    `by_risk` lists each risk's incidents newest first (date, then id): a risk can
+    overlap thousands of incidents, of which a page shows the newest few."""
 
     by_incident: dict[str, list[tuple[Premortem, str]]]
     by_risk: dict[str, list[str]]
@@ -374,7 +377,7 @@ def possible_links(pms: Sequence[Postmortem], pres: Sequence[Premortem]) -> Cand
         bucket.sort(key=_held_on)
     by_incident: dict[str, list[tuple[Premortem, str]]] = {}
     by_risk: dict[str, list[str]] = defaultdict(list)
-    for pm in pms:
+    for pm in sorted(pms, key=_dated, reverse=True):
         named = {str(ref) for ref in pm.premortem_risks}
         found: dict[str, tuple[Premortem, str]] = {}
         services: list[str | None] = [*pm.services, None]
@@ -391,6 +394,10 @@ def possible_links(pms: Sequence[Postmortem], pres: Sequence[Premortem]) -> Cand
             for ref in found:
                 by_risk[ref].append(pm.id)
     return Candidates(by_incident, dict(by_risk))
+
+
+def _dated(pm: Postmortem) -> tuple[dt.date, str]:
+    return pm.date, pm.id
 
 
 def _held_on(entry: tuple[dt.date, str, Premortem, str]) -> dt.date:

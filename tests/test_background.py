@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.background import Worker, WorkerError
+from kb.background import NICENESS, Worker, WorkerError, lowered
 
 pytestmark = pytest.mark.slow  # starts processes
 
@@ -51,6 +51,10 @@ def wait_for(path: str) -> bool:
 
 def size(data: bytes) -> int:
     return len(data)
+
+
+def niceness() -> int:
+    return os.nice(0)
 
 
 def test_runs_in_another_process_in_order() -> None:
@@ -204,3 +208,25 @@ def test_the_helper_dies_with_a_killed_parent(started_from: str) -> None:
             os.kill(helper, 9)
         parent.kill()
         parent.communicate()
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="POSIX priorities")
+def test_the_helper_works_at_a_lower_priority_than_the_command() -> None:
+    # Otherwise the helper takes CPU from the thread the command waits for.
+    worker = Worker()
+    try:
+        assert worker.submit(niceness).result() == min(19, os.nice(0) + NICENESS)
+    finally:
+        worker.close()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX priorities")
+def test_a_program_started_beside_the_command_runs_at_a_lower_priority() -> None:
+    import subprocess
+    import sys
+
+    said = subprocess.run(
+        lowered([sys.executable, "-c", "import os; print(os.nice(0))"]),
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert int(said.stdout) == min(19, os.nice(0) + NICENESS)

@@ -256,6 +256,7 @@ def test_without_pagefind_the_build_says_how_to_get_it(
 
 
 def _articles(folder: Path, count: int) -> Path:
+    (folder / "p").mkdir(parents=True, exist_ok=True)
     for n in range(count):
         body = f"<h1>Outage {n}</h1><p>The cache tier {n} ran out of memory.</p>"
         pagefind._write(folder / f"p/{n:02}.html", pagefind.searchable(body), "en")

@@ -240,6 +240,26 @@ def test_possibly_anticipated_candidates_on_both_pages_never_counted_as_linked()
     assert "2, 1 materialised so far" in pre
 
 
+def test_a_risk_with_many_possible_incidents_names_the_newest_and_counts_the_rest() -> None:
+    # Eight capacity incidents after the pre-mortem, none naming R1: the five newest
+    # (the later id first on the same day), then how many more.
+    days = ["2025-02-01", "2025-03-05", "2025-02-20", "2025-03-05", "2025-01-15",
+            "2025-04-01", "2025-02-10", "2025-03-30"]  # fmt: skip
+    kb = knowledge_base(
+        [premortem("PRE-2025-001", "2025-01-02", risks=RISKS)]
+        + [
+            postmortem(f"PM-2025-{n:03d}", day, categories=["capacity"])
+            for n, day in enumerate(days, 1)
+        ]
+    )
+    pre = page(SiteContext(kb), "PRE-2025-001")
+    possible = pre.split('id="possibly-materialised-link-it"')[1].split("</ul>")[0]
+    r1 = next(item for item in possible.split("<li>") if ">R1</a>" in item)
+    named = re.findall(r"\((PM-2025-\d+)\)", r1)
+    assert named == ["PM-2025-006", "PM-2025-008", "PM-2025-004", "PM-2025-002", "PM-2025-003"]
+    assert r1.rstrip().removesuffix("</li>").endswith("and 3 more")
+
+
 def test_listings_and_home_mark_unpublished_documents() -> None:
     from kb.site.listings import timeline_pages
 

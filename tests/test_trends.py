@@ -288,10 +288,18 @@ def test_possible_links_agree_with_the_definition_on_random_sets() -> None:
             )
             for i in range(1, 13)
         ]
-        links = trends.possible_links(pms, pres).by_incident
+        candidates = trends.possible_links(pms, pres)
+        links = candidates.by_incident
         for p in pms:
             found = [f"{q.id}#{r}" for q, r in links.get(p.id, [])]
             assert sorted(found) == sorted(_overlaps(p, pres))
+        # A risk's incidents come newest first (the id breaks a tie): pages show the first.
+        dates = {p.id: p.date for p in pms}
+        for ref, ids in candidates.by_risk.items():
+            assert sorted(ids) == sorted(p.id for p in pms if ref in _overlaps(p, pres))
+            assert [(dates[i], i) for i in ids] == sorted(
+                ((dates[i], i) for i in ids), reverse=True
+            )
         result = trends.foresight(pms, pres)
         assert result.anticipated == [p.id for p in pms if trends.linked_risks(p, pres)]
         assert set(result.possible) == {

@@ -25,6 +25,7 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -143,7 +144,8 @@ def build_site(
                 plugin.use(session, kb)
         config.plugins.on_startup(command="build", dirty=False)
         try:
-            build(config)
+            with _collecting_less():
+                build(config)
         finally:
             config.plugins.on_shutdown()
     except MkDocsException as err:
@@ -257,6 +259,30 @@ def search_index_size(site: Path) -> int:
         return sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file())
     index = site / "search" / "search_index.json"
     return index.stat().st_size if index.is_file() else 0
+
+
+# Objects made between two collections of the youngest generation (Python's default: 700).
+YOUNG_COLLECTION = 10_000
+
+
+@contextlib.contextmanager
+def _collecting_less() -> Iterator[None]:
+    """A one-off build's garbage collection: what was loaded before it stays out of the
+    collector's passes (`gc.freeze`: the documents, hundreds of thousands of objects that
+    live to the end, and no garbage among them), and the youngest generation is collected
+    less often (most of a page's objects are freed by reference counting before a
+    collection would look at them).
+
+    At 10,000 documents the build's collections took 6.1 s of its 71 s; with both,
+    4.2 s (BENCHMARKS.md). Both are undone when the build ends."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(YOUNG_COLLECTION, *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 def _settle_heap() -> None:

@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from kb.background import lowered
 from kb.errors import SiteError
 from kb.loader import Document
 from kb.models import Postmortem
@@ -159,13 +160,12 @@ def chunked() -> None:
 
 
 def _write(path: Path, article: str, language: str) -> None:
-    """Write an article as the page Pagefind reads."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        f'<!doctype html><html lang="{language}"><head><meta charset="utf-8">'
-        f"</head><body>{article}</body></html>",
-        encoding="utf-8",
-    )
+    """Write an article as the page Pagefind reads (into a folder that exists)."""
+    with open(path, "w", encoding="utf-8") as page:
+        page.write(
+            f'<!doctype html><html lang="{language}"><head><meta charset="utf-8">'
+            f"</head><body>{article}</body></html>"
+        )
 
 
 def spread(items: list[T]) -> list[T]:
@@ -242,18 +242,18 @@ def _run_pagefind(source: Path, bundle: Path) -> int:
     Pagefind's command line, in a child process kb waits for with a time limit. Not its
     Python API: that one answers before the index's last writes land, and its calls
     wait forever for a service that stopped answering (a preview's search index was
-    never made)."""
+    never made). At a lower priority than the build's own thread (kb.background)."""
     # --keep-index-url: result links end in index.html, as every link kb writes does, so
     # they work on any static server, not only one that maps folders to index.html.
     # The headings' permalink signs (¶) are not words of the page.
-    command = [
+    command = lowered([
         *_pagefind(),
         "--site", str(source),
         "--output-path", str(bundle),
         "--keep-index-url",
         "--exclude-selectors", ".headerlink",
         "--silent",
-    ]  # fmt: skip
+    ])  # fmt: skip
     try:
         process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -363,6 +363,7 @@ class SearchIndexer:
         self._scratch = Path(tempfile.mkdtemp(prefix=".pagefind-work-", dir=site_dir))
         self._new = self._scratch / BUNDLE
         self._pages = self._bytes = 0  # added so far
+        self._folders: set[Path] = set()  # made for the articles
         self._part, self._part_bytes = 1, 0  # the part being filled
         self._queue: queue.SimpleQueue[int | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -373,7 +374,12 @@ class SearchIndexer:
 
     def add(self, dest_uri: str, article: str) -> None:
         """Have the page at `dest_uri` (in the site) indexed with this article HTML."""
-        _write(self._scratch / f"part-{self._part}" / dest_uri, article, self._language)
+        path = self._scratch / f"part-{self._part}" / dest_uri
+        # Ten thousand pages in a few dozen folders: each folder is made once.
+        if path.parent not in self._folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(path.parent)
+        _write(path, article, self._language)
         self._pages += 1
         self._bytes += len(article)
         self._part_bytes += len(article)

@@ -407,15 +407,15 @@ def _possible_incidents(doc: Document, ctx: SiteContext) -> str:
     assert isinstance(pre, Premortem)
     items = []
     for risk in pre.risks:
-        ids = ctx.candidates.by_risk.get(f"{pre.id}#{risk.id}", [])
-        docs = [d for i in ids if (d := ctx.doc(i)) is not None]
+        ids = ctx.candidates.by_risk.get(f"{pre.id}#{risk.id}", [])  # newest first
+        docs = [d for i in ids[:CANDIDATES_SHOWN] if (d := ctx.doc(i)) is not None]
         if not docs:
             continue
         shown = ", ".join(
             ctx.urls.a(h(d.meta.title), doc.src_uri, d.src_uri) + f" ({h(d.id)})" + status_badge(d)
-            for d in newest(docs, CANDIDATES_SHOWN)
+            for d in docs
         )
-        more = f" and {len(docs) - CANDIDATES_SHOWN} more" if len(docs) > CANDIDATES_SHOWN else ""
+        more = f" and {len(ids) - CANDIDATES_SHOWN} more" if len(ids) > CANDIDATES_SHOWN else ""
         where = f'<a href="#{risk_anchor(risk.id)}">{h(risk.id)}</a>'
         items.append(f"{where} ({h(risk.scenario)}): {shown}{more}")
     if not items:
@@ -426,12 +426,6 @@ def _possible_incidents(doc: Document, ctx: SiteContext) -> str:
         "<code>PRE-id#R-id</code> to its <code>premortem_risks</code>: only then does it "
         "count as materialised.</p>\n" + ul(items)
     )
-
-
-def newest(docs: list[Document], count: int) -> list[Document]:
-    """The `count` newest documents, newest first (id breaks ties): a pre-mortem's risk
-    can overlap hundreds of incidents, of which a few are shown."""
-    return heapq.nlargest(count, docs, key=lambda d: (d.meta.date, d.id))
 
 
 def _heat(score: int) -> str:
