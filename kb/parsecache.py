@@ -28,11 +28,13 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kb.files import write_atomically
-from kb.source import parse_yaml
+from kb.errors import YamlError
+from kb.files import read_regular, write_atomically
+from kb.source import parse_yaml, split
 
 FILE = "front-matter.json"
 VERSION = 2  # bump when parse_yaml's results, or the positions kept, change shape
@@ -93,6 +95,8 @@ class ParsedCache:
         self._pending = False  # an earlier run's changes, not written yet (next_run)
         self._saved_now = False  # save() ran in this run
         self._last: tuple[str | None, str] = (None, "")  # (text, key) of the latest lookup
+        self._ahead: dict[str, Any] = {}  # entries parsed by `parse_ahead`, not used yet
+        self._arrived: Callable[[], dict[str, Any]] | None = None
         self.hits = 0
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
@@ -107,9 +111,18 @@ class ParsedCache:
 
     def _key(self, text: str) -> str:
         if self._last[0] is not text:  # parse, then positions, of the same text
-            key = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
-            self._last = (text, key)
+            self._last = (text, _key(text))
         return self._last[1]
+
+    def known(self) -> frozenset[str]:
+        """The keys of the entries the cache held when it was read."""
+        return frozenset(self._old)
+
+    def expect(self, arrived: Callable[[], dict[str, Any]]) -> None:
+        """Entries being parsed elsewhere (`parse_ahead`): `arrived()` gives those that
+        came since it was last called. Parsing never waits for them: a text whose entry
+        has not come yet is parsed here."""
+        self._arrived = arrived
 
     def parse(self, text: str, first_line: int = 1) -> Any:
         """parse_yaml(text, first_line), from the cache when this text was parsed before."""
@@ -123,6 +136,15 @@ class ParsedCache:
             else:
                 self._new[key] = kept
                 self.hits += 1
+                return value
+        if self._arrived is not None:
+            self._ahead.update(self._arrived())
+        ahead = self._ahead.pop(key, None)
+        if ahead is not None:
+            with contextlib.suppress(TypeError, ValueError):
+                value = _decode(ahead)
+                self._new[key] = ahead
+                self._changed = True
                 return value
         value = parse_yaml(text, first_line)  # a YamlError is raised, not kept
         try:
@@ -187,3 +209,27 @@ class ParsedCache:
             with contextlib.suppress(OSError):  # a read-only checkout: no cache, same results
                 write_atomically(self.path, text)
         self._pending, self._saved_now = False, True
+
+
+def _key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def parse_ahead(paths: list[Path], known: frozenset[str]) -> dict[str, Any]:
+    """The entries `ParsedCache.parse` would make for these files' front-matter, except
+    those whose key is in `known`. kb.session has the helper process run it over half
+    of the files while the command parses the other half.
+
+    A file that cannot be read, or whose front-matter does not parse, is left out: the
+    loader parses it in turn and reports what is wrong with it."""
+    entries: dict[str, Any] = {}
+    for path in paths:
+        try:
+            front = split(read_regular(path).decode("utf-8")).front_matter
+        except (OSError, UnicodeDecodeError):
+            continue
+        if front is None or (key := _key(front)) in known:
+            continue
+        with contextlib.suppress(YamlError, _Unfit):
+            entries[key] = _encode(parse_yaml(front))
+    return entries

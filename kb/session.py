@@ -22,6 +22,7 @@ Use it as a context manager: `with BuildSession(cache_dir) as session: ...`.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -32,11 +33,17 @@ from typing import Any, TypeVar
 
 from kb.background import Pending, Worker
 from kb.config import Settings
+from kb.files import iter_markdown
 from kb.knowledge import KnowledgeBase, load_knowledge_base
 from kb.loader import Reloads
-from kb.parsecache import ParsedCache
+from kb.parsecache import ParsedCache, parse_ahead
 
 T = TypeVar("T")
+
+# Files from which a first load without the parse cache has the helper process parse
+# half of them: below it, starting the helper costs about what it saves.
+AHEAD_FROM = 2000
+AHEAD_PARTS = 8
 
 
 class BuildSession:
@@ -73,6 +80,8 @@ class BuildSession:
         elif self._parsed is not None:
             self._parsed.next_run()
         cache = self._parsed
+        if first and cache is not None and only is None:
+            self._parse_ahead(settings, cache)
         if self._reloads and self._last_load is None:
             self._last_load = Reloads(kept=None if cache is None else cache.keep)
         with _collections_wait():
@@ -91,6 +100,33 @@ class BuildSession:
         # The preview's later loads are written when it stops: writing every document's
         # entry again for one edited title took 2.7 s of a rebuild at 10,000 documents.
         return kb
+
+    def _parse_ahead(self, settings: Settings, cache: ParsedCache) -> None:
+        """When the cache holds less than half of the documents (a fresh clone, CI), have
+        the helper process parse the front-matter of the second half of the files while
+        this one loads the first: parsing YAML is a third of loading 10,000 documents
+        without the cache (BENCHMARKS.md)."""
+        if not self._background or not settings.content_dir.is_dir():
+            return
+        files = list(iter_markdown(settings.content_dir))
+        if len(files) < AHEAD_FROM or len(cache) >= len(files) // 2:
+            return
+        # In parts, each taken as soon as it is parsed: the helper starts later.
+        half, known = files[len(files) // 2 :], cache.known()
+        size = -(-len(half) // AHEAD_PARTS)
+        coming = [
+            self.submit(parse_ahead, half[i : i + size], known) for i in range(0, len(half), size)
+        ]
+
+        def arrived() -> dict[str, Any]:
+            entries: dict[str, Any] = {}
+            while coming and coming[0].done():  # the helper runs them in order
+                with contextlib.suppress(Exception):  # a failed part: parsed here instead
+                    entries.update(coming[0].result())
+                coming.pop(0)
+            return entries
+
+        cache.expect(arrived)
 
     def submit(self, fn: Callable[..., T], *args: Any) -> Pending[T]:
         """Run `fn(*args)` in the helper process (started now if need be); its result later."""

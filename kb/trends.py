@@ -14,6 +14,8 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import NamedTuple
 
 from kb.models import RISK_REF, Postmortem, Premortem
 from kb.taxonomy import GROUPS, Taxonomy
@@ -340,17 +342,32 @@ def linked_risks(pm: Postmortem, pres: Iterable[Premortem]) -> list[tuple[Premor
     return [(pre, r.id) for pre in pres for r in pre.risks if (pre.id, r.id) in named]
 
 
-# incident id -> (pre-mortem, risk id) pairs that overlap it without a link, and the
+class HeldRisk(NamedTuple):
+    """A pre-mortem's risk, with what orders it: when the pre-mortem was held, the ids."""
+
+    held_on: dt.date
+    premortem_id: str
+    risk_id: str
+    ref: str  # 'PRE-...#R2'
+    premortem: Premortem
+
+
+# incident id -> the risks that overlap it without a link, and the
 # inverse, 'PRE-...#R2' -> incident ids
 @dataclass(frozen=True)
 class Candidates:
     """Possible links between incidents and earlier pre-mortem risks, both ways.
 
-    `by_risk` lists each risk's incidents newest first (date, then id): a risk can
-    overlap thousands of incidents, of which a page shows the newest few."""
+    Both list newest first: `by_incident` an incident's risks by the date of their
+    pre-mortem (then its id and the risk's), `by_risk` a risk's incidents by date (then
+    id). A risk can overlap thousands of incidents, of which a page shows a few."""
 
-    by_incident: dict[str, list[tuple[Premortem, str]]]
+    by_incident: dict[str, list[HeldRisk]]
     by_risk: dict[str, list[str]]
+
+
+_NEWEST = itemgetter(0, 1, 2)  # held on, pre-mortem id, risk id
+_REFERENCE = itemgetter(3)
 
 
 def possible_links(pms: Sequence[Postmortem], pres: Sequence[Premortem]) -> Candidates:
@@ -362,37 +379,35 @@ def possible_links(pms: Sequence[Postmortem], pres: Sequence[Premortem]) -> Cand
     out. The risks are indexed by (category, service), so the work grows with the number
     of documents, not with their product.
     """
-    index: dict[tuple[str, str | None], list[tuple[dt.date, str, Premortem, str]]] = defaultdict(
-        list
-    )
+    index: dict[tuple[str, str | None], list[HeldRisk]] = defaultdict(list)
     for pre in pres:
         scope: list[str | None] = list(pre.services) if pre.services else [None]
         for risk in pre.risks:
-            ref = f"{pre.id}#{risk.id}"
+            held = HeldRisk(pre.date, pre.id, risk.id, f"{pre.id}#{risk.id}", pre)
             for slug in dict.fromkeys(risk.categories):
                 for service in scope:
-                    index[(slug, service)].append((pre.date, ref, pre, risk.id))
+                    index[(slug, service)].append(held)
     # Each bucket in date order, so an incident reads only the risks held before it.
     for bucket in index.values():
         bucket.sort(key=_held_on)
-    by_incident: dict[str, list[tuple[Premortem, str]]] = {}
+    by_incident: dict[str, list[HeldRisk]] = {}
     by_risk: dict[str, list[str]] = defaultdict(list)
     for pm in sorted(pms, key=_dated, reverse=True):
-        named = {str(ref) for ref in pm.premortem_risks}
-        found: dict[str, tuple[Premortem, str]] = {}
+        found: dict[str, HeldRisk] = {}  # reference -> the risk (one object in every bucket)
         services: list[str | None] = [*pm.services, None]
         for slug in dict.fromkeys(pm.categories):
             for service in services:
-                held = index.get((slug, service))
-                if not held:
-                    continue
-                for _, ref, pre, risk_id in held[: bisect_right(held, pm.date, key=_held_on)]:
-                    if ref not in found and ref not in named:
-                        found[ref] = (pre, risk_id)
+                risks = index.get((slug, service))
+                if risks:
+                    before = risks[: bisect_right(risks, pm.date, key=_held_on)]
+                    found.update(zip(map(_REFERENCE, before), before, strict=True))
+        for link in pm.premortem_risks:
+            found.pop(str(link), None)
         if found:
-            by_incident[pm.id] = list(found.values())
-            for ref in found:
-                by_risk[ref].append(pm.id)
+            # The lists share the risks: a large knowledge base has a million pairs.
+            by_incident[pm.id] = sorted(found.values(), key=_NEWEST, reverse=True)
+            for risk_ref in found:
+                by_risk[risk_ref].append(pm.id)
     return Candidates(by_incident, dict(by_risk))
 
 
@@ -400,7 +415,7 @@ def _dated(pm: Postmortem) -> tuple[dt.date, str]:
     return pm.date, pm.id
 
 
-def _held_on(entry: tuple[dt.date, str, Premortem, str]) -> dt.date:
+def _held_on(entry: HeldRisk) -> dt.date:
     return entry[0]
 
 

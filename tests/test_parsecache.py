@@ -16,7 +16,7 @@ import kb.parsecache as pc
 from kb.errors import YamlError
 from kb.knowledge import load_knowledge_base
 from kb.session import BuildSession
-from kb.source import parse_yaml
+from kb.source import parse_yaml, split
 
 FRONT = """\
 id: PM-2025-001
@@ -248,3 +248,64 @@ def test_a_session_that_loads_once_lets_the_parsed_entries_go(tmp_path: Path) ->
     session.load(settings, today=dt.date(2026, 11, 26))
     assert session._parsed is None
     assert (tmp_path / ".kb" / "cache" / pc.FILE).is_file()  # written back all the same
+
+
+def test_entries_parsed_ahead_are_used_as_parsed_and_written_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What the helper process parses ahead stands for parsing here, and a cache written
+    # after it holds those entries as if they had been parsed here.
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    texts = {"a.md": FRONT, "b.md": "id: PM-2025-002\nday: 2025-03-15\n", "c.md": "id: [\n"}
+    for name, front in texts.items():
+        (folder / name).write_text(f"---\n{front}---\nBody.\n")
+    (folder / "d.md").write_bytes(b"---\nid: \xff\n---\n")  # not UTF-8: left to the loader
+    known = pc.ParsedCache(tmp_path / "other")
+    b_front = split((folder / "b.md").read_text()).front_matter
+    assert b_front is not None
+    known.parse(b_front)  # already in a cache: not parsed again
+    entries = pc.parse_ahead(sorted(folder.iterdir()), frozenset(known._new))
+    assert len(entries) == 1  # a.md; b.md was known, c.md does not parse, d.md is not text
+
+    cache = pc.ParsedCache(tmp_path / "cache")
+    arrivals = [entries]
+    cache.expect(lambda: arrivals.pop() if arrivals else {})
+
+    def refuse(text: str, first_line: int = 1) -> Any:
+        raise AssertionError("parsed here although it was parsed ahead")
+
+    a_front = split((folder / "a.md").read_text()).front_matter
+    assert a_front is not None
+    monkeypatch.setattr(pc, "parse_yaml", refuse)
+    assert cache.parse(a_front) == parse_yaml(a_front)
+    cache.save()
+    again = pc.ParsedCache(tmp_path / "cache")
+    assert again.parse(a_front) == parse_yaml(a_front) and again.hits == 1
+
+
+def test_a_first_load_with_the_helper_parsing_ahead_finds_what_a_plain_load_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kb.session
+
+    settings = write_example_kb(tmp_path)
+    for bad in ("category-not-in-taxonomy.md", "invalid-yaml.md", "naive-datetime.md"):
+        shutil.copy(Path(__file__).parent / "data" / "invalid" / bad, settings.content_dir / bad)
+    day = dt.date(2026, 11, 26)
+    plain = load_knowledge_base(settings, today=day)
+    monkeypatch.setattr(kb.session, "AHEAD_FROM", 2)
+    cache = tmp_path / ".kb" / "cache"
+    with BuildSession(cache) as session:
+        ahead = session.load(settings, today=day)
+        assert session.started  # the helper was asked to parse
+    assert [str(p) for p in ahead.problems] == [str(p) for p in plain.problems]
+    assert [(d.path, d.meta, d.body) for d in ahead.documents] == [
+        (d.path, d.meta, d.body) for d in plain.documents
+    ]
+    # Every document's entry was written, whichever process parsed it.
+    hits = pc.ParsedCache(cache)
+    for doc in plain.documents:
+        front = doc.locator.text if doc.locator else ""
+        assert hits.parse(front) == parse_yaml(front)
+    assert hits.hits == len(plain.documents)

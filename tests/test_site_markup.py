@@ -167,3 +167,30 @@ def test_an_imported_report_runs_nothing_even_with_raw_html_allowed(tmp_path: Pa
     assert _live(page) == []
     html = page.read_text(encoding="utf-8")
     assert "&lt;script&gt;window.pwned" in html  # shown as the report's words
+
+
+@pytest.mark.parametrize("mode", ["sanitize", "escape"])
+def test_text_without_raw_html_renders_the_same_unmarked(mode: str) -> None:
+    # Text with no `<` is left unmarked (the marks cost Markdown's raw-HTML readers time):
+    # the page must be what the marked text gives, entities, handlers and all.
+    import markdown
+
+    from kb.site.markup import SafeMarkup
+
+    text = (
+        "# Title\n\n## Summary\n\nFish &amp; chips, 3 > 2, `a < b` is code... no, it is "
+        "not: this sentence has none.\n\n| a | b |\n| - | - |\n| 1 | 2 |\n\n"
+        "A handler.\n{: onclick=\"window.pwned='attr'\" }\n\n[x](javascript:alert(1))\n"
+    ).replace("`a < b`", "`a`")
+    assert "<" not in text
+    ext = SafeMarkup(mode)  # type: ignore[arg-type]
+    assert ext.authored(text) == text
+
+    def render(source: str) -> str:
+        extensions: list[Any] = ["tables", "attr_list", "toc", ext]
+        return markdown.Markdown(extensions=extensions).convert(source)
+
+    marked = f"\n\n{ext.begin}\n\n{text}\n\n{ext.end}\n\n"
+    ours = render(text)
+    assert ours == render(marked).strip()  # the marks leave blank lines at most
+    assert "onclick" not in ours and "javascript:" not in ours and "&amp;" in ours

@@ -229,7 +229,7 @@ def test_foresight_rates() -> None:
     # The overlap is shown apart, never counted as anticipated.
     assert result.possible == ["PM-2025-001", "PM-2025-005"]
     links = trends.possible_links(pms, pres)
-    assert [(p.id, r) for p, r in links.by_incident["PM-2025-001"]] == [("PRE-2025-001", "R1")]
+    assert [h.ref for h in links.by_incident["PM-2025-001"]] == ["PRE-2025-001#R1"]
     assert links.by_risk == {"PRE-2025-001#R1": ["PM-2025-001"], "PRE-2025-002#R1": ["PM-2025-005"]}
     assert result.risks == 3
     assert result.materialised == ["PRE-2025-001#R2"]
@@ -291,8 +291,11 @@ def test_possible_links_agree_with_the_definition_on_random_sets() -> None:
         candidates = trends.possible_links(pms, pres)
         links = candidates.by_incident
         for p in pms:
-            found = [f"{q.id}#{r}" for q, r in links.get(p.id, [])]
+            found = [held.ref for held in links.get(p.id, [])]
             assert sorted(found) == sorted(_overlaps(p, pres))
+            # Newest pre-mortem first (its id, then the risk's, break a tie).
+            held = [(h.premortem.date, h.premortem.id, h.risk_id) for h in links.get(p.id, [])]
+            assert held == sorted(held, reverse=True)
         # A risk's incidents come newest first (the id breaks a tie): pages show the first.
         dates = {p.id: p.date for p in pms}
         for ref, ids in candidates.by_risk.items():

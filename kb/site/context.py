@@ -299,7 +299,7 @@ class SiteContext:
             for r in self.repeats.get(own, [])
         )
         linked = tuple(d.id for d in self.kb.linked_from.get(own, []))
-        possible = tuple((pre.id, risk) for pre, risk in self.candidates.by_incident.get(own, []))
+        possible = self.candidates.by_incident.get(own, [])
         risks = tuple(
             (
                 ref,
@@ -309,8 +309,10 @@ class SiteContext:
             )
             for ref in refs
         )
-        value = (repeats, self.repeats_more.get(own, 0), linked, possible, risks)
-        ids = {i for r in repeats for i in r[:2]} | set(linked) | {p for p, _ in possible}
+        refs_possible = tuple(held.ref for held in possible)
+        value = (repeats, self.repeats_more.get(own, 0), linked, refs_possible, risks)
+        ids = {i for r in repeats for i in r[:2]} | set(linked)
+        ids.update(held.premortem_id for held in possible)
         for _ref, by_risk, links, realised in risks:
             ids.update(by_risk, (i for i, _ in links), realised)
         return value, frozenset(ids)

@@ -9,7 +9,6 @@ table of contents.
 
 from __future__ import annotations
 
-import heapq
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -380,9 +379,8 @@ def _possible_risks(doc: Document, ctx: SiteContext) -> str:
     if not found:
         return ""
     items = []
-    for pre, risk_id in heapq.nlargest(
-        CANDIDATES_SHOWN, found, key=lambda pr: (pr[0].date, pr[0].id, pr[1])
-    ):
+    for held in found[:CANDIDATES_SHOWN]:  # newest first
+        pre, risk_id = held.premortem, held.risk_id
         pre_doc, risk = ctx.doc(pre.id), pre.risk(risk_id)
         if pre_doc is None or risk is None:
             continue
