@@ -144,7 +144,7 @@ def build_site(
                 plugin.use(session, kb)
         config.plugins.on_startup(command="build", dirty=False)
         try:
-            with _collecting_less():
+            with _loaded_frozen():
                 build(config)
         finally:
             config.plugins.on_shutdown()
@@ -261,27 +261,17 @@ def search_index_size(site: Path) -> int:
     return index.stat().st_size if index.is_file() else 0
 
 
-# Objects made between two collections of the youngest generation (Python's default: 700).
-YOUNG_COLLECTION = 10_000
-
-
 @contextlib.contextmanager
-def _collecting_less() -> Iterator[None]:
-    """A one-off build's garbage collection: what was loaded before it stays out of the
-    collector's passes (`gc.freeze`: the documents, hundreds of thousands of objects that
-    live to the end, and no garbage among them), and the youngest generation is collected
-    less often (most of a page's objects are freed by reference counting before a
-    collection would look at them).
-
-    At 10,000 documents the build's collections took 6.1 s of its 71 s; with both,
-    4.2 s (BENCHMARKS.md). Both are undone when the build ends."""
-    thresholds = gc.get_threshold()
+def _loaded_frozen() -> Iterator[None]:
+    """A one-off build with what was loaded before it out of the garbage collector's
+    full passes (`gc.freeze`): the documents, hundreds of thousands of objects that live
+    to the end of the build and hold no garbage (loading makes none). At 10,000 documents
+    the build's collections took 6.1 s, and 4.9 s with them frozen (BENCHMARKS.md).
+    Undone when the build ends."""
     gc.freeze()
-    gc.set_threshold(YOUNG_COLLECTION, *thresholds[1:])
     try:
         yield
     finally:
-        gc.set_threshold(*thresholds)
         gc.unfreeze()
 
 
