@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -352,6 +353,36 @@ def test_closing_the_indexer_stops_a_pagefind_run_still_going(
         time.sleep(0.05)
     assert not _alive(pid)
     assert list((tmp_path / "site").iterdir()) == []  # no scratch folder left
+
+
+def test_a_part_about_to_be_indexed_when_the_build_stops_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The indexing thread has taken a part and is about to run Pagefind when the build
+    # stops: the run must not make its folders again after kb removed the scratch folder.
+    taken = threading.Event()
+    scratch: list[Path] = []
+
+    def late_part(source: Path, bundle: Path) -> int:
+        taken.set()
+        deadline = time.monotonic() + 2
+        while scratch[0].exists() and time.monotonic() < deadline:
+            time.sleep(0.02)  # until the scratch folder is gone (or 2 s)
+        bundle.mkdir(parents=True, exist_ok=True)  # what Pagefind does with its output path
+        (bundle / "pagefind-entry.json").write_text("{}")
+        return 1
+
+    monkeypatch.setattr(pagefind, "_index_part", late_part)
+    site = tmp_path / "site"
+    indexer = pagefind.SearchIndexer(site, "en", planned=1)
+    scratch.append(indexer._scratch)
+    indexer.add("p/one.html", pagefind.searchable("<p>One page.</p>"))
+    indexer.start()
+    assert taken.wait(10)
+    indexer.close()
+    assert indexer._thread is not None
+    indexer._thread.join(5)
+    assert list(site.iterdir()) == []  # nothing made again after close
 
 
 def _alive(pid: int) -> bool:

@@ -371,6 +371,7 @@ class SearchIndexer:
         self._failed: SiteError | None = None
         self._started = time.perf_counter()
         self._closed = False
+        self._stopping = threading.Event()  # `close` was called: no part starts after it
 
     def add(self, dest_uri: str, article: str) -> None:
         """Have the page at `dest_uri` (in the site) indexed with this article HTML."""
@@ -403,7 +404,7 @@ class SearchIndexer:
     def _run(self) -> None:
         while (number := self._queue.get()) is not None:
             source = self._scratch / f"part-{number}"
-            if self._failed is None:
+            if self._failed is None and not self._stopping.is_set():
                 try:
                     self._indexed += _index_part(source, self._new / _part_name(number))
                 except SiteError as err:
@@ -434,8 +435,16 @@ class SearchIndexer:
         return Indexed(self._indexed, size, time.perf_counter() - self._started)
 
     def close(self) -> None:
-        """Stop a Pagefind run still going and remove the scratch folder."""
+        """Stop the indexing and remove the scratch folder: no part starts after this, a
+        Pagefind run still going is stopped, and the folder goes once the indexing thread
+        has ended. A run the thread was about to start when the build stopped would
+        otherwise make its folders again inside the one being removed."""
+        self._stopping.set()
+        self._queue.put(None)  # a thread waiting for its next part ends
         stop_pagefind()
+        while self._thread is not None and self._thread.is_alive():
+            self._thread.join(0.1)
+            stop_pagefind()  # one it started meanwhile
         shutil.rmtree(self._scratch, ignore_errors=True)
 
 
