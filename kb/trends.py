@@ -416,7 +416,7 @@ def _dated(pm: Postmortem) -> tuple[dt.date, str]:
 
 
 def _held_on(entry: HeldRisk) -> dt.date:
-    return entry[0]
+    return entry.held_on
 
 
 def foresight(
