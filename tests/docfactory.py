@@ -11,6 +11,7 @@ import yaml
 from kb.config import Settings
 from kb.knowledge import KnowledgeBase
 from kb.loader import Document, load_text
+from kb.site.pages import Parts
 from kb.taxonomy import Taxonomy, load_taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,7 +87,9 @@ def knowledge_base(fronts: list[dict[str, Any]], today: str = "2025-06-30") -> K
     return KnowledgeBase(settings, TAXONOMY, docs, [], dt.date.fromisoformat(today))
 
 
-def render(text: str, fragments: dict[str, str] | None = None) -> str:
+def render(
+    text: str, fragments: dict[str, str] | None = None, extensions: list[object] | None = None
+) -> str:
     """Markdown -> HTML as the site renders it: its extensions, then the slots filled."""
     import markdown
 
@@ -94,5 +97,15 @@ def render(text: str, fragments: dict[str, str] | None = None) -> str:
 
     if text.startswith("---\n"):
         text = text.split("\n---\n", 1)[1]
-    html = markdown.markdown(text, extensions=["tables", "admonition", "attr_list", "toc"])
+    names: list[object] = ["tables", "admonition", "attr_list", "toc"]
+    html = markdown.markdown(text, extensions=names + (extensions or []))  # type: ignore[arg-type]
     return fill(html, fragments or {})
+
+
+def render_document(parts: Parts, body: str) -> str:
+    """A document's page as HTML: kb's outline around the author's Markdown, slots filled."""
+    from kb.site.outline import PageOutline
+
+    outline = PageOutline()
+    fragments = {**parts.searched(), **parts.unsearched()}
+    return render(outline.mark(parts.outline) + body, fragments, [outline])

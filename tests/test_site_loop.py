@@ -10,7 +10,7 @@ from typing import Any
 
 import feedparser
 import pytest
-from docfactory import knowledge_base, postmortem, premortem, render
+from docfactory import knowledge_base, postmortem, premortem, render_document
 
 from kb.loop.repeats import RecurringFailure
 from kb.site.context import SiteContext
@@ -68,9 +68,7 @@ def page(c: SiteContext, doc_id: str) -> str:
     doc = c.doc(doc_id)
     assert doc is not None
     parts = document_parts(doc, c)
-    return render(
-        parts.before + "Text.\n" + parts.after, {**parts.searched(), **parts.unsearched()}
-    )
+    return render_document(parts, "Text.\n")
 
 
 def test_repeat_callout_on_both_incidents() -> None:

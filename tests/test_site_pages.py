@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from docfactory import at, knowledge_base, postmortem, premortem, render
+from docfactory import at, knowledge_base, postmortem, premortem, render, render_document
 
 from kb.site.context import SiteContext
 from kb.site.md import TIMES
@@ -35,7 +35,7 @@ def page(ctx: SiteContext, doc_id: str, body: str = "## Summary\n\nAuthor text.\
     doc = ctx.doc(doc_id)
     assert doc is not None
     parts = document_parts(doc, ctx)
-    return render(parts.before + body + parts.after, {**parts.searched(), **parts.unsearched()})
+    return render_document(parts, body)
 
 
 def site(today: str = "2025-06-30", **pm_fields: object) -> SiteContext:
@@ -194,7 +194,10 @@ def test_similar_incidents_are_asked_for_only_when_the_related_slot_is_filled() 
     doc = ctx.doc("PM-2025-003")
     assert doc is not None
     parts = document_parts(doc, ctx)
-    assert "<!--kb:related-->" in parts.after and not asked  # the section is there already
+    assert (
+        "Related",
+        "related",
+    ) in parts.outline.sections and not asked  # the section is there already
     fragment = parts.unsearched()["related"]
     assert asked == [True]
     assert "Similar incidents</h3>\n<p><em>None found.</em></p>" in fragment

@@ -125,10 +125,16 @@ def test_document_page_gets_escaped_meta_and_its_parts(tmp_path: Path) -> None:
         "title": "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;",
         "description": "Something broke.",
     }
-    assert out.startswith('# &lt;script&gt;alert("x")&lt;/script&gt;\n')
-    assert out.index("<!--kb:card-->") < out.index("Body text.")
+    page.markdown = out
+    page.render(config, files)  # kb's H1 and slots are put in as Markdown renders the page
+    assert page.content is not None
+    assert page.content.startswith('<h1 id="scriptalertxscript">&lt;script&gt;alert("x")&lt;/')
+    assert page.content.index("<!--kb:card-->") < page.content.index("Body text.")
+    assert [t.title for t in page.toc] == [
+        '&lt;script&gt;alert("x")&lt;/script&gt;'
+    ]  # in the sidebar
     page.content = config.plugins.on_page_content(
-        "<h1>t</h1>\n<!--kb:card-->\n<p>Body text.</p>", page=page, config=config, files=files
+        page.content, page=page, config=config, files=files
     )
     # The card waits for the search plugin (page context) so it stays out of the index.
     assert "<!--kb:card-->" in page.content and "SEV2 Major" not in page.content

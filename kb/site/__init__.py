@@ -5,6 +5,7 @@
     build.py       `kb build` / `kb serve`: strict builds swapped into place, the preview
     config.py      the plugin's options
     markup.py      kb's HTML stance on every page (kb.safety)
+    outline.py     a document page's own headings and slots, put into Markdown's tree
     navcache.py    the documents' sidebar rendered once per folder (verified Materials only)
     pagefind.py    the site's search: Pagefind over the built pages; what marks them for it
                    (the search box itself is assets/search.js and search.css)

@@ -1,10 +1,10 @@
 """What kb adds to each document's own page: a metadata card on top, follow-up below.
 
 Pure functions: a loaded document plus the site context in, `Parts` out. The
-author's Markdown stays in between, untouched. The card, the action-item table
-and the Related lists are HTML fragments (see fragments.py) behind Markdown
-headings, so they cost the Markdown pass nothing and still appear in the page's
-table of contents.
+author's Markdown stays as it is. The card, the action-item table and the Related
+lists are HTML fragments (see fragments.py) in slots behind kb's own headings, which
+`kb.site.outline` puts into the page's element tree: they cost the Markdown pass
+nothing and still appear in the page's table of contents.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from kb.loop.repeats import Repeat, started_on
 from kb.loop.tripwires import early_warning, risk_state
 from kb.models import Postmortem, Premortem, Risk
 from kb.site.context import REPEATS_SHOWN, SiteContext
-from kb.site.fragments import external, h, slot, table, ul
-from kb.site.md import DASH, TIMES, duration, esc, href
+from kb.site.fragments import external, h, table, ul
+from kb.site.md import DASH, TIMES, duration, href
+from kb.site.outline import CARD, Outline
 
 _H1 = re.compile(r"^#\s", re.MULTILINE)
 
@@ -30,19 +31,18 @@ _H1 = re.compile(r"^#\s", re.MULTILINE)
 # would make every page match those words; action items and Related hold other documents'
 # titles and owners. Parsing their markup was also most of the search plugin's time on a
 # document page (the card alone doubled it).
-UNSEARCHED = frozenset({"card", "actions", "related"})
+UNSEARCHED = frozenset({CARD, "actions", "related"})
 
 
 @dataclass
 class Parts:
-    """Markdown to put before and after the author's text, and the fragments for its slots.
+    """kb's headings and slots around the author's text, and the fragments for its slots.
 
     `later` fragments are made only when asked for (`unsearched()`), after every page's
     Markdown: similar incidents are still being ranked in another process until then.
     """
 
-    before: str
-    after: str
+    outline: Outline
     fragments: dict[str, str] = field(default_factory=dict)
     later: dict[str, Callable[[], str]] = field(default_factory=dict)
 
@@ -170,17 +170,17 @@ def _card(kind: str, title: str, lines: list[str]) -> str:
 
 def document_parts(doc: Document, ctx: SiteContext) -> Parts:
     """The H1 (unless the author wrote one), the card, and the follow-up sections of a page."""
-    # Material prints the raw title as the H1 when a page has none; give it an escaped one.
-    heading = "" if _H1.search(doc.body) else f"# {esc(doc.meta.title)}\n"
+    # Material prints the raw title as the H1 when a page has none; give it one as text.
+    heading = None if _H1.search(doc.body) else doc.meta.title
     fragments: dict[str, str] = {}
     later: dict[str, Callable[[], str]] = {}
-    after = ""
+    sections: list[tuple[str, str]] = []
     if isinstance(doc.meta, Postmortem):
         pm = doc.meta
-        fragments["card"] = _postmortem_card(doc, pm, ctx) + repeat_callout(doc, ctx)
+        fragments[CARD] = _postmortem_card(doc, pm, ctx) + repeat_callout(doc, ctx)
         actions = _action_items(doc, pm, ctx)
         if actions:
-            after += _section("Tracked action items", "actions")
+            sections.append(("Tracked action items", "actions"))
             fragments["actions"] = actions
         known = _related_section(
             [_related_links(doc, ctx), _realised_risks(doc, pm, ctx), _possible_risks(doc, ctx)]
@@ -188,11 +188,11 @@ def document_parts(doc: Document, ctx: SiteContext) -> Parts:
         # Similar incidents are ranked meanwhile; whether there can be any is known now.
         peers = len(ctx.incidents) > 1 and ctx.ranks_similar
         if known or peers:
-            after += _section("Related", "related")
+            sections.append(("Related", "related"))
             later["related"] = lambda: known + (_similar(doc, ctx) if peers else "")
     else:
         assert isinstance(doc.meta, Premortem)
-        fragments["card"] = _premortem_card(doc, doc.meta, ctx)
+        fragments[CARD] = _premortem_card(doc, doc.meta, ctx)
         for title, name, fragment in (
             ("Likelihood and impact", "matrix", risk_matrix(doc, doc.meta, ctx)),
             ("Risk register", "risks", _risk_register(doc, doc.meta, ctx)),
@@ -200,13 +200,9 @@ def document_parts(doc: Document, ctx: SiteContext) -> Parts:
             ("Related", "related", _related_links(doc, ctx)),
         ):
             if fragment:
-                after += _section(title, name)
+                sections.append((title, name))
                 fragments[name] = fragment
-    return Parts(heading + slot("card"), after, fragments, later)
-
-
-def _section(title: str, name: str) -> str:
-    return f"\n\n## {title}" + slot(name)
+    return Parts(Outline(heading, tuple(sections)), fragments, later)
 
 
 def _postmortem_card(doc: Document, pm: Postmortem, ctx: SiteContext) -> str:

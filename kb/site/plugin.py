@@ -2,8 +2,8 @@
 
     on_startup         note whether this is the live preview (`serve`); `serve --dirty`,
                        as `kb serve` runs it, renders only what changed (kb.site.preview)
-    on_config          where the knowledge base lives; kb's HTML stance (kb.site.markup);
-                       the search box
+    on_config          where the knowledge base lives; kb's HTML stance (kb.site.markup)
+                       and the documents' headings (kb.site.outline); the search box
     on_files           a SiteBuild loads and validates the documents through the build
                        session (kb.session), adds the generated pages and charts, and
                        sets a bounded navigation
@@ -38,6 +38,7 @@ from kb.knowledge import KnowledgeBase
 from kb.session import BuildSession
 from kb.site.config import KbConfig
 from kb.site.markup import SafeMarkup
+from kb.site.outline import PageOutline
 from kb.site.pagefind import Reindexer, stop_pagefind
 from kb.site.preview import PreviewState
 from kb.site.sitebuild import (
@@ -55,7 +56,7 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
     def __init__(self) -> None:
         self.settings: Settings | None = None
         self.build: SiteBuild | None = None
-        self._markup = SafeMarkup()
+        self._markup, self._outline = SafeMarkup(), PageOutline()
         self._serving = False
         self._given: tuple[BuildSession, KnowledgeBase | None] | None = None
         self._own: BuildSession | None = None
@@ -82,9 +83,9 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         """Resolve the knowledge base's locations; put kb's HTML stance on every page."""
         self.settings = settings_for(config, self.config)
-        self._markup = SafeMarkup(self.config.raw_html)
+        self._markup, self._outline = SafeMarkup(self.config.raw_html), PageOutline()
         # mkdocs types the list as names; Python-Markdown takes Extension instances too.
-        config.markdown_extensions.append(self._markup)  # type: ignore[arg-type]
+        config.markdown_extensions += [self._markup, self._outline]  # type: ignore[list-item]
         configure_search(config, self.config)
         return config
 
@@ -107,6 +108,7 @@ class KbPlugin(BasePlugin[KbConfig]):  # type: ignore[no-untyped-call]
             self.config,
             session,
             self._markup,
+            self._outline,
             serving=self._serving,
             preview=self._preview,
         )

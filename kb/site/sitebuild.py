@@ -52,6 +52,7 @@ from kb.site.fragments import Urls, fill, h
 from kb.site.generate import ChartJob, generate
 from kb.site.markup import SafeMarkup
 from kb.site.navcache import share_nav
+from kb.site.outline import PageOutline
 from kb.site.pagefind import (
     ASSETS,
     SCRIPT,
@@ -177,6 +178,7 @@ class SiteBuild:
         options: KbConfig,
         session: BuildSession,
         markup: SafeMarkup,
+        outline: PageOutline,
         *,
         serving: bool = False,
         preview: PreviewState | None = None,
@@ -186,6 +188,7 @@ class SiteBuild:
         self.options = options
         self.session = session
         self.markup = markup
+        self.outline = outline
         self.serving = serving
         self.context: SiteContext | None = None
         self.shown = Shown()  # problems the preview shows (serving only)
@@ -404,7 +407,7 @@ class SiteBuild:
         with ctx.reading() as read:
             parts = document_parts(doc, ctx)
             # Similar incidents are needed now, to know whether the page changed.
-            parts = Parts(parts.before, parts.after, {**parts.fragments, **parts.unsearched()})
+            parts = Parts(parts.outline, {**parts.fragments, **parts.unsearched()})
             # The ids in its text, linked to their documents' pages as it renders.
             body = link_ids(doc.body, doc, ctx)
         relations, named = ctx.relations_of(doc)
@@ -414,8 +417,8 @@ class SiteBuild:
         marks = filters(doc, ctx.kb.taxonomy) if self.options.pagefind else {}
         links = every if LINKS.search(doc.body) else ""
         return fingerprint(
-            doc.src_uri, doc.meta.title, summary, parts.before, body, parts.after,
-            parts.fragments, marks, links,
+            doc.src_uri, doc.meta.title, summary, parts.outline, body, parts.fragments, marks,
+            links,
         )  # fmt: skip
 
     def _site_key(self, config: MkDocsConfig, listed: set[str], files: Files) -> str:
@@ -572,7 +575,7 @@ class SiteBuild:
             parts = self._parts.pop(src, None) or document_parts(doc, self.context)
             self._fragments[src], self._unsearched[src] = parts.searched(), parts
             body = self.markup.authored(link_ids(markdown, doc, self.context))
-            return parts.before + body + parts.after
+            return self.outline.mark(parts.outline) + body
         if src == routes.HOME and self._author_home:
             sections, fragments = home_sections(self.context, routes.HOME)
             self._fragments[src] = fragments
