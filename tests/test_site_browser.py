@@ -110,19 +110,6 @@ def watch() -> Iterator[Watch]:
     print("browser errors:", seen.errors, "failed requests:", seen.failed, "notes:", seen.notes)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield chromium
-        chromium.close()
-
-
 def open_page(browser: Any, watch: Watch, url: str, scheme: str = "light") -> Any:
     context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
     page = watch.attach(context.new_page())

@@ -16,7 +16,7 @@ from kb.loop.repeats import RecurringFailure
 from kb.site.context import SiteContext
 from kb.site.dashboards import trends_page
 from kb.site.listings import category_pages, premortem_pages, recurring_section, service_pages
-from kb.site.loop import feed_files, week_page
+from kb.site.loop import DIGEST_SHOWN, feed_files, week_page
 from kb.site.pages import document_parts
 
 D = dt.date.fromisoformat
@@ -176,6 +176,23 @@ def test_this_week_page() -> None:
     assert "## Drafts and reviews waiting more than 7 days (1)" in text
     assert "## Tripwires that fired (1)" in text and "roll back" in text
     assert "## New repeat failures (0)" in text  # the repeats started months ago
+
+
+def test_this_week_lists_at_most_forty_of_a_kind_and_counts_the_rest() -> None:
+    items = [
+        {"title": f"Fix {n}", "kind": "prevent", "owner": "Ada", "due": "2025-05-01"}
+        for n in range(45)
+    ]
+    c = SiteContext(
+        knowledge_base([postmortem("PM-2025-001", "2025-03-01", action_items=items)],
+                       today="2025-06-10"),
+        page_size=100,
+    )  # fmt: skip
+    text = week_page(c).content
+    assert "## Overdue action items (45)" in text
+    # One of the lines shown names the owner; the count is of the items not shown.
+    assert text.count("days overdue**): Fix") == DIGEST_SHOWN - 1
+    assert f"- … and {45 - DIGEST_SHOWN + 1} more: [all open action items](" in text
 
 
 def test_early_warning_counts_follow_the_counting_rule() -> None:

@@ -32,6 +32,7 @@ from typing import Any, Literal
 from kb.site.barsvg import bar_svg
 from kb.site.fragments import slot
 from kb.site.md import DASH, esc
+from kb.site.svgstyle import shared_styles
 
 Kind = Literal["stacked", "bars", "lines", "strip"]
 
@@ -145,8 +146,14 @@ _LONE_GROUP = re.compile(r"<g>(<[^<>]*/>)</g>")
 _BETWEEN = re.compile(r">\s+<")
 _FONTS = re.compile(r"font-family: [^;\"]+")
 _DIGITS = re.compile(r"(\d\.\d\d)\d+")
+_PATH_DATA = re.compile(r' d="([^"]*)"')
+_COMMAND = re.compile(r" ?([MLHVCSQTAZmlhvcsqtaz]) ?")
 _METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
 _SIZE = re.compile(r'<svg([^>]*?) width="[^"]*" height="[^"]*"')
+
+
+def _tight_path(data: re.Match[str]) -> str:
+    return ' d="' + _COMMAND.sub(r"\1", data.group(1)).strip() + '"'
 
 
 def inline_svg(svg: str, chart: Chart) -> str:
@@ -175,6 +182,9 @@ def inline_svg(svg: str, chart: Chart) -> str:
     body = _BETWEEN.sub("><", body)
     body = _NO_TURN.sub("", body).replace(" \n", " ").replace("\n", " ")
     body = _LONE_GROUP.sub(r"\1", body)  # a group without attributes around one element
+    # A path's commands need no spaces around them: "M0 244.8L576 244.8z".
+    body = _PATH_DATA.sub(_tight_path, body)
+    body = shared_styles(body, f"{prefix}-svg")  # a quarter of what is left
     # A div, not a figure: Material centres a figure at its content's width, which an
     # SVG sized by its column does not have.
     return f'<div class="kb-figure" data-pagefind-ignore="all">{body.strip()}</div>\n'
@@ -300,7 +310,9 @@ def _draw(chart: Chart) -> tuple[Any, Any, list[Any]]:
     bars = []
     legend = len(names) > 1 or chart.kind == "strip"
     left = 0.12 if chart.unit == "hours" else 0.08  # room for tick labels like "30 min"
-    fig.subplots_adjust(left=left, right=0.80 if legend else 0.97, bottom=0.16, top=0.88)
+    labels = [chart.label(n) for n in names] + list(_STRIP_LABELS if chart.kind == "strip" else ())
+    right = _right_of_axes(labels) if legend else 0.97
+    fig.subplots_adjust(left=left, right=right, bottom=0.16, top=0.88)
     ax = fig.subplots()
     x = list(range(len(chart.periods)))
     colour = {n: chart.colours[i % len(chart.colours)] for i, n in enumerate(names)}
@@ -401,6 +413,18 @@ def _draw(chart: Chart) -> tuple[Any, Any, list[Any]]:
     if (len(names) > 1 or chart.kind == "strip") and not chart.is_empty:
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
     return fig, ax, bars
+
+
+_STRIP_LABELS = ("one incident", "middle half, and range")  # a strip chart's own legend
+_LEGEND_INCH_PER_CHAR = 0.075  # a character at 9 pt, with room for wider fonts than matplotlib's
+
+
+def _right_of_axes(labels: list[str]) -> float:
+    """Where the axes end (a share of the 8-inch figure) so that the legend to their right
+    holds its longest label. The text takes the page's font once in the browser, so an
+    estimate with room to spare serves as well as measuring it here would."""
+    needed = 0.5 + _LEGEND_INCH_PER_CHAR * max(map(len, labels))  # the sample line, then text
+    return min(0.80, 0.99 - needed / 8)
 
 
 def _strip(ax: Any, chart: Chart, colour: dict[str, str]) -> None:

@@ -22,6 +22,10 @@ from kb.site.routes import ACTIONS, FEED, PREMORTEMS, WEEK, category_feed
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_SIZE = 50  # entries per feed: the newest postmortems
+# Lines per list of the "This week" page, at most: four lists on one page that a person
+# reads each week (100 lines each made it 107 KiB at 10,000 documents); the rest are counted
+# and a link away.
+DIGEST_SHOWN = 40
 
 
 # ---------------------------------------------------------------- This week
@@ -33,10 +37,14 @@ def _doc_link(ctx: SiteContext, doc_id: str, text: str | None = None) -> str:
     return link(shown, WEEK, doc.src_uri) if doc is not None else shown
 
 
-def _capped(ctx: SiteContext, lines: list[str], more: str) -> list[str]:
-    if len(lines) <= ctx.page_size:
+def _capped(ctx: SiteContext, lines: list[str], more: str, *, nested: bool = False) -> list[str]:
+    """The first lines of a list, and how many more there are (of the nested lines only,
+    when the top ones are headings: the overdue items under their owners)."""
+    shown = min(ctx.page_size, DIGEST_SHOWN)
+    if len(lines) <= shown:
         return lines
-    return [*lines[: ctx.page_size], f"- … and {len(lines) - ctx.page_size} more: {more}"]
+    left = [line for line in lines[shown:] if not nested or line.startswith(" ")]
+    return [*lines[:shown], f"- … and {len(left)} more: {more}"]
 
 
 def _item(ctx: SiteContext, i: ItemDue, overdue: bool) -> str:
@@ -55,7 +63,7 @@ def week_sections(ctx: SiteContext, digest: Digest) -> str:
         overdue.append(f"- **{esc(owner)}**")
         overdue.extend("    " + _item(ctx, i, True) for i in items)
     out.append(f"## Overdue action items ({len(digest.overdue)})\n\nBy owner, oldest first.\n")
-    out.append("\n".join(_capped(ctx, overdue, everything)) or "None.")
+    out.append("\n".join(_capped(ctx, overdue, everything, nested=True)) or "None.")
     out.append(f"## Due in the next {o.due_days} days ({len(digest.due_soon)})\n")
     out.append(
         "\n".join(_capped(ctx, [_item(ctx, i, False) for i in digest.due_soon], everything))
