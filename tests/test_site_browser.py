@@ -171,6 +171,12 @@ def search(page: Any, query: str) -> Any:
         raise AssertionError(said) from err
     results = page.locator(".kb-search .pagefind-ui__result")
     results.first.wait_for(timeout=15_000)
+    # Each result shows a placeholder until its page's data has arrived: wait for them all.
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.kb-search .pagefind-ui__result')]"
+        ".every(r => r.querySelector('.pagefind-ui__result-link') !== null)",
+        timeout=15_000,
+    )
     return results
 
 
