@@ -415,7 +415,8 @@ def _draw(chart: Chart) -> tuple[Any, Any, list[Any]]:
     return fig, ax, bars
 
 
-_STRIP_LABELS = ("one incident", "middle half, and range")  # a strip chart's own legend
+_POINT_LABEL, _BOX_LABEL = "one incident", "middle half, and range"  # a strip chart's legend
+_STRIP_LABELS = (_POINT_LABEL, _BOX_LABEL)
 _LEGEND_INCH_PER_CHAR = 0.075  # a character at 9 pt, with room for wider fonts than matplotlib's
 
 
@@ -439,7 +440,7 @@ def _strip(ax: Any, chart: Chart, colour: dict[str, str]) -> None:
             xs.append(i + (0.0 if n == 1 else -0.28 + 0.56 * k / (n - 1)))
             ys.append(value)
     if xs:
-        ax.scatter(xs, ys, s=14, color=PALETTE[7], alpha=0.8, label="one incident", zorder=2)
+        ax.scatter(xs, ys, s=14, color=PALETTE[7], alpha=0.8, label=_POINT_LABEL, zorder=2)
     boxed = [(i, b) for i, b in enumerate(chart.boxes) if b is not None]
     for k, (i, (low, q1, q3, high)) in enumerate(boxed):
         ax.vlines(i, low, high, colors=PALETTE[7], linewidth=1, zorder=2)
@@ -452,7 +453,7 @@ def _strip(ax: Any, chart: Chart, colour: dict[str, str]) -> None:
             edgecolor=PALETTE[7],
             linewidth=1.2,
             zorder=2,
-            label="middle half, and range" if k == 0 else None,
+            label=_BOX_LABEL if k == 0 else None,
         )
     for name in chart.series:
         first = True
