@@ -41,11 +41,14 @@ def _plugin_cache() -> dict[str, Any]:
 
 
 def _files(site: Path) -> dict[str, bytes]:
+    # Not the search index, nor the folder a new one is written to before it replaces it:
+    # the reindexer, running meanwhile, removes that folder, so it is not walked at all.
+    kept = [p for p in site.iterdir() if not p.name.startswith((SEARCH, ".pagefind", POKE))]
     return {
         p.relative_to(site).as_posix(): p.read_bytes()
-        for p in site.rglob("*")
-        # The search index, and the folder a new one is written to before it replaces it.
-        if p.is_file() and not p.relative_to(site).parts[0].startswith((SEARCH, ".pagefind", POKE))
+        for top in kept
+        for p in ([top] if top.is_file() else top.rglob("*"))
+        if p.is_file()
     }
 
 
